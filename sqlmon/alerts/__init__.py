@@ -1,0 +1,1 @@
+"""Alert rules over metrics, and the notifiers that report them."""

@@ -1,0 +1,92 @@
+"""Checks of a project against the warehouse: tables, columns and types that YAML alone cannot verify."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmon.config.errors_pydantic import suggest
+from sqlmon.config.loader import Project
+from sqlmon.config.specs import MonitorSpec
+from sqlmon.engines.base import Engine
+from sqlmon.errors import ConfigError, ConfigProblem
+from sqlmon.monitors import registry
+from sqlmon.monitors.base import ColumnInfo, MonitorContext, Relation
+
+
+class Catalog:
+    """Column lists of the tables a run reads, fetched once per table."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._tables: dict[str, dict[str, ColumnInfo] | None] = {}
+
+    def columns(self, table: str) -> dict[str, ColumnInfo] | None:
+        if table not in self._tables:
+            self._tables[table] = self.engine.columns(table)
+        return self._tables[table]
+
+
+def _column_problem(monitor: MonitorSpec, name: str, table: str, columns: dict[str, ColumnInfo], role: str) -> ConfigProblem:
+    path = _find_column_path(monitor, name)
+    hint = suggest(name, columns) or f"its columns: {', '.join(columns)}"
+    return ConfigProblem(monitor.locate(*path), ".".join(str(p) for p in path) or "columns",
+                         f"column `{name}` is not in {role} table {table}", hint)
+
+
+def _find_column_path(monitor: MonitorSpec, name: str) -> tuple:
+    for key in ("columns", "column", "weight"):
+        value = getattr(monitor, key, None)
+        if isinstance(value, list) and name in value:
+            return (key, value.index(name))
+        if value == name:
+            return (key,)
+    return ()
+
+
+def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Catalog) -> None:
+    """Raise ConfigError with every problem found: missing tables, missing columns, unusable column types."""
+    problems: list[ConfigProblem] = []
+    checked_sources: set[str] = set()
+    for monitor in monitors:
+        source = project.sources[monitor.source]
+        columns = catalog.columns(source.table)
+        if columns is None:
+            if source.name not in checked_sources:
+                problems.append(ConfigProblem(source.locate("table"), f"sources.{source.name}.table",
+                                              f"table `{source.table}` does not exist in the warehouse",
+                                              "check the name, including its schema"))
+            checked_sources.add(source.name)
+            continue
+        if source.name not in checked_sources:
+            checked_sources.add(source.name)
+            if source.timestamp is not None:
+                ts = columns.get(source.timestamp)
+                if ts is None:
+                    problems.append(ConfigProblem(source.locate("timestamp"), f"sources.{source.name}.timestamp",
+                                                  f"column `{source.timestamp}` is not in table {source.table}",
+                                                  suggest(source.timestamp, columns)))
+                elif ts.logical not in ("timestamp", "date"):
+                    problems.append(ConfigProblem(source.locate("timestamp"), f"sources.{source.name}.timestamp",
+                                                  f"column `{source.timestamp}` has type {ts.data_type}; windows need a "
+                                                  "date or timestamp column"))
+        kind = registry.get(monitor.type)
+        assert kind is not None
+        used = kind.columns_used(monitor, columns)
+        missing = [name for name in used if name not in columns]
+        problems += [_column_problem(monitor, name, source.table, columns, "source") for name in missing]
+        baseline = project.baseline_of(monitor)
+        baseline_columns = None
+        if baseline is not None and baseline.table is not None:
+            baseline_columns = catalog.columns(baseline.table)
+            if baseline_columns is None:
+                problems.append(ConfigProblem(monitor.locate("baseline") if monitor.baseline else source.locate("baseline"),
+                                              "baseline.table", f"baseline table `{baseline.table}` does not exist"))
+            else:
+                problems += [_column_problem(monitor, name, baseline.table, baseline_columns, "baseline")
+                             for name in used if name not in baseline_columns and name in columns]
+        if not missing:
+            ctx = MonitorContext(source=source, columns=columns, current=Relation(source.table), window=None,
+                                 baseline_columns=baseline_columns)
+            problems += kind.check(monitor, ctx)
+    if problems:
+        raise ConfigError(problems)

@@ -1,0 +1,178 @@
+"""The `sqlmon` command line. Thin: parses options, calls the runner, prints, and maps outcomes to exit codes.
+
+Exit codes: 0 ok, 1 alerts at or above --fail-on, 2 invalid configuration, 3 runtime or warehouse error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sqlmon import __version__
+from sqlmon.errors import ConfigError, ExitCode, SqlmonError
+
+DATETIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+def _fail(message: str, code: ExitCode) -> None:
+    click.echo(message, err=True)
+    sys.exit(int(code))
+
+
+def handle_errors(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Every failure becomes a message and an exit code; a traceback only with SQLMON_DEBUG=1."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except ConfigError as exc:
+            count = len(exc.problems)
+            header = f"Invalid configuration ({count} problem{'s' if count != 1 else ''}):"
+            _fail("\n".join([header, *(f"  {p}" for p in exc.problems)]), ExitCode.INVALID_CONFIG)
+        except SqlmonError as exc:
+            _fail(f"Error: {exc}", exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("Interrupted; nothing was written for the unfinished run.", ExitCode.RUNTIME_ERROR)
+        except Exception as exc:  # a bug in sqlmon: say so plainly, keep the traceback for those who ask
+            if os.environ.get("SQLMON_DEBUG"):
+                traceback.print_exc()
+            _fail(f"Internal error: {type(exc).__name__}: {exc}\n"
+                  "This is a bug in sqlmon; rerun with SQLMON_DEBUG=1 for the traceback and report it.",
+                  ExitCode.RUNTIME_ERROR)
+
+    return wrapper
+
+
+project_dir_option = click.option(
+    "--project-dir", "-p", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Folder with sqlmon.yml (default: the current folder or the nearest parent that has one).",
+)
+select_option = click.option(
+    "--select", "-s", multiple=True,
+    help="Monitor name, source:NAME or type:KIND; repeat to select several (default: all enabled monitors).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sqlmon")
+def main() -> None:
+    """sqlmon: monitors for ML models and data pipelines, compiled to SQL that runs inside your warehouse.
+
+    Exit codes: 0 ok, 1 alerts at or above --fail-on, 2 invalid configuration, 3 runtime or warehouse error.
+    """
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--name", default=None, help="Project name (default: the folder's name).")
+@handle_errors
+def init(directory: Path, name: str | None) -> None:
+    """Create a project in DIRECTORY: sqlmon.yml and a commented monitors/example.yml."""
+    from sqlmon.scaffold import init_project
+
+    for path in init_project(directory, name):
+        click.echo(f"created {path}")
+    click.echo("Next: edit monitors/example.yml, then `sqlmon validate` and `sqlmon run`.")
+
+
+@main.command()
+@project_dir_option
+@click.option("--offline", is_flag=True, help="Check the YAML only; do not connect to the warehouse.")
+@handle_errors
+def validate(project_dir: Path | None, offline: bool) -> None:
+    """Check the project: YAML keys and types, references, and (unless --offline) tables and columns in the warehouse.
+
+    Every problem names its file, line and key, with a fix. Exit 2 when anything is wrong; nothing is written.
+    """
+    from sqlmon.config.loader import load_project
+
+    project = load_project(project_dir)
+    if not offline:
+        from sqlmon.checks import Catalog, check_project
+        from sqlmon.engines import connect
+
+        with connect(project.spec.connection, project.root, read_only=True) as engine:
+            check_project(project, list(project.monitors.values()), Catalog(engine))
+    where = "YAML only" if offline else "YAML and warehouse"
+    click.echo(f"OK ({where}): {len(project.sources)} source(s), {len(project.monitors)} monitor(s) "
+               f"in {len(project.files)} file(s).")
+
+
+def _parse_time(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    for fmt in DATETIME_FORMATS:
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    raise click.BadParameter(f"`{value}` is not a date or time; write e.g. 2026-10-01 or 2026-10-01T06:00",
+                             param_hint=option)
+
+
+@main.command(name="compile")
+@project_dir_option
+@select_option
+@click.option("--dialect", default=None, help="SQL dialect to write (default: the connection's).")
+@click.option("--end", "end", default=None, help="Show the statements for the latest window ending by then (default: now).")
+@handle_errors
+def compile_command(project_dir: Path | None, select: tuple[str, ...], dialect: str | None, end: str | None) -> None:
+    """Print the SQL statements a run makes for each source's latest window, grouped by source.
+
+    Statements that only read the baseline (quantile bin edges) are executed, read-only, because the window's
+    statements depend on their results.
+    """
+    from sqlmon.compile import compile_project
+
+    click.echo(compile_project(project_dir, list(select) or None, dialect, _parse_time(end, "--end")))
+
+
+@main.command(name="run")
+@project_dir_option
+@select_option
+@click.option("--start", default=None, help="Recompute windows from this date/time (a backfill); default: resume.")
+@click.option("--end", default=None, help="Compute windows ending by this date/time (default: now, UTC).")
+@click.option("--fail-on", type=click.Choice(["warn", "error", "never"]), default="error", show_default=True,
+              help="Exit 1 when an alert reaches this severity.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handle_errors
+def run_command(project_dir: Path | None, select: tuple[str, ...], start: str | None, end: str | None,
+                fail_on: str, output_format: str) -> None:
+    """Compute the monitors' metrics in the warehouse, store them, and report alerts.
+
+    Windows not yet computed are computed (incremental); --start recomputes from a date, replacing what was stored.
+    """
+    from sqlmon.alerts.notify import json_report, text_report
+    from sqlmon.alerts.rules import at_or_above
+    from sqlmon.runner import run
+
+    result = run(project_dir, list(select) or None, _parse_time(start, "--start"), _parse_time(end, "--end"))
+    if result.status == "error":
+        code = ExitCode.RUNTIME_ERROR
+    elif at_or_above(result.alerts, fail_on):
+        code = ExitCode.ALERTS
+    else:
+        code = ExitCode.OK
+    click.echo(json_report(result, int(code)) if output_format == "json" else text_report(result, fail_on, int(code)))
+    sys.exit(int(code))
+
+
+@main.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("sqlmon_demo"),
+              show_default=True, help="Folder for the demo project and its warehouse (replaced if it exists).")
+@click.option("--days", type=click.IntRange(1, 30), default=None, help="Simulate only the first N days.")
+@handle_errors
+def demo(directory: Path, days: int | None) -> None:
+    """Build the example warehouse day by day, run the monitors after each day, and print the alert timeline."""
+    from sqlmon.demo import print_demo
+
+    print_demo(directory, days)

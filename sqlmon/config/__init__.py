@@ -1,0 +1,1 @@
+"""Configuration: YAML with line numbers, typed specs, and the project loader."""

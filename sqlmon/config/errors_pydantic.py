@@ -1,0 +1,102 @@
+"""Turns pydantic's validation errors into ConfigProblems that name the file, line and key, with a suggested fix."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sqlmon.config.yaml_loader import YamlMap, YamlSeq, line_of
+from sqlmon.errors import ConfigProblem, Location
+
+
+def suggest(word: str, choices: typing.Iterable[str]) -> str | None:
+    """`did you mean …?` for a near miss, else None."""
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean `{matches[0]}`?" if matches else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model class inside Optional[...], list[...], dict[..., ...] — enough to find the keys a level allows."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            inner = _unwrap(arg)
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+        return None
+    if origin in (list, tuple, set):
+        args = typing.get_args(annotation)
+        return _unwrap(args[0]) if args else None
+    if origin is dict:
+        args = typing.get_args(annotation)
+        return _unwrap(args[1]) if len(args) == 2 else None
+    return annotation
+
+
+def allowed_keys(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
+    current: Any = model
+    for step in path:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if isinstance(step, str) and step in current.model_fields:
+                current = _unwrap(current.model_fields[step].annotation)
+            # list indexes and dict keys keep the item type already unwrapped
+        else:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [name for name in current.model_fields if not name.startswith("_")]
+    return []
+
+
+def _data_path(node: Any, loc: tuple[Any, ...], missing: bool) -> tuple[Any, ...]:
+    """Keep the steps of pydantic's `loc` that exist in the data; drop union-branch tags it inserts."""
+    path: list[Any] = []
+    for index, step in enumerate(loc):
+        if isinstance(node, YamlMap) and isinstance(step, str) and step in node:
+            node = node[step]
+            path.append(step)
+        elif isinstance(node, YamlSeq | list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+            path.append(step)
+        elif missing and index == len(loc) - 1:
+            path.append(step)
+    return tuple(path)
+
+
+def _format_path(path: tuple[Any, ...]) -> str:
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+def problems_from_validation(
+    exc: ValidationError, file: str, node: Any, model: type[BaseModel], prefix: tuple[Any, ...] = ()
+) -> list[ConfigProblem]:
+    """One problem per offending key. `node` is the YAML node the model was validated from; `prefix` its path."""
+    problems: dict[tuple[Any, ...], ConfigProblem] = {}
+    for error in exc.errors():
+        kind = error["type"]
+        path = _data_path(node, tuple(error["loc"]), missing=kind == "missing")
+        key = _format_path(prefix + path)
+        location = Location(file, line_of(node, path))
+        hint = None
+        if kind == "extra_forbidden":
+            name = str(path[-1]) if path else "?"
+            allowed = allowed_keys(model, path[:-1])
+            message = f"unknown key `{name}`"
+            hint = suggest(name, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
+        elif kind == "missing":
+            message = f"missing required key `{path[-1] if path else '?'}`"
+            hint = "add it"
+        else:
+            message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            value = error.get("input")
+            if kind not in ("value_error",) and isinstance(value, str | int | float | bool) and value is not None:
+                message = f"{message} (got `{value}`)"
+        if path not in problems:  # pydantic may report one key once per union branch; the first says enough
+            problems[path] = ConfigProblem(location, key, message, hint)
+    return list(problems.values())

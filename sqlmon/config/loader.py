@@ -1,0 +1,245 @@
+"""Loads a project — `sqlmon.yml` plus every monitor file — into validated specs, collecting every problem at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sqlmon.config.errors_pydantic import problems_from_validation, suggest
+from sqlmon.config.specs import BaselineSpec, MonitorSpec, Origin, ProjectSpec, SourceSpec, ThresholdRule
+from sqlmon.config.yaml_loader import YamlMap, YamlSeq, load_yaml_file, line_of
+from sqlmon.errors import ConfigError, ConfigProblem, Location
+from sqlmon.monitors import registry
+
+PROJECT_FILE = "sqlmon.yml"
+MONITOR_FILE_KEYS = ("sources", "monitors")
+
+
+@dataclass
+class Project:
+    root: Path
+    spec: ProjectSpec
+    sources: dict[str, SourceSpec] = field(default_factory=dict)
+    monitors: dict[str, MonitorSpec] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+    def baseline_of(self, monitor: MonitorSpec) -> BaselineSpec | None:
+        return monitor.baseline or self.sources[monitor.source].baseline
+
+    def thresholds_of(self, monitor: MonitorSpec) -> dict[str, ThresholdRule]:
+        """The kind's default rules, overridden (or switched off with null) by the monitor's own."""
+        kind = registry.get(monitor.type)
+        rules = {metric: ThresholdRule(**rule) for metric, rule in (kind.default_thresholds if kind else {}).items()}
+        for metric, rule in monitor.thresholds.items():
+            if rule is None:
+                rules.pop(metric, None)
+            else:
+                rules[metric] = rule
+        return rules
+
+
+def find_project_root(start: Path) -> Path:
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    raise ConfigError(
+        ConfigProblem(
+            Location(str(start)), "", f"no {PROJECT_FILE} here or in any parent folder", "run `sqlmon init` to create one"
+        )
+    )
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _validate(model: type[BaseModel], data: Any, file: str, node: Any, prefix: tuple[Any, ...], problems: list) -> Any:
+    if not isinstance(data, dict):
+        problems.append(
+            ConfigProblem(Location(file, getattr(node, "line", None)), _key(prefix), "expected a mapping of keys to values")
+        )
+        return None
+    try:
+        result = model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(problems_from_validation(exc, file, node, model, prefix))
+        return None
+    if hasattr(result, "_origin"):
+        result._origin = Origin(file, node)
+    return result
+
+
+def _key(prefix: tuple[Any, ...]) -> str:
+    text = ""
+    for step in prefix:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+def load_project(root: Path | None = None) -> Project:
+    """Read and validate a project. Raises ConfigError listing every problem, each with file:line and a fix."""
+    root = find_project_root(root or Path.cwd()) if root is None or not (root / PROJECT_FILE).is_file() else root
+    root = root.resolve()
+    problems: list[ConfigProblem] = []
+    project_doc = load_yaml_file(root / PROJECT_FILE, PROJECT_FILE)
+    spec = _validate(ProjectSpec, project_doc if project_doc is not None else YamlMap(), PROJECT_FILE, project_doc, (), problems)
+    if spec is None:
+        raise ConfigError(problems)
+    project = Project(root=root, spec=spec)
+
+    raw_sources: list[tuple[str, Any, SourceSpec]] = []
+    raw_monitors: list[tuple[str, Any, dict]] = []
+    for folder_name in spec.monitor_paths:
+        folder = root / folder_name
+        if not folder.exists():
+            problems.append(
+                ConfigProblem(
+                    Location(PROJECT_FILE, line_of(project_doc, ("monitor_paths",))),
+                    "monitor_paths",
+                    f"folder `{folder_name}` does not exist",
+                    "create it or fix the path",
+                )
+            )
+            continue
+        files = sorted([*folder.rglob("*.yml"), *folder.rglob("*.yaml")]) if folder.is_dir() else [folder]
+        for path in files:
+            project.files.append(path)
+            name = _display(path, root)
+            try:
+                doc = load_yaml_file(path, name)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+                continue
+            if doc is None:
+                continue
+            if not isinstance(doc, YamlMap):
+                problems.append(ConfigProblem(Location(name, 1), "", "a monitor file is a mapping with `sources:` and/or `monitors:`"))
+                continue
+            for key in doc:
+                if key not in MONITOR_FILE_KEYS:
+                    problems.append(
+                        ConfigProblem(
+                            Location(name, doc.key_lines[key]), key, f"unknown key `{key}`",
+                            suggest(key, MONITOR_FILE_KEYS) or "a monitor file holds `sources:` and `monitors:`",
+                        )
+                    )
+            for section in MONITOR_FILE_KEYS:
+                items = doc.get(section)
+                if items is None:
+                    continue
+                if not isinstance(items, YamlSeq):
+                    problems.append(
+                        ConfigProblem(Location(name, doc.key_lines[section]), section, "expected a list (items start with `- `)")
+                    )
+                    continue
+                for index, item in enumerate(items):
+                    if section == "sources":
+                        source = _validate(SourceSpec, item, name, item, (section, index), problems)
+                        if source is not None:
+                            raw_sources.append((name, item, source))
+                    else:
+                        raw_monitors.append((name, item, {"index": index}))
+
+    for name, node, source in raw_sources:
+        if source.name in project.sources:
+            first = project.sources[source.name].locate()
+            problems.append(
+                ConfigProblem(
+                    source.locate("name"), "sources.name", f"duplicate source name `{source.name}` (first declared at {first})",
+                    "give each source a unique name",
+                )
+            )
+            continue
+        project.sources[source.name] = source
+
+    for name, node, info in raw_monitors:
+        monitor = _load_monitor(name, node, info["index"], project, problems)
+        if monitor is None:
+            continue
+        if monitor.name in project.monitors:
+            first = project.monitors[monitor.name].locate()
+            problems.append(
+                ConfigProblem(
+                    monitor.locate("name"), f"monitors[{info['index']}].name",
+                    f"duplicate monitor name `{monitor.name}` (first declared at {first})", "give each monitor a unique name",
+                )
+            )
+            continue
+        project.monitors[monitor.name] = monitor
+
+    if problems:
+        raise ConfigError(problems)
+    return project
+
+
+def _load_monitor(file: str, node: Any, index: int, project: Project, problems: list[ConfigProblem]) -> MonitorSpec | None:
+    prefix = ("monitors", index)
+    if not isinstance(node, YamlMap):
+        problems.append(ConfigProblem(Location(file, getattr(node, "line", None)), _key(prefix), "expected a mapping"))
+        return None
+    type_name = node.get("type")
+    kinds = registry.kinds()
+    if type_name is None:
+        problems.append(
+            ConfigProblem(Location(file, node.line), _key(prefix), "missing required key `type`",
+                          f"one of: {', '.join(kinds)}")
+        )
+        return None
+    kind = kinds.get(str(type_name))
+    if kind is None:
+        hint = suggest(str(type_name), kinds)
+        problems.append(
+            ConfigProblem(
+                Location(file, node.key_lines["type"]), _key((*prefix, "type")), f"unknown monitor type `{type_name}`",
+                (hint + " " if hint else "") + f"known types: {', '.join(kinds)}",
+            )
+        )
+        return None
+    monitor = _validate(kind.spec_class, node, file, node, prefix, problems)
+    if monitor is None:
+        return None
+    ok = True
+    source = project.sources.get(monitor.source)
+    if source is None:
+        hint = suggest(monitor.source, project.sources)
+        problems.append(
+            ConfigProblem(
+                monitor.locate("source"), _key((*prefix, "source")), f"unknown source `{monitor.source}`",
+                hint or (f"declared sources: {', '.join(project.sources)}" if project.sources else "declare it under `sources:`"),
+            )
+        )
+        ok = False
+    for metric in monitor.thresholds:
+        if metric not in kind.metrics:
+            hint = suggest(metric, kind.metrics)
+            problems.append(
+                ConfigProblem(
+                    monitor.locate("thresholds", metric), _key((*prefix, "thresholds", metric)),
+                    f"`{kind.type}` has no metric `{metric}`",
+                    (hint + " " if hint else "") + f"its metrics: {', '.join(kind.metrics)}",
+                )
+            )
+            ok = False
+    if ok and kind.needs_baseline and project.baseline_of(monitor) is None:
+        problems.append(
+            ConfigProblem(
+                monitor.locate(), _key(prefix), f"`{kind.type}` compares against a baseline, and none is set",
+                f"add `baseline: {{table: ...}}` or `baseline: {{previous: 7 days}}` to source `{monitor.source}` "
+                "or to this monitor",
+            )
+        )
+        ok = False
+    if ok and monitor.baseline is not None and monitor.baseline.previous is not None and not source.windowed:
+        problems.append(
+            ConfigProblem(monitor.locate("baseline"), _key((*prefix, "baseline")),
+                          "a `previous` baseline needs a source with `timestamp` and `window`")
+        )
+        ok = False
+    return monitor if ok else None

@@ -1,0 +1,209 @@
+"""Typed, validated configuration: the project file, sources, baselines, threshold rules and the monitor base.
+
+Every model forbids unknown keys, so a typo is an error with a suggestion rather than a silently ignored setting.
+Monitor kinds subclass `MonitorSpec` in their own modules (sqlmon/monitors/).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from sqlmon.config.durations import parse_duration
+from sqlmon.errors import Location
+
+IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+Severity = Literal["warn", "error"]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+
+
+class Origin:
+    """Where a spec was declared: its file and YAML node, so later checks (e.g. against the warehouse) can point at a line."""
+
+    def __init__(self, file: str, node: Any, path: tuple[Any, ...] = ()):
+        self.file = file
+        self.node = node
+        self.path = path
+
+    def locate(self, *subpath: Any) -> Location:
+        from sqlmon.config.yaml_loader import line_of
+
+        return Location(self.file, line_of(self.node, subpath))
+
+
+class OriginMixin:
+    _origin: Origin | None = PrivateAttr(default=None)
+
+    def locate(self, *subpath: Any) -> Location | None:
+        return self._origin.locate(*subpath) if self._origin else None
+
+
+# --- connection and project -------------------------------------------------------------------------------------
+
+
+class ConnectionSpec(StrictModel):
+    type: Literal["duckdb"] = "duckdb"
+    path: str = Field(default="warehouse.duckdb", description="DuckDB database file, relative to the project folder")
+    memory_limit: str | None = Field(default=None, description="DuckDB memory limit, e.g. `4GB`; spills to disk above it")
+    threads: int | None = Field(default=None, ge=1)
+
+
+class ProjectSpec(StrictModel):
+    name: str = "sqlmon"
+    connection: ConnectionSpec = Field(default_factory=ConnectionSpec)
+    results_schema: str = Field(default="sqlmon", pattern=IDENTIFIER_PATTERN)
+    monitor_paths: list[str] = Field(default_factory=lambda: ["monitors"])
+
+
+# --- sources and baselines ----------------------------------------------------------------------------------------
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("write a duration as text, e.g. `1 day`, `6 hours`")
+    return parse_duration(value)
+
+
+class BaselineSpec(StrictModel):
+    """What normal looks like: another table (e.g. the training set) or the windows just before the current one."""
+
+    table: str | None = Field(default=None, description="a table or view, `schema.table`")
+    previous: timedelta | None = Field(default=None, description="the span right before each window, e.g. `7 days`")
+
+    @field_validator("previous", mode="before")
+    @classmethod
+    def _parse_previous(cls, value: Any) -> Any:
+        return None if value is None else _duration(value)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BaselineSpec:
+        given = [k for k in ("table", "previous") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `table` (a baseline table) or `previous` (e.g. `7 days`)")
+        return self
+
+
+class SourceSpec(OriginMixin, StrictModel):
+    name: str = Field(pattern=IDENTIFIER_PATTERN)
+    table: str = Field(description="the table or view to watch, `schema.table` or `table`")
+    timestamp: str | None = Field(default=None, description="time column that windows are cut on")
+    window: timedelta | None = Field(default=None, description="window size, e.g. `1 day`; needs `timestamp`")
+    backfill: timedelta | None = Field(default=None, description="how far back a first run reaches (default 7 windows)")
+    baseline: BaselineSpec | None = None
+
+    @field_validator("window", "backfill", mode="before")
+    @classmethod
+    def _parse_durations(cls, value: Any) -> Any:
+        return None if value is None else _duration(value)
+
+    @model_validator(mode="after")
+    def _window_needs_timestamp(self) -> SourceSpec:
+        if self.window is not None and self.timestamp is None:
+            raise ValueError("`window` needs `timestamp`: the column that windows are cut on")
+        if self.timestamp is not None and self.window is None:
+            self.window = timedelta(days=1)
+        if self.baseline is not None and self.baseline.previous is not None and self.timestamp is None:
+            raise ValueError("a `previous` baseline needs `timestamp` and `window` on the source")
+        if self.backfill is None and self.window is not None:
+            self.backfill = self.window * 7
+        return self
+
+    @property
+    def windowed(self) -> bool:
+        return self.timestamp is not None
+
+
+# --- thresholds ---------------------------------------------------------------------------------------------------
+
+Level = float | tuple[float, float]
+
+
+class ThresholdRule(StrictModel):
+    """`warn`/`error` levels for one metric.
+
+    A number means "alert when the value is above it" (or below, with `direction: below`); a pair `[low, high]` is the
+    allowed range, and a value outside it alerts.
+    """
+
+    warn: Level | None = None
+    error: Level | None = None
+    direction: Literal["above", "below"] = "above"
+
+    @field_validator("warn", "error", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float | list | tuple):
+            raise ValueError(f"a level is a number or a [low, high] pair, not `{value}`")
+        if isinstance(value, list | tuple):
+            if len(value) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+                raise ValueError(f"a range is a pair of numbers [low, high], not `{list(value)}`")
+            return (float(value[0]), float(value[1]))
+        return float(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ThresholdRule:
+        if self.warn is None and self.error is None:
+            raise ValueError("give `warn`, `error` or both")
+        kinds = {isinstance(level, tuple) for level in (self.warn, self.error) if level is not None}
+        if len(kinds) > 1:
+            raise ValueError("`warn` and `error` must both be numbers or both be [low, high] ranges")
+        for name in ("warn", "error"):
+            level = getattr(self, name)
+            if isinstance(level, tuple) and level[0] > level[1]:
+                raise ValueError(f"the `{name}` range [{level[0]}, {level[1]}] has low above high")
+        if self.warn is not None and self.error is not None:
+            if isinstance(self.warn, tuple):
+                if not (self.error[0] <= self.warn[0] and self.warn[1] <= self.error[1]):  # type: ignore[index]
+                    raise ValueError("the `error` range must contain the `warn` range (error is the wider band)")
+            elif self.direction == "above" and self.warn > self.error:  # type: ignore[operator]
+                raise ValueError(f"`warn` ({self.warn}) is above `error` ({self.error}); with direction above, warn ≤ error")
+            elif self.direction == "below" and self.warn < self.error:  # type: ignore[operator]
+                raise ValueError(f"`warn` ({self.warn}) is below `error` ({self.error}); with direction below, warn ≥ error")
+        return self
+
+    def breach(self, value: float | None) -> Severity | None:
+        """The highest severity this value breaks, or None. NaN/None (not computable) never alerts."""
+        if value is None or value != value:
+            return None
+        for severity in ("error", "warn"):
+            level = getattr(self, severity)
+            if level is None:
+                continue
+            if isinstance(level, tuple):
+                if value < level[0] or value > level[1]:
+                    return severity  # type: ignore[return-value]
+            elif (self.direction == "above" and value > level) or (self.direction == "below" and value < level):
+                return severity  # type: ignore[return-value]
+        return None
+
+    def describe(self, severity: Severity) -> str:
+        level = getattr(self, severity)
+        if isinstance(level, tuple):
+            return f"outside [{level[0]:g}, {level[1]:g}]"
+        return f"{'>' if self.direction == 'above' else '<'} {level:g}"
+
+
+# --- monitors -----------------------------------------------------------------------------------------------------
+
+
+class MonitorSpec(OriginMixin, StrictModel):
+    """Keys every monitor has. Each kind adds its own in sqlmon/monitors/<kind>.py."""
+
+    name: str = Field(pattern=IDENTIFIER_PATTERN)
+    type: str
+    source: str
+    description: str | None = None
+    enabled: bool = True
+    baseline: BaselineSpec | None = Field(default=None, description="overrides the source's baseline for this monitor")
+    thresholds: dict[str, ThresholdRule | None] = Field(
+        default_factory=dict, description="per metric; `null` switches a default rule off"
+    )

@@ -1,0 +1,124 @@
+"""YAML that remembers where each value came from, so every configuration error can name its file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sqlmon.errors import ConfigError, ConfigProblem, Location
+
+
+class YamlMap(dict):
+    """A mapping that knows the line of itself and of each of its keys."""
+
+    line: int | None = None
+    key_lines: dict[str, int]
+
+
+class YamlSeq(list):
+    """A sequence that knows the line of itself and of each item."""
+
+    line: int | None = None
+    item_lines: list[int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    file_name = "<string>"
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YamlMap:  # type: ignore[override]
+        result = YamlMap()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise ConfigError(
+                    ConfigProblem(Location(self.file_name, key_node.start_mark.line + 1), "", "a key must be a plain value")
+                )
+            key = str(key) if not isinstance(key, str) else key
+            if key in result:
+                raise ConfigError(
+                    ConfigProblem(
+                        Location(self.file_name, key_node.start_mark.line + 1),
+                        key,
+                        f"duplicate key `{key}` (first given on line {result.key_lines[key]})",
+                        "remove one of them",
+                    )
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_yaml_seq(self, node: yaml.SequenceNode):  # type: ignore[override]
+        result = YamlSeq()
+        result.line = node.start_mark.line + 1
+        result.item_lines = [item.start_mark.line + 1 for item in node.value]
+        yield result
+        result.extend(self.construct_object(item, deep=True) for item in node.value)
+
+    def construct_yaml_map(self, node: yaml.MappingNode):  # type: ignore[override]
+        yield self.construct_mapping(node, deep=True)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_yaml_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_yaml_seq)
+# YAML 1.1 turns `on`/`off`/`yes`/`no` into booleans and bare dates into date objects; in monitor files those are
+# almost always meant as strings (a column called `on`, a window start), so only true/false are booleans here.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:timestamp",)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _first in "yYnNoO":
+    _LineLoader.yaml_implicit_resolvers[_first] = [
+        (tag, regexp) for tag, regexp in _LineLoader.yaml_implicit_resolvers.get(_first, []) if tag != "tag:yaml.org,2002:bool"
+    ]
+_LineLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def load_yaml_text(text: str, file_name: str) -> Any:
+    """Parse YAML text; syntax errors become a ConfigError at the offending line."""
+    loader = _LineLoader(text)
+    loader.file_name = file_name
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise ConfigError(
+            ConfigProblem(Location(file_name, line), "", f"invalid YAML: {exc.problem or exc.context}", "fix the syntax")
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(ConfigProblem(Location(file_name), "", f"invalid YAML: {exc}")) from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(path: Path, display_name: str | None = None) -> Any:
+    name = display_name or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(ConfigProblem(Location(name), "", f"cannot read file: {exc.strerror}")) from None
+    return load_yaml_text(text, name)
+
+
+def line_of(node: Any, path: tuple[Any, ...]) -> int | None:
+    """The line of the value at `path` (keys and list indexes) inside a loaded document: the deepest line known."""
+    line = getattr(node, "line", None)
+    for step in path:
+        if isinstance(node, YamlMap) and isinstance(step, str) and step in node:
+            line = node.key_lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, YamlSeq) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+    return line

@@ -1,0 +1,152 @@
+"""`sqlmon demo`: build the example warehouse day by day, run the monitors after each day as a scheduler would, and
+print the alert timeline next to the incidents that were injected."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sqlmon.alerts.rules import Alert
+from sqlmon.resources import resource_dir
+from sqlmon.runner import run
+
+
+def load_generator() -> ModuleType:
+    path = resource_dir("example_warehouse") / "generate.py"
+    spec = importlib.util.spec_from_file_location("sqlmon_example_warehouse", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class DemoResult:
+    folder: Path
+    days: list[date]
+    alerts: dict[date, list[Alert]] = field(default_factory=dict)
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def prepare(folder: Path) -> None:
+    """A fresh demo project: sqlmon.yml and the example monitors; an old demo warehouse is replaced."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(resource_dir("example_warehouse") / "sqlmon.yml", folder / "sqlmon.yml")
+    if (folder / "monitors").exists():
+        shutil.rmtree(folder / "monitors")
+    shutil.copytree(resource_dir("monitors"), folder / "monitors")
+    for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+        (folder / name).unlink(missing_ok=True)
+
+
+def run_demo(folder: Path, days: int | None = None, on_day: Callable[[date, list[Alert]], None] | None = None) -> DemoResult:
+    import duckdb
+
+    started = time.perf_counter()
+    generator = load_generator()
+    days = days or generator.DAYS
+    prepare(folder)
+    database = folder / "warehouse.duckdb"
+    con = duckdb.connect(str(database))
+    try:
+        generator.create_tables(con)
+    finally:
+        con.close()
+    result = DemoResult(folder, [], incidents=generator.ground_truth()["incidents"])
+    for day in range(1, days + 1):
+        con = duckdb.connect(str(database))
+        try:
+            generator.load_day(con, day)
+        finally:
+            con.close()
+        today = generator.START_DATE + timedelta(days=day - 1)
+        # The scheduler runs just after midnight, when the day that ended is complete.
+        outcome = run(folder, end=datetime.combine(today + timedelta(days=1), datetime.min.time()))
+        if outcome.error:
+            raise RuntimeError(outcome.error)
+        result.days.append(today)
+        result.alerts[today] = outcome.alerts
+        if on_day:
+            on_day(today, outcome.alerts)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _incident_days(incident: dict[str, Any]) -> tuple[set[int], set[int]]:
+    """(days that must alert, days that may alert): an incident may also alert from its onset and on the day a
+    schema change is reverted, which is a change too."""
+    required = set(incident["days"])
+    allowed = set(required)
+    if incident.get("onset_day"):
+        allowed |= set(range(incident["onset_day"], incident["last_day"] + 1))
+    allowed |= set(incident.get("schema_change_days", []))
+    return required, allowed
+
+
+def score(result: DemoResult) -> tuple[list[str], list[str]]:
+    """(incidents missed, alerts no incident explains) — both empty when the demo does its job.
+
+    An incident counts as caught when a monitor of its kind alerts on every one of its days; an alert is explained
+    when an incident of its monitor's kind allows that day.
+    """
+    start = result.days[0]
+    day_number = {d: (d - start).days + 1 for d in result.days}
+    missed = []
+    allowed_by_kind: dict[str, set[int]] = {}
+    for incident in result.incidents:
+        required, allowed = _incident_days(incident)
+        kind = incident["monitor_kind"]
+        allowed_by_kind.setdefault(kind, set()).update(allowed)
+        alerted = {day_number[d] for d, alerts in result.alerts.items() if any(a.monitor_type == kind for a in alerts)}
+        absent = sorted(day for day in required if day in day_number.values() and day not in alerted)
+        if absent:
+            missed.append(f"{incident['id']} on day(s) {absent}")
+    unexplained = [f"{d} {a.monitor}: {a.message}" for d, alerts in result.alerts.items() for a in alerts
+                   if day_number[d] not in allowed_by_kind.get(a.monitor_type, set())]
+    return missed, unexplained
+
+
+def print_demo(folder: Path, days: int | None = None) -> DemoResult:
+    import click
+
+    click.echo(f"Building the example warehouse in {folder}/ day by day and running the monitors after each day…\n")
+
+    def on_day(day: date, alerts: list[Alert]) -> None:
+        if not alerts:
+            click.echo(f"{day}  ok")
+            return
+        by_monitor: dict[str, list[Alert]] = {}
+        for alert in sorted(alerts, key=lambda a: (a.severity != "error", a.monitor)):
+            by_monitor.setdefault(alert.monitor, []).append(alert)
+        for index, (monitor, group) in enumerate(by_monitor.items()):
+            first = group[0]
+            message = first.message if len(first.message) <= 80 else first.message[:77] + "…"
+            more = f" (+{len(group) - 1} more)" if len(group) > 1 else ""
+            click.echo(f"{str(day) if index == 0 else '':10}  {first.severity.upper():5}  {monitor}: {message}{more}")
+
+    result = run_demo(folder, days, on_day)
+    missed, unexplained = score(result)
+    click.echo("\nInjected incidents (example_warehouse/ground_truth.json):")
+    for incident in result.incidents:
+        required, _ = _incident_days(incident)
+        click.echo(f"  {incident['id']:16} days {min(required)}–{max(required)}  → {incident['monitor_kind']}")
+    caught = len(result.incidents) - len(missed)
+    click.echo(f"\nCaught {caught} of {len(result.incidents)} incidents in their windows; "
+               f"{len(unexplained)} alert(s) on days without an incident. ({result.seconds:.1f} s)")
+    for line in missed:
+        click.echo(f"  missed: {line}")
+    for line in unexplained:
+        click.echo(f"  unexplained: {line}")
+    click.echo(f"\nThe metrics and alerts are in {folder / 'warehouse.duckdb'}, schema `sqlmon` (sqlmon_metrics, "
+               "sqlmon_alerts, sqlmon_histograms; views sqlmon_latest_metrics, sqlmon_open_alerts). Next:\n"
+               f"  cd {folder} && sqlmon compile        # the SQL each monitor runs\n"
+               f"  cd {folder} && sqlmon run --start 2026-10-25 --end 2026-10-31 --fail-on never   # recompute a week")
+    return result

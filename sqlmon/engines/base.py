@@ -1,0 +1,53 @@
+"""The engine interface: the whole surface sqlmon needs from a warehouse."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlglot import exp
+
+from sqlmon.monitors.base import ColumnInfo
+from sqlmon.sql.dialects import logical_type
+
+
+class Engine(ABC):
+    dialect: str
+    # Whether DDL and DML can be rolled back together; where they cannot, the store orders writes so that a failure
+    # leaves nothing a reader would take for a finished run.
+    transactional_ddl: bool = True
+
+    @abstractmethod
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None: ...
+
+    @abstractmethod
+    def query(self, sql: str, parameters: Sequence[Any] | None = None) -> list[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def insert_rows(self, table: exp.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Append rows to a table; called inside `transaction()`."""
+
+    @abstractmethod
+    def describe(self, table: str) -> list[tuple[str, str]] | None:
+        """(column name, data type) in table order, or None when the table or view does not exist."""
+
+    @contextmanager
+    @abstractmethod
+    def transaction(self) -> Iterator[None]: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def columns(self, table: str) -> dict[str, ColumnInfo] | None:
+        described = self.describe(table)
+        if described is None:
+            return None
+        return {name: ColumnInfo(name, data_type, logical_type(data_type, self.dialect)) for name, data_type in described}
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

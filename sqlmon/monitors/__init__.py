@@ -1,0 +1,1 @@
+"""Monitor kinds: one module per YAML `type`, each registered in `registry`."""

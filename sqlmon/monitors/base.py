@@ -1,0 +1,168 @@
+"""What every monitor kind provides, and the data that flows between a kind, the planner and the store.
+
+A kind turns its spec into *requests* for aggregates (never rows), receives their values, and finishes the math in
+Python, in two phases:
+
+1. `baseline_requests`: what must be known about the baseline before the window can be read (quantile bin edges).
+2. `window_requests`: the aggregates of the window (and of the baseline on those edges), given phase 1's results.
+
+The planner gathers the requests of every monitor on a source and window and runs each phase as few statements as it
+can: one single-row SELECT per relation for the aggregates, one UNION ALL statement for the distributions. Results are
+cached by request, so a baseline table is profiled once per run, not once per window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from sqlmon.config.durations import Window
+from sqlmon.config.specs import MonitorSpec, SourceSpec
+from sqlmon.errors import ConfigProblem
+
+NUMERIC_TYPES = ("integer", "float", "decimal")
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """A column as the warehouse reports it, with the logical type sqlmon reasons about."""
+
+    name: str
+    data_type: str
+    logical: str  # integer | float | decimal | string | boolean | date | timestamp | other
+
+    @property
+    def numeric(self) -> bool:
+        return self.logical in NUMERIC_TYPES
+
+    @property
+    def floating(self) -> bool:
+        """Whether the column can hold NaN and ±inf."""
+        return self.logical == "float"
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Rows a request reads: a table, optionally cut to a time window."""
+
+    table: str
+    timestamp: str | None = None
+    window: Window | None = None
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.table, self.timestamp, self.window)
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One scalar aggregate over a relation, rendered by a Jinja macro into a SELECT-list expression.
+
+    All aggregates over the same relation in a batch become one single-row SELECT: one scan.
+    """
+
+    relation: Relation
+    macro: str  # "file.macro_name" in macros/
+    args: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def of(cls, relation: Relation, macro: str, **args: Any) -> Aggregate:
+        return cls(relation, macro, tuple(sorted(args.items())))
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A small result set computed in the warehouse from both sides (e.g. per-category counts, exact KS).
+
+    The macro renders a SELECT with columns (k VARCHAR, a DOUBLE, b DOUBLE); every distribution of a batch is one
+    statement (UNION ALL), tagged by request.
+    """
+
+    macro: str
+    args: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def of(cls, macro: str, **args: Any) -> Distribution:
+        return cls(macro, tuple(sorted(args.items())))
+
+
+Request = Aggregate | Distribution
+DistributionRows = list[tuple[str | None, float | None, float | None]]
+Results = Mapping[Request, Any]
+
+
+@dataclass
+class MetricValue:
+    metric: str
+    value: float | None
+    column: str | None = None
+    detail: str | None = None  # what the alert message adds, e.g. the names of missing columns
+
+
+@dataclass
+class HistogramBin:
+    column: str | None
+    side: str  # baseline | current
+    bin: int
+    lower: float | None
+    upper: float | None
+    category: str | None
+    count: float
+    fraction: float | None
+
+
+@dataclass
+class MonitorOutput:
+    metrics: list[MetricValue] = field(default_factory=list)
+    bins: list[HistogramBin] = field(default_factory=list)
+
+
+@dataclass
+class MonitorContext:
+    """What a kind knows when it plans: the source, its columns now, the relations to read, and history it needs."""
+
+    source: SourceSpec
+    columns: dict[str, ColumnInfo]
+    current: Relation
+    window: Window | None
+    baseline: Relation | None = None
+    baseline_columns: dict[str, ColumnInfo] | None = None
+    previous_schema: dict[str, str] | None = None  # column -> data type, as stored by the previous run
+
+
+class MonitorKind:
+    """Base of every monitor kind. Subclasses set the class attributes and implement `compute`."""
+
+    type: ClassVar[str]
+    spec_class: ClassVar[type[MonitorSpec]]
+    metrics: ClassVar[tuple[str, ...]]
+    default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
+    needs_baseline: ClassVar[bool] = False
+    # A snapshot kind looks at the table as it is now (e.g. its schema), so it runs once per run, not per window.
+    snapshot: ClassVar[bool] = False
+
+    def columns_used(self, spec: MonitorSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
+        """The source columns this monitor reads; checked against the warehouse before anything runs."""
+        return []
+
+    def check(self, spec: MonitorSpec, ctx: MonitorContext) -> list[ConfigProblem]:
+        """Problems only visible against the warehouse (column types and the like). Missing columns are checked already."""
+        return []
+
+    def baseline_requests(self, spec: MonitorSpec, ctx: MonitorContext) -> list[Request]:
+        return []
+
+    def window_requests(self, spec: MonitorSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
+        raise NotImplementedError
+
+    def finalize(self, spec: MonitorSpec, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
+        raise NotImplementedError
+
+
+def metric_number(value: Any) -> float | None:
+    """A metric value as stored: a float, or NULL when not computable (None or NaN)."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if value != value else value

@@ -1,0 +1,61 @@
+"""Bins shared by the monitors that compare histograms.
+
+Inner edges e_1 < … < e_{k−1} make k bins: (−inf, e_1), [e_1, e_2), …, [e_{k−1}, +inf). The end bins are open, so a
+value outside the baseline's range still lands in a bin. Edges come from the baseline only and are stored with the
+results, so every window and every engine bins the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmon.monitors.base import Aggregate, ColumnInfo, HistogramBin, Relation, Results
+
+
+def quantile_requests(relation: Relation, column: ColumnInfo, bins: int) -> list[Aggregate]:
+    return [
+        Aggregate.of(relation, "common.quantile", column=column.name, floating=column.floating, q=round(k / bins, 12))
+        for k in range(1, bins)
+    ]
+
+
+def edges_from_quantiles(requests: Sequence[Aggregate], results: Results) -> list[float]:
+    """Distinct quantile values in ascending order (ties in the baseline merge bins rather than make empty ones)."""
+    values = [results[r] for r in requests]
+    return sorted({float(v) for v in values if v is not None})
+
+
+def fixed_edges(low: float, high: float, bins: int) -> list[float]:
+    return [low + (high - low) * k / bins for k in range(1, bins)]
+
+
+def bin_bounds(edges: Sequence[float]) -> list[tuple[float | None, float | None]]:
+    bounds: list[float | None] = [None, *edges, None]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def bin_requests(relation: Relation, column: ColumnInfo, edges: Sequence[float]) -> list[Aggregate]:
+    return [
+        Aggregate.of(relation, "common.bin_count", column=column.name, floating=column.floating, lower=lo, upper=hi)
+        for lo, hi in bin_bounds(edges)
+    ]
+
+
+def histogram_rows(column: str, side: str, edges: Sequence[float], counts: Sequence[float]) -> list[HistogramBin]:
+    total = float(sum(counts))
+    return [
+        HistogramBin(column, side, index, lo, hi, None, float(count), float(count) / total if total else None)
+        for index, ((lo, hi), count) in enumerate(zip(bin_bounds(edges), counts, strict=True))
+    ]
+
+
+def category_rows(column: str, categories: Sequence[str | None], base: Sequence[float], cur: Sequence[float]) -> list[HistogramBin]:
+    rows = []
+    for side, counts in (("baseline", base), ("current", cur)):
+        total = float(sum(counts))
+        for index, (category, count) in enumerate(zip(categories, counts, strict=True)):
+            rows.append(
+                HistogramBin(column, side, index, None, None, category if category is not None else "__other__",
+                             float(count), float(count) / total if total else None)
+            )
+    return rows

@@ -1,0 +1,195 @@
+"""`feature_drift`: each column's distribution in the window against the baseline's.
+
+Numeric columns: `psi`, `js`, `kl`, `hellinger` on bins cut at baseline quantiles; `ks` (exact two-sample statistic)
+and `ks_pvalue`, `wasserstein` (exact, from per-value counts computed in the warehouse). Categorical columns: `psi`,
+`chi2` and `chi2_pvalue` (two-sample test of homogeneity), `js`, `kl`, `hellinger`, `l_infinity`, `unseen_rate`.
+The formulas are in docs/metrics.md; the math on the aggregates is sqlmon.stats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import Field
+
+from sqlmon import stats
+from sqlmon.config.specs import MonitorSpec
+from sqlmon.errors import ConfigProblem
+from sqlmon.monitors.base import (
+    Aggregate,
+    ColumnInfo,
+    Distribution,
+    MetricValue,
+    MonitorContext,
+    MonitorKind,
+    MonitorOutput,
+    Request,
+    Results,
+    metric_number,
+)
+from sqlmon.monitors.binning import (
+    bin_requests,
+    category_rows,
+    edges_from_quantiles,
+    histogram_rows,
+    quantile_requests,
+)
+from sqlmon.monitors.registry import register
+
+NUMERIC_METRICS = ("psi", "ks", "ks_pvalue", "wasserstein", "js", "kl", "hellinger")
+CATEGORICAL_METRICS = ("psi", "chi2", "chi2_pvalue", "js", "kl", "hellinger", "l_infinity", "unseen_rate")
+LISTED_CATEGORIES = 10  # how many new or vanished categories an alert message names
+
+
+class FeatureDriftSpec(MonitorSpec):
+    type: Literal["feature_drift"]
+    columns: list[str] = Field(min_length=1, description="feature columns to compare with the baseline")
+    categorical: list[str] = Field(default_factory=list, description="numeric-typed columns to treat as categories")
+    bins: int = Field(default=10, ge=2, le=1000, description="quantile bins for the binned numeric metrics")
+    max_categories: int = Field(default=200, ge=1, description="categories kept per column; the rest fold into one")
+
+
+def _is_categorical(spec: FeatureDriftSpec, column: ColumnInfo) -> bool:
+    return column.name in spec.categorical or column.logical in ("string", "boolean")
+
+
+@register
+class FeatureDrift(MonitorKind):
+    type = "feature_drift"
+    spec_class = FeatureDriftSpec
+    metrics = tuple(dict.fromkeys(NUMERIC_METRICS + CATEGORICAL_METRICS))
+    default_thresholds = {"psi": {"warn": 0.1, "error": 0.25}}
+    needs_baseline = True
+
+    def columns_used(self, spec: FeatureDriftSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
+        return list(spec.columns)
+
+    def check(self, spec: FeatureDriftSpec, ctx: MonitorContext) -> list[ConfigProblem]:
+        problems = []
+        for index, name in enumerate(spec.columns):
+            column = ctx.columns.get(name)
+            if column is None:
+                continue
+            if not (column.numeric or _is_categorical(spec, column)):
+                problems.append(
+                    ConfigProblem(
+                        spec.locate("columns", index), f"columns[{index}]",
+                        f"column `{name}` has type {column.data_type}, which feature_drift cannot compare",
+                        "use numeric, string or boolean columns",
+                    )
+                )
+        for index, name in enumerate(spec.categorical):
+            if name not in spec.columns:
+                problems.append(
+                    ConfigProblem(spec.locate("categorical", index), f"categorical[{index}]",
+                                  f"`{name}` is not in this monitor's `columns`", "list it under `columns` too")
+                )
+        return problems
+
+    def _numeric(self, spec: FeatureDriftSpec, ctx: MonitorContext) -> list[ColumnInfo]:
+        return [ctx.columns[n] for n in spec.columns if not _is_categorical(spec, ctx.columns[n])]
+
+    def _categorical(self, spec: FeatureDriftSpec, ctx: MonitorContext) -> list[ColumnInfo]:
+        return [ctx.columns[n] for n in spec.columns if _is_categorical(spec, ctx.columns[n])]
+
+    def baseline_requests(self, spec: FeatureDriftSpec, ctx: MonitorContext) -> list[Request]:
+        assert ctx.baseline is not None
+        return [q for col in self._numeric(spec, ctx) for q in quantile_requests(ctx.baseline, col, spec.bins)]
+
+    def _plan(self, spec: FeatureDriftSpec, ctx: MonitorContext, baseline: Results) -> dict[str, dict[str, object]]:
+        assert ctx.baseline is not None
+        plan: dict[str, dict[str, object]] = {}
+        for col in self._numeric(spec, ctx):
+            edges = edges_from_quantiles(quantile_requests(ctx.baseline, col, spec.bins), baseline)
+            plan[col.name] = {
+                "edges": edges,
+                "base_bins": bin_requests(ctx.baseline, col, edges),
+                "cur_bins": bin_requests(ctx.current, col, edges),
+                "exact": Distribution.of(
+                    "feature_drift.ks_wasserstein", column=col.name, floating=col.floating,
+                    current=ctx.current, baseline=ctx.baseline,
+                ),
+                "n_base": Aggregate.of(ctx.baseline, "common.valid_count", column=col.name, floating=col.floating),
+                "n_cur": Aggregate.of(ctx.current, "common.valid_count", column=col.name, floating=col.floating),
+            }
+        for col in self._categorical(spec, ctx):
+            plan[col.name] = {
+                "categories": Distribution.of(
+                    "feature_drift.category_counts", column=col.name, current=ctx.current, baseline=ctx.baseline,
+                    max_categories=spec.max_categories,
+                )
+            }
+        return plan
+
+    def window_requests(self, spec: FeatureDriftSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
+        requests: list[Request] = []
+        for parts in self._plan(spec, ctx, baseline).values():
+            for key, value in parts.items():
+                if key == "edges":
+                    continue
+                requests.extend(value if isinstance(value, list) else [value])  # type: ignore[arg-type]
+        return requests
+
+    def finalize(self, spec: FeatureDriftSpec, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
+        output = MonitorOutput()
+        for name, parts in self._plan(spec, ctx, baseline).items():
+            if "categories" in parts:
+                self._categorical_metrics(name, window[parts["categories"]], output)  # type: ignore[index]
+            else:
+                self._numeric_metrics(name, parts, window, output)
+        return output
+
+    @staticmethod
+    def _numeric_metrics(name: str, parts: dict[str, object], window: Results, output: MonitorOutput) -> None:
+        edges: list[float] = parts["edges"]  # type: ignore[assignment]
+        base = [float(window[r] or 0) for r in parts["base_bins"]]  # type: ignore[attr-defined]
+        cur = [float(window[r] or 0) for r in parts["cur_bins"]]  # type: ignore[attr-defined]
+        rows = window[parts["exact"]]  # type: ignore[index]
+        ks, wasserstein = (rows[0][1], rows[0][2]) if rows else (None, None)
+        n_base, n_cur = int(window[parts["n_base"]] or 0), int(window[parts["n_cur"]] or 0)  # type: ignore[index]
+        values = {
+            "psi": stats.psi(base, cur),
+            "ks": ks,
+            "ks_pvalue": stats.ks_pvalue(ks, n_base, n_cur) if ks is not None else None,
+            "wasserstein": wasserstein if n_base and n_cur else None,
+            "js": stats.js(base, cur),
+            "kl": stats.kl(base, cur),
+            "hellinger": stats.hellinger(base, cur),
+        }
+        output.metrics += [MetricValue(metric, metric_number(values[metric]), name) for metric in NUMERIC_METRICS]
+        output.bins += histogram_rows(name, "baseline", edges, base) + histogram_rows(name, "current", edges, cur)
+
+    @staticmethod
+    def _categorical_metrics(name: str, rows: list[tuple], output: MonitorOutput) -> None:
+        rows = sorted(rows, key=lambda r: (r[0] is None, -(r[1] or 0) - (r[2] or 0), r[0] or ""))
+        categories = [r[0] for r in rows]
+        base = [float(r[1] or 0) for r in rows]
+        cur = [float(r[2] or 0) for r in rows]
+        chi2, chi2_p, _dof = stats.chi2_two_sample(base, cur)
+        new = [c for c, b, q in zip(categories, base, cur, strict=True) if c is not None and b == 0 and q > 0]
+        gone = [c for c, b, q in zip(categories, base, cur, strict=True) if c is not None and b > 0 and q == 0]
+        detail = _category_detail(new, gone)
+        values = {
+            "psi": stats.psi(base, cur),
+            "chi2": chi2,
+            "chi2_pvalue": chi2_p,
+            "js": stats.js(base, cur),
+            "kl": stats.kl(base, cur),
+            "hellinger": stats.hellinger(base, cur),
+            "l_infinity": stats.l_infinity(base, cur),
+            "unseen_rate": stats.unseen_rate(base, cur),
+        }
+        output.metrics += [MetricValue(m, metric_number(values[m]), name, detail) for m in CATEGORICAL_METRICS]
+        output.bins += category_rows(name, categories, base, cur)
+
+
+def _category_detail(new: list[str], gone: list[str]) -> str | None:
+    parts = []
+    for label, names in (("new", new), ("vanished", gone)):
+        if names:
+            shown = ", ".join(names[:LISTED_CATEGORIES])
+            more = f" (+{len(names) - LISTED_CATEGORIES} more)" if len(names) > LISTED_CATEGORIES else ""
+            parts.append(f"{label}: {shown}{more}")
+    return "; ".join(parts) or None
+

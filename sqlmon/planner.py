@@ -1,0 +1,104 @@
+"""Turns the requests of every monitor on a source and window into as few statements as possible, and runs them.
+
+Per phase: one single-row SELECT per relation for all scalar aggregates (one scan of it), and one UNION ALL statement
+for all distributions. Results are cached by request for the whole run, so a baseline table's quantiles and bin
+counts are computed once, however many windows are compared with it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlglot import exp
+
+from sqlmon.config.durations import Window
+from sqlmon.engines.base import Engine
+from sqlmon.monitors.base import Aggregate, Distribution, Relation, Request
+from sqlmon.sql.compiler import SqlCompiler
+
+
+@dataclass
+class Statement:
+    source: str
+    window: Window | None
+    purpose: str  # e.g. "aggregates over main.predictions [window]" or "distributions"
+    sql: str  # in the engine's dialect, as executed
+    tree: exp.Expression  # canonical parse, so compile can write it in any dialect
+
+
+@dataclass
+class QueryLog:
+    statements: list[Statement] = field(default_factory=list)
+
+
+def _scalar(value: Any) -> Any:
+    """Driver numbers (Decimal, HUGEINT-as-int) as Python floats; None stays None."""
+    if value is None or isinstance(value, float):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def describe_relation(relation: Relation) -> str:
+    return f"{relation.table} {relation.window}" if relation.window else relation.table
+
+
+class Executor:
+    """Runs batches of requests, caching results for the run. With `execute=False` it only writes the SQL down."""
+
+    def __init__(self, engine: Engine | None, compiler: SqlCompiler, log: QueryLog | None = None):
+        self.engine = engine
+        self.compiler = compiler
+        self.log = log or QueryLog()
+        self.cache: dict[Request, Any] = {}
+
+    def run(self, requests: Iterable[Request], source: str, window: Window | None, execute: bool = True) -> dict[Request, Any]:
+        todo = [r for r in dict.fromkeys(requests) if r not in self.cache]
+        by_relation: dict[Relation, list[Aggregate]] = defaultdict(list)
+        distributions: list[Distribution] = []
+        for request in todo:
+            if isinstance(request, Aggregate):
+                by_relation[request.relation].append(request)
+            else:
+                distributions.append(request)
+        for relation, aggregates in by_relation.items():
+            self._aggregates(relation, aggregates, source, window, execute)
+        if distributions:
+            self._distributions(distributions, source, window, execute)
+        return {r: self.cache.get(r) for r in requests}
+
+    def _record(self, source: str, window: Window | None, purpose: str, template: str, execute: bool,
+                **context: Any) -> list[tuple] | None:
+        tree = self.compiler.parse(self.compiler.render(template, **context))
+        sql = self.compiler.to_sql(tree)
+        self.log.statements.append(Statement(source, window, purpose, sql, tree))
+        if not execute or self.engine is None:
+            return None
+        return self.engine.query(sql)
+
+    def _aggregates(self, relation: Relation, aggregates: Sequence[Aggregate], source: str, window: Window | None,
+                    execute: bool) -> None:
+        items = [(f"m{i}", self.compiler.macro(a.macro, **dict(a.args))) for i, a in enumerate(aggregates)]
+        rows = self._record(source, window, f"aggregates over {describe_relation(relation)}", "queries/aggregates.sql",
+                            execute, items=items, rel=relation)
+        if rows is None:
+            return
+        for request, value in zip(aggregates, rows[0], strict=True):
+            self.cache[request] = _scalar(value)
+
+    def _distributions(self, requests: Sequence[Distribution], source: str, window: Window | None, execute: bool) -> None:
+        parts = [self.compiler.macro(r.macro, **dict(r.args)) for r in requests]
+        rows = self._record(source, window, "distributions (both sides)", "queries/distributions.sql", execute,
+                            parts=parts)
+        if rows is None:
+            return
+        grouped: dict[int, list[tuple]] = defaultdict(list)
+        for req, k, a, b in rows:
+            grouped[int(req)].append((k, _scalar(a), _scalar(b)))
+        for index, request in enumerate(requests):
+            self.cache[request] = grouped.get(index, [])

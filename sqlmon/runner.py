@@ -1,0 +1,281 @@
+"""One run: plan windows → compute every monitor's metrics in the warehouse → evaluate rules → store → report."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmon import __version__
+from sqlmon.alerts.rules import Alert, evaluate
+from sqlmon.checks import Catalog, check_project
+from sqlmon.config.durations import Window, window_floor, windows_between
+from sqlmon.config.errors_pydantic import suggest
+from sqlmon.config.loader import Project, load_project
+from sqlmon.config.specs import MonitorSpec, SourceSpec
+from sqlmon.engines import connect
+from sqlmon.engines.base import Engine
+from sqlmon.errors import ConfigError, ConfigProblem, SqlmonError
+from sqlmon.monitors import registry
+from sqlmon.monitors.base import Aggregate, MonitorContext, MonitorOutput, Relation
+from sqlmon.planner import Executor, QueryLog
+from sqlmon.sql.compiler import SqlCompiler
+from sqlmon.store import RunRecord, Store
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+@dataclass
+class MetricRow:
+    monitor: str
+    monitor_type: str
+    source: str
+    column: str | None
+    metric: str
+    value: float | None
+    window: Window | None
+    status: str  # ok | warn | error
+    detail: str | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    status: str  # success | error
+    started_at: datetime
+    finished_at: datetime
+    as_of: datetime
+    metrics: list[MetricRow] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    windows: dict[str, list[Window]] = field(default_factory=dict)  # per source, the windows computed
+    statements: int = 0
+    error: str | None = None
+
+
+def select_monitors(project: Project, select: list[str] | None) -> list[MonitorSpec]:
+    """`--select` takes monitor names, `source:NAME` or `type:KIND`; none selects every enabled monitor."""
+    enabled = [m for m in project.monitors.values() if m.enabled]
+    if not select:
+        return enabled
+    chosen: dict[str, MonitorSpec] = {}
+    problems = []
+    for selector in select:
+        kind, _, value = selector.rpartition(":")
+        if kind == "source":
+            matched = [m for m in enabled if m.source == value]
+        elif kind == "type":
+            matched = [m for m in enabled if m.type == value]
+        elif kind == "":
+            matched = [m for m in project.monitors.values() if m.name == value]
+        else:
+            matched = []
+        if not matched:
+            pool = project.sources if kind == "source" else (registry.kinds() if kind == "type" else project.monitors)
+            hint = suggest(value, pool)
+            problems.append(ConfigProblem(None, "--select", f"`{selector}` matches no monitor",
+                                          hint or "use a monitor name, source:NAME or type:KIND"))
+        chosen.update({m.name: m for m in matched})
+    if problems:
+        raise ConfigError(problems)
+    return [m for m in project.monitors.values() if m.name in chosen]
+
+
+class Session:
+    """A project connected to its warehouse: what compile and run share."""
+
+    def __init__(self, project: Project, engine: Engine, log: QueryLog | None = None):
+        self.project = project
+        self.engine = engine
+        self.compiler = SqlCompiler(engine.dialect)
+        self.catalog = Catalog(engine)
+        self.log = log or QueryLog()
+        self.executor = Executor(engine, self.compiler, self.log)
+        self.store = Store(engine, self.compiler, project.spec.results_schema)
+
+    @classmethod
+    def open(cls, root: Path | None = None, read_only: bool = False) -> Session:
+        project = load_project(root)
+        return cls(project, connect(project.spec.connection, project.root, read_only=read_only))
+
+    # --- windows --------------------------------------------------------------------------------------------------
+
+    def time_range(self, source: SourceSpec) -> tuple[datetime | None, datetime | None]:
+        assert source.timestamp is not None
+        relation = Relation(source.table)
+        low = Aggregate.of(relation, "common.min_value", column=source.timestamp)
+        high = Aggregate.of(relation, "common.max_value", column=source.timestamp)
+        results = self.executor.run([low, high], source.name, None)
+        return _as_datetime(results[low]), _as_datetime(results[high])
+
+    def windows_for(self, source: SourceSpec, monitor: MonitorSpec, as_of: datetime, start: datetime | None,
+                    resume: dict[str, datetime], data_range: tuple[datetime | None, datetime | None]) -> list[Window]:
+        assert source.window is not None and source.backfill is not None
+        low, high = data_range
+        if low is None or high is None:
+            return []
+        end = window_floor(as_of, source.window)
+        if start is not None:
+            first = start
+        elif monitor.name in resume:
+            first = resume[monitor.name]
+        else:
+            first = end - source.backfill
+        first = max(window_floor(first, source.window), window_floor(low, source.window))
+        return [w for w in windows_between(first, end, source.window) if w.start <= high]
+
+    def latest_window(self, source: SourceSpec, as_of: datetime) -> Window | None:
+        if source.window is None:
+            return None
+        end = window_floor(as_of, source.window)
+        return Window(end - source.window, end)
+
+    # --- computing ------------------------------------------------------------------------------------------------
+
+    def context(self, monitor: MonitorSpec, window: Window | None, previous_schema: dict[str, str] | None) -> MonitorContext:
+        source = self.project.sources[monitor.source]
+        columns = self.catalog.columns(source.table) or {}
+        current = Relation(source.table, source.timestamp, window) if window is not None else Relation(source.table)
+        baseline_spec = self.project.baseline_of(monitor)
+        baseline = baseline_columns = None
+        if baseline_spec is not None and baseline_spec.table is not None:
+            baseline = Relation(baseline_spec.table)
+            baseline_columns = self.catalog.columns(baseline_spec.table)
+        elif baseline_spec is not None and baseline_spec.previous is not None and window is not None:
+            baseline = Relation(source.table, source.timestamp, Window(window.start - baseline_spec.previous, window.start))
+            baseline_columns = columns
+        return MonitorContext(source=source, columns=columns, current=current, window=window, baseline=baseline,
+                              baseline_columns=baseline_columns, previous_schema=previous_schema)
+
+    def compute(self, source: str, window: Window | None, monitors: list[MonitorSpec],
+                previous_schema: dict[str, str] | None = None, execute: bool = True) -> dict[str, MonitorOutput]:
+        """Every monitor of one source on one window, in two phases of batched statements."""
+        contexts = {m.name: self.context(m, window, previous_schema) for m in monitors}
+        kinds = {m.name: registry.get(m.type) for m in monitors}
+        phase1 = [r for m in monitors for r in kinds[m.name].baseline_requests(m, contexts[m.name])]  # type: ignore[union-attr]
+        base = self.executor.run(phase1, source, window)
+        phase2 = [r for m in monitors for r in kinds[m.name].window_requests(m, contexts[m.name], base)]  # type: ignore[union-attr]
+        results = self.executor.run(phase2, source, window, execute=execute)
+        if not execute:
+            return {}
+        return {m.name: kinds[m.name].finalize(m, contexts[m.name], base, results) for m in monitors}  # type: ignore[union-attr]
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    return datetime.combine(value, datetime.min.time())  # a DATE column
+
+
+def run(root: Path | None = None, select: list[str] | None = None, start: datetime | None = None,
+        end: datetime | None = None) -> RunResult:
+    """Compute the windows not yet computed (or those from `start`), store the results, and return them."""
+    project = load_project(root)
+    monitors = select_monitors(project, select)
+    started = utcnow()
+    as_of = end or started
+    engine = connect(project.spec.connection, project.root)
+    try:
+        session = Session(project, engine)
+        check_project(project, monitors, session.catalog)
+        session.store.ensure()
+        result = RunResult(run_id=uuid.uuid4().hex, status="success", started_at=started, finished_at=started,
+                           as_of=as_of)
+        record = RunRecord(run={}, metrics=[], histograms=[], alerts=[], schemas=[], replaced=set())
+        try:
+            _compute_all(session, monitors, as_of, start, result, record)
+        except SqlmonError as exc:
+            result.status, result.error = "error", str(exc)
+            record = RunRecord(run={}, metrics=[], histograms=[], alerts=[], schemas=[], replaced=set())
+            result.metrics, result.alerts = [], []
+        result.finished_at = utcnow()
+        result.statements = len(session.log.statements)
+        record.run = {
+            "run_id": result.run_id, "started_at": result.started_at, "finished_at": result.finished_at,
+            "status": result.status, "sqlmon_version": __version__, "target": project.spec.connection.type,
+            "error": result.error,
+        }
+        session.store.write(record)
+        return result
+    finally:
+        engine.close()
+
+
+def _compute_all(session: Session, monitors: list[MonitorSpec], as_of: datetime, start: datetime | None,
+                 result: RunResult, record: RunRecord) -> None:
+    project = session.project
+    resume = session.store.last_window_ends()
+    by_source: dict[str, list[MonitorSpec]] = defaultdict(list)
+    for monitor in monitors:
+        by_source[monitor.source].append(monitor)
+    for source_name, source_monitors in by_source.items():
+        source = project.sources[source_name]
+        columns = session.catalog.columns(source.table) or {}
+        record.schemas += [
+            {"run_id": result.run_id, "source": source.name, "table_name": source.table, "column_name": c.name,
+             "data_type": c.data_type, "ordinal": i, "observed_at": as_of}
+            for i, c in enumerate(columns.values())
+        ]
+        snapshot = [m for m in source_monitors if registry.get(m.type).snapshot]  # type: ignore[union-attr]
+        windowed = [m for m in source_monitors if m not in snapshot]
+        plan: dict[Window | None, list[MonitorSpec]] = defaultdict(list)
+        if source.windowed:
+            data_range = session.time_range(source)
+            for monitor in windowed:
+                for window in session.windows_for(source, monitor, as_of, start, resume, data_range):
+                    plan[window].append(monitor)
+        else:
+            plan[None] = list(windowed)
+        result.windows[source.name] = sorted(w for w in plan if w is not None)
+        if snapshot:
+            previous = session.store.previous_schema(source.table, before=as_of)
+            window = session.latest_window(source, as_of)
+            outputs = session.compute(source.name, window, snapshot, previous_schema=previous)
+            _collect(session, snapshot, window, as_of, outputs, result, record)
+        for window in sorted(plan, key=lambda w: (w is not None, w)):
+            outputs = session.compute(source.name, window, plan[window])
+            _collect(session, plan[window], window, as_of, outputs, result, record)
+
+
+def _collect(session: Session, monitors: list[MonitorSpec], window: Window | None, as_of: datetime,
+             outputs: dict[str, MonitorOutput], result: RunResult, record: RunRecord) -> None:
+    window_start = window.start if window else as_of
+    window_end = window.end if window else as_of
+    for monitor in monitors:
+        output = outputs[monitor.name]
+        rules = session.project.thresholds_of(monitor)
+        record.replaced.add((monitor.name, window_start))
+        for value in output.metrics:
+            status = "ok"
+            rule = rules.get(value.metric)
+            if rule is not None:
+                alert = evaluate(monitor.name, monitor.type, value.column, value.metric, value.value, value.detail, rule, window_start)
+                if alert is not None:
+                    status = alert.severity
+                    result.alerts.append(alert)
+                    record.alerts.append({
+                        "run_id": result.run_id, "monitor": alert.monitor, "column_name": alert.column,
+                        "segment": None, "metric": alert.metric, "value": alert.value, "severity": alert.severity,
+                        "rule": alert.rule, "message": alert.message, "window_start": window_start,
+                        "created_at": result.started_at,
+                    })
+            result.metrics.append(MetricRow(monitor.name, monitor.type, monitor.source, value.column, value.metric,
+                                            value.value, window, status, value.detail))
+            record.metrics.append({
+                "run_id": result.run_id, "monitor": monitor.name, "monitor_type": monitor.type,
+                "source": monitor.source, "column_name": value.column, "segment": None, "metric": value.metric,
+                "value": value.value, "window_start": window_start, "window_end": window_end,
+                "computed_at": result.started_at,
+            })
+        for b in output.bins:
+            record.histograms.append({
+                "run_id": result.run_id, "monitor": monitor.name, "column_name": b.column, "segment": None,
+                "window_start": window_start, "side": b.side, "bin": b.bin, "lower": b.lower, "upper": b.upper,
+                "category": b.category, "count": b.count, "fraction": b.fraction,
+            })

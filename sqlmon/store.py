@@ -1,0 +1,158 @@
+"""The results tables in the warehouse: created and migrated by sqlmon, appended to atomically per run.
+
+The table layouts are a contract (docs/results.md): columns may be added, never renamed or removed. Re-running a
+monitor's window replaces that window's rows, so a backfill never duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlglot import exp
+
+from sqlmon.engines.base import Engine
+from sqlmon.sql.compiler import SqlCompiler
+
+TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "sqlmon_runs": (
+        ("run_id", "VARCHAR"), ("started_at", "TIMESTAMP"), ("finished_at", "TIMESTAMP"), ("status", "VARCHAR"),
+        ("sqlmon_version", "VARCHAR"), ("target", "VARCHAR"), ("error", "VARCHAR"),
+    ),
+    "sqlmon_metrics": (
+        ("run_id", "VARCHAR"), ("monitor", "VARCHAR"), ("monitor_type", "VARCHAR"), ("source", "VARCHAR"),
+        ("column_name", "VARCHAR"), ("segment", "VARCHAR"), ("metric", "VARCHAR"), ("value", "DOUBLE"),
+        ("window_start", "TIMESTAMP"), ("window_end", "TIMESTAMP"), ("computed_at", "TIMESTAMP"),
+    ),
+    "sqlmon_histograms": (
+        ("run_id", "VARCHAR"), ("monitor", "VARCHAR"), ("column_name", "VARCHAR"), ("segment", "VARCHAR"),
+        ("window_start", "TIMESTAMP"), ("side", "VARCHAR"), ("bin", "INTEGER"), ("lower", "DOUBLE"),
+        ("upper", "DOUBLE"), ("category", "VARCHAR"), ("count", "DOUBLE"), ("fraction", "DOUBLE"),
+    ),
+    "sqlmon_alerts": (
+        ("run_id", "VARCHAR"), ("monitor", "VARCHAR"), ("column_name", "VARCHAR"), ("segment", "VARCHAR"),
+        ("metric", "VARCHAR"), ("value", "DOUBLE"), ("severity", "VARCHAR"), ("rule", "VARCHAR"),
+        ("message", "VARCHAR"), ("window_start", "TIMESTAMP"), ("created_at", "TIMESTAMP"),
+    ),
+    # The columns each run saw in each source table, so schema_contract can report changes between runs.
+    "sqlmon_schemas": (
+        ("run_id", "VARCHAR"), ("source", "VARCHAR"), ("table_name", "VARCHAR"), ("column_name", "VARCHAR"),
+        ("data_type", "VARCHAR"), ("ordinal", "INTEGER"), ("observed_at", "TIMESTAMP"),
+    ),
+}
+VIEWS = {"sqlmon_latest_metrics": "store.views.latest_metrics", "sqlmon_open_alerts": "store.views.open_alerts"}
+# Tables whose rows belong to a (monitor, window): replaced when that window is computed again.
+WINDOWED_TABLES = ("sqlmon_metrics", "sqlmon_histograms", "sqlmon_alerts")
+
+
+@dataclass
+class RunRecord:
+    """Everything one run writes, gathered in memory (aggregates only, so it is small) and written in one go."""
+
+    run: dict[str, Any]
+    metrics: list[dict[str, Any]]
+    histograms: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    schemas: list[dict[str, Any]]
+    replaced: set[tuple[str, datetime]]  # (monitor, window_start) pairs whose old rows are deleted first
+
+
+class Store:
+    def __init__(self, engine: Engine, compiler: SqlCompiler, schema: str):
+        self.engine = engine
+        self.compiler = compiler
+        self.schema = schema
+
+    def table(self, name: str) -> exp.Table:
+        return exp.table_(exp.to_identifier(name, quoted=True), db=exp.to_identifier(self.schema, quoted=True))
+
+    def _sql(self, tree: exp.Expression) -> str:
+        return self.compiler.to_sql(tree, pretty=False)
+
+    def ensure(self) -> None:
+        """Create the schema, tables and views, and add any column a newer sqlmon defines (forward migration)."""
+        self.engine.execute(self._sql(exp.Create(this=exp.to_identifier(self.schema, quoted=True), kind="SCHEMA",
+                                                 exists=True)))
+        for name, columns in TABLES.items():
+            existing = self.engine.describe(f"{self.schema}.{name}")
+            if existing is None:
+                definition = exp.Schema(
+                    this=self.table(name),
+                    expressions=[
+                        exp.ColumnDef(this=exp.to_identifier(col, quoted=True), kind=exp.DataType.build(kind))
+                        for col, kind in columns
+                    ],
+                )
+                self.engine.execute(self._sql(exp.Create(this=definition, kind="TABLE", exists=True)))
+                continue
+            present = {col for col, _ in existing}
+            for col, kind in columns:
+                if col not in present:
+                    self.engine.execute(self._sql(exp.Alter(
+                        this=self.table(name), kind="TABLE",
+                        actions=[exp.ColumnDef(this=exp.to_identifier(col, quoted=True), kind=exp.DataType.build(kind))],
+                    )))
+        for view, macro in VIEWS.items():
+            query = self.compiler.parse(self.compiler.macro(macro, schema=self.schema))
+            self.engine.execute(self._sql(exp.Create(this=self.table(view), kind="VIEW", replace=True, expression=query)))
+
+    def last_window_ends(self) -> dict[str, datetime]:
+        """Per monitor, the end of the latest window with stored metrics: where an incremental run resumes."""
+        query = (
+            exp.select("monitor", exp.func("MAX", exp.column("window_end")))
+            .from_(self.table("sqlmon_metrics"))
+            .group_by("monitor")
+        )
+        return {monitor: end for monitor, end in self.engine.query(self._sql(query)) if end is not None}
+
+    def previous_schema(self, table: str, before: datetime) -> dict[str, str] | None:
+        """The columns recorded for `table` by the latest run that saw it before `before` (the current run's time).
+
+        Comparing with the schema seen before this run's point in time, not with the latest row, keeps a re-run of
+        the same moment idempotent: it finds the same previous schema and reports the same changes.
+        """
+        latest = (
+            exp.select(exp.func("MAX", exp.column("observed_at")))
+            .from_(self.table("sqlmon_schemas"))
+            .where(exp.and_(exp.column("table_name").eq(exp.Literal.string(table)),
+                            exp.LT(this=exp.column("observed_at"), expression=_timestamp(before))))
+        )
+        query = (
+            exp.select("column_name", "data_type")
+            .from_(self.table("sqlmon_schemas"))
+            .where(exp.and_(exp.column("table_name").eq(exp.Literal.string(table)),
+                            exp.column("observed_at").eq(exp.Subquery(this=latest))))
+            .order_by("ordinal")
+        )
+        rows = self.engine.query(self._sql(query))
+        return {name: data_type for name, data_type in rows} if rows else None
+
+    def write(self, record: RunRecord) -> None:
+        """One transaction: delete the windows being recomputed, append everything, then the run row."""
+        with self.engine.transaction():
+            for monitor, window_start in sorted(record.replaced):
+                for name in WINDOWED_TABLES:
+                    condition = exp.and_(
+                        exp.column("monitor").eq(exp.Literal.string(monitor)),
+                        exp.column("window_start").eq(_timestamp(window_start)),
+                    )
+                    self.engine.execute(self._sql(exp.delete(self.table(name), where=condition)))
+            for table_name, observed_at in sorted({(r["table_name"], r["observed_at"]) for r in record.schemas}):
+                condition = exp.and_(exp.column("table_name").eq(exp.Literal.string(table_name)),
+                                     exp.column("observed_at").eq(_timestamp(observed_at)))
+                self.engine.execute(self._sql(exp.delete(self.table("sqlmon_schemas"), where=condition)))
+            self._append("sqlmon_metrics", record.metrics)
+            self._append("sqlmon_histograms", record.histograms)
+            self._append("sqlmon_alerts", record.alerts)
+            self._append("sqlmon_schemas", record.schemas)
+            self._append("sqlmon_runs", [record.run])
+
+    def _append(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
+        columns = [col for col, _ in TABLES[name]]
+        self.engine.insert_rows(self.table(name), columns, [[row.get(col) for col in columns] for row in rows])
+
+
+def _timestamp(value: datetime) -> exp.Expression:
+    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
