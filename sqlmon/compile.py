@@ -38,8 +38,10 @@ def compile_project(root: Path | None, select: list[str] | None, dialect: str | 
                 session.compute(source_name, window, scanning, execute=False)
             statements = session.log.statements[first:]
             out.append("")
-            out.append(f"-- source {source.name} ({source.table}), window {window or 'whole table'}: "
-                       f"{len(statements)} statement(s)")
+            out.append(
+                f"-- source {source.name} ({source.table}), window {window or 'whole table'}: "
+                f"{len(statements)} statement(s)"
+            )
             if scanning:
                 out.append(f"-- monitors: {', '.join(m.name for m in scanning)}")
             if catalog_only:
@@ -58,7 +60,7 @@ def _window(session: Session, source_name: str, as_of: datetime) -> Window | Non
     if not source.windowed:
         return None
     assert source.window is not None
-    low, high = session.time_range(source)
+    _, high = session.time_range(source)
     latest = session.latest_window(source, as_of)
     if high is None or latest is None:
         return None

@@ -57,7 +57,9 @@ class Executor:
         self.log = log or QueryLog()
         self.cache: dict[Request, Any] = {}
 
-    def run(self, requests: Iterable[Request], source: str, window: Window | None, execute: bool = True) -> dict[Request, Any]:
+    def run(
+        self, requests: Iterable[Request], source: str, window: Window | None, execute: bool = True
+    ) -> dict[Request, Any]:
         todo = [r for r in dict.fromkeys(requests) if r not in self.cache]
         by_relation: dict[Relation, list[Aggregate]] = defaultdict(list)
         distributions: list[Distribution] = []
@@ -72,8 +74,9 @@ class Executor:
             self._distributions(distributions, source, window, execute)
         return {r: self.cache.get(r) for r in requests}
 
-    def _record(self, source: str, window: Window | None, purpose: str, template: str, execute: bool,
-                **context: Any) -> list[tuple] | None:
+    def _record(
+        self, source: str, window: Window | None, purpose: str, template: str, execute: bool, **context: Any
+    ) -> list[tuple] | None:
         tree = self.compiler.parse(self.compiler.render(template, **context))
         sql = self.compiler.to_sql(tree)
         self.log.statements.append(Statement(source, window, purpose, sql, tree))
@@ -81,20 +84,31 @@ class Executor:
             return None
         return self.engine.query(sql)
 
-    def _aggregates(self, relation: Relation, aggregates: Sequence[Aggregate], source: str, window: Window | None,
-                    execute: bool) -> None:
+    def _aggregates(
+        self, relation: Relation, aggregates: Sequence[Aggregate], source: str, window: Window | None, execute: bool
+    ) -> None:
         items = [(f"m{i}", self.compiler.macro(a.macro, **dict(a.args))) for i, a in enumerate(aggregates)]
-        rows = self._record(source, window, f"aggregates over {describe_relation(relation)}", "queries/aggregates.sql",
-                            execute, items=items, rel=relation)
+        rows = self._record(
+            source,
+            window,
+            f"aggregates over {describe_relation(relation)}",
+            "queries/aggregates.sql",
+            execute,
+            items=items,
+            rel=relation,
+        )
         if rows is None:
             return
         for request, value in zip(aggregates, rows[0], strict=True):
             self.cache[request] = _scalar(value)
 
-    def _distributions(self, requests: Sequence[Distribution], source: str, window: Window | None, execute: bool) -> None:
+    def _distributions(
+        self, requests: Sequence[Distribution], source: str, window: Window | None, execute: bool
+    ) -> None:
         parts = [self.compiler.macro(r.macro, **dict(r.args)) for r in requests]
-        rows = self._record(source, window, "distributions (both sides)", "queries/distributions.sql", execute,
-                            parts=parts)
+        rows = self._record(
+            source, window, "distributions (both sides)", "queries/distributions.sql", execute, parts=parts
+        )
         if rows is None:
             return
         grouped: dict[int, list[tuple]] = defaultdict(list)

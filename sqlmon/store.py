@@ -18,28 +18,63 @@ from sqlmon.sql.compiler import SqlCompiler
 
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "sqlmon_runs": (
-        ("run_id", "VARCHAR"), ("started_at", "TIMESTAMP"), ("finished_at", "TIMESTAMP"), ("status", "VARCHAR"),
-        ("sqlmon_version", "VARCHAR"), ("target", "VARCHAR"), ("error", "VARCHAR"),
+        ("run_id", "VARCHAR"),
+        ("started_at", "TIMESTAMP"),
+        ("finished_at", "TIMESTAMP"),
+        ("status", "VARCHAR"),
+        ("sqlmon_version", "VARCHAR"),
+        ("target", "VARCHAR"),
+        ("error", "VARCHAR"),
     ),
     "sqlmon_metrics": (
-        ("run_id", "VARCHAR"), ("monitor", "VARCHAR"), ("monitor_type", "VARCHAR"), ("source", "VARCHAR"),
-        ("column_name", "VARCHAR"), ("segment", "VARCHAR"), ("metric", "VARCHAR"), ("value", "DOUBLE"),
-        ("window_start", "TIMESTAMP"), ("window_end", "TIMESTAMP"), ("computed_at", "TIMESTAMP"),
+        ("run_id", "VARCHAR"),
+        ("monitor", "VARCHAR"),
+        ("monitor_type", "VARCHAR"),
+        ("source", "VARCHAR"),
+        ("column_name", "VARCHAR"),
+        ("segment", "VARCHAR"),
+        ("metric", "VARCHAR"),
+        ("value", "DOUBLE"),
+        ("window_start", "TIMESTAMP"),
+        ("window_end", "TIMESTAMP"),
+        ("computed_at", "TIMESTAMP"),
     ),
     "sqlmon_histograms": (
-        ("run_id", "VARCHAR"), ("monitor", "VARCHAR"), ("column_name", "VARCHAR"), ("segment", "VARCHAR"),
-        ("window_start", "TIMESTAMP"), ("side", "VARCHAR"), ("bin", "INTEGER"), ("lower", "DOUBLE"),
-        ("upper", "DOUBLE"), ("category", "VARCHAR"), ("count", "DOUBLE"), ("fraction", "DOUBLE"),
+        ("run_id", "VARCHAR"),
+        ("monitor", "VARCHAR"),
+        ("column_name", "VARCHAR"),
+        ("segment", "VARCHAR"),
+        ("window_start", "TIMESTAMP"),
+        ("side", "VARCHAR"),
+        ("bin", "INTEGER"),
+        ("lower", "DOUBLE"),
+        ("upper", "DOUBLE"),
+        ("category", "VARCHAR"),
+        ("count", "DOUBLE"),
+        ("fraction", "DOUBLE"),
     ),
     "sqlmon_alerts": (
-        ("run_id", "VARCHAR"), ("monitor", "VARCHAR"), ("column_name", "VARCHAR"), ("segment", "VARCHAR"),
-        ("metric", "VARCHAR"), ("value", "DOUBLE"), ("severity", "VARCHAR"), ("rule", "VARCHAR"),
-        ("message", "VARCHAR"), ("window_start", "TIMESTAMP"), ("created_at", "TIMESTAMP"),
+        ("run_id", "VARCHAR"),
+        ("monitor", "VARCHAR"),
+        ("column_name", "VARCHAR"),
+        ("segment", "VARCHAR"),
+        ("metric", "VARCHAR"),
+        ("value", "DOUBLE"),
+        ("severity", "VARCHAR"),
+        ("rule", "VARCHAR"),
+        ("message", "VARCHAR"),
+        ("window_start", "TIMESTAMP"),
+        ("created_at", "TIMESTAMP"),
     ),
     # The columns each run saw in each source table, so schema_contract can report changes between runs.
     "sqlmon_schemas": (
-        ("run_id", "VARCHAR"), ("source", "VARCHAR"), ("table_name", "VARCHAR"), ("column_name", "VARCHAR"),
-        ("data_type", "VARCHAR"), ("ordinal", "INTEGER"), ("observed_at", "TIMESTAMP"),
+        ("run_id", "VARCHAR"),
+        ("source", "VARCHAR"),
+        ("table_name", "VARCHAR"),
+        ("column_name", "VARCHAR"),
+        ("data_type", "VARCHAR"),
+        ("ordinal", "INTEGER"),
+        ("observed_at", "TIMESTAMP"),
     ),
 }
 VIEWS = {"sqlmon_latest_metrics": "store.views.latest_metrics", "sqlmon_open_alerts": "store.views.open_alerts"}
@@ -73,8 +108,9 @@ class Store:
 
     def ensure(self) -> None:
         """Create the schema, tables and views, and add any column a newer sqlmon defines (forward migration)."""
-        self.engine.execute(self._sql(exp.Create(this=exp.to_identifier(self.schema, quoted=True), kind="SCHEMA",
-                                                 exists=True)))
+        self.engine.execute(
+            self._sql(exp.Create(this=exp.to_identifier(self.schema, quoted=True), kind="SCHEMA", exists=True))
+        )
         for name, columns in TABLES.items():
             existing = self.engine.describe(f"{self.schema}.{name}")
             if existing is None:
@@ -90,13 +126,24 @@ class Store:
             present = {col for col, _ in existing}
             for col, kind in columns:
                 if col not in present:
-                    self.engine.execute(self._sql(exp.Alter(
-                        this=self.table(name), kind="TABLE",
-                        actions=[exp.ColumnDef(this=exp.to_identifier(col, quoted=True), kind=exp.DataType.build(kind))],
-                    )))
+                    self.engine.execute(
+                        self._sql(
+                            exp.Alter(
+                                this=self.table(name),
+                                kind="TABLE",
+                                actions=[
+                                    exp.ColumnDef(
+                                        this=exp.to_identifier(col, quoted=True), kind=exp.DataType.build(kind)
+                                    )
+                                ],
+                            )
+                        )
+                    )
         for view, macro in VIEWS.items():
             query = self.compiler.parse(self.compiler.macro(macro, schema=self.schema))
-            self.engine.execute(self._sql(exp.Create(this=self.table(view), kind="VIEW", replace=True, expression=query)))
+            self.engine.execute(
+                self._sql(exp.Create(this=self.table(view), kind="VIEW", replace=True, expression=query))
+            )
 
     def last_window_ends(self) -> dict[str, datetime]:
         """Per monitor, the end of the latest window with stored metrics: where an incremental run resumes."""
@@ -116,14 +163,22 @@ class Store:
         latest = (
             exp.select(exp.func("MAX", exp.column("observed_at")))
             .from_(self.table("sqlmon_schemas"))
-            .where(exp.and_(exp.column("table_name").eq(exp.Literal.string(table)),
-                            exp.LT(this=exp.column("observed_at"), expression=_timestamp(before))))
+            .where(
+                exp.and_(
+                    exp.column("table_name").eq(exp.Literal.string(table)),
+                    exp.LT(this=exp.column("observed_at"), expression=_timestamp(before)),
+                )
+            )
         )
         query = (
             exp.select("column_name", "data_type")
             .from_(self.table("sqlmon_schemas"))
-            .where(exp.and_(exp.column("table_name").eq(exp.Literal.string(table)),
-                            exp.column("observed_at").eq(exp.Subquery(this=latest))))
+            .where(
+                exp.and_(
+                    exp.column("table_name").eq(exp.Literal.string(table)),
+                    exp.column("observed_at").eq(exp.Subquery(this=latest)),
+                )
+            )
             .order_by("ordinal")
         )
         rows = self.engine.query(self._sql(query))
@@ -140,8 +195,10 @@ class Store:
                     )
                     self.engine.execute(self._sql(exp.delete(self.table(name), where=condition)))
             for table_name, observed_at in sorted({(r["table_name"], r["observed_at"]) for r in record.schemas}):
-                condition = exp.and_(exp.column("table_name").eq(exp.Literal.string(table_name)),
-                                     exp.column("observed_at").eq(_timestamp(observed_at)))
+                condition = exp.and_(
+                    exp.column("table_name").eq(exp.Literal.string(table_name)),
+                    exp.column("observed_at").eq(_timestamp(observed_at)),
+                )
                 self.engine.execute(self._sql(exp.delete(self.table("sqlmon_schemas"), where=condition)))
             self._append("sqlmon_metrics", record.metrics)
             self._append("sqlmon_histograms", record.histograms)

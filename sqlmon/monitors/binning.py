@@ -8,6 +8,7 @@ results, so every window and every engine bins the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from sqlmon.monitors.base import Aggregate, ColumnInfo, HistogramBin, Relation, Results
 
@@ -31,7 +32,7 @@ def fixed_edges(low: float, high: float, bins: int) -> list[float]:
 
 def bin_bounds(edges: Sequence[float]) -> list[tuple[float | None, float | None]]:
     bounds: list[float | None] = [None, *edges, None]
-    return list(zip(bounds[:-1], bounds[1:], strict=True))
+    return list(pairwise(bounds))
 
 
 def bin_requests(relation: Relation, column: ColumnInfo, edges: Sequence[float]) -> list[Aggregate]:
@@ -49,13 +50,23 @@ def histogram_rows(column: str, side: str, edges: Sequence[float], counts: Seque
     ]
 
 
-def category_rows(column: str, categories: Sequence[str | None], base: Sequence[float], cur: Sequence[float]) -> list[HistogramBin]:
+def category_rows(
+    column: str, categories: Sequence[str | None], base: Sequence[float], cur: Sequence[float]
+) -> list[HistogramBin]:
     rows = []
     for side, counts in (("baseline", base), ("current", cur)):
         total = float(sum(counts))
         for index, (category, count) in enumerate(zip(categories, counts, strict=True)):
             rows.append(
-                HistogramBin(column, side, index, None, None, category if category is not None else "__other__",
-                             float(count), float(count) / total if total else None)
+                HistogramBin(
+                    column,
+                    side,
+                    index,
+                    None,
+                    None,
+                    category if category is not None else "__other__",
+                    float(count),
+                    float(count) / total if total else None,
+                )
             )
     return rows
