@@ -48,6 +48,30 @@ def describe_relation(relation: Relation) -> str:
     return f"{relation.table} {relation.window}" if relation.window else relation.table
 
 
+def _aliases(aggregates: Sequence[Aggregate]) -> list[str]:
+    """Readable, unique output names (`null_count__amount`, `bin_count__score__3`) so compiled SQL explains itself."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for aggregate in aggregates:
+        args = dict(aggregate.args)
+        base = aggregate.macro.rpartition(".")[2] + (f"__{args['column']}" if args.get("column") else "")
+        name, counter = base[:60], 0
+        while name in taken:
+            counter += 1
+            name = f"{base[:60]}__{counter}"
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def _role(relation: Relation, window: Window | None) -> str:
+    if window is None or relation.window == window:
+        return ""
+    if relation.window is None:
+        return " — the baseline table: computed once per run, reused for every window"
+    return " — the baseline span before the window"
+
+
 class Executor:
     """Runs batches of requests, caching results for the run. With `execute=False` it only writes the SQL down."""
 
@@ -87,11 +111,12 @@ class Executor:
     def _aggregates(
         self, relation: Relation, aggregates: Sequence[Aggregate], source: str, window: Window | None, execute: bool
     ) -> None:
-        items = [(f"m{i}", self.compiler.macro(a.macro, **dict(a.args))) for i, a in enumerate(aggregates)]
+        expressions = [self.compiler.macro(a.macro, **dict(a.args)) for a in aggregates]
+        items = list(zip(_aliases(aggregates), expressions, strict=True))
         rows = self._record(
             source,
             window,
-            f"aggregates over {describe_relation(relation)}",
+            f"aggregates over {describe_relation(relation)}{_role(relation, window)}",
             "queries/aggregates.sql",
             execute,
             items=items,

@@ -26,7 +26,8 @@ class DuckDBEngine(Engine):
         import duckdb
 
         path = spec.path if spec.path == ":memory:" else str((project_root / spec.path).resolve())
-        if read_only and path != ":memory:" and not Path(path).exists():
+        # Never create a database as a side effect: a mistyped path should fail, not monitor an empty new file.
+        if path != ":memory:" and not Path(path).exists():
             raise EngineError(f"DuckDB file {path} does not exist; check `connection.path` in sqlmon.yml")
         config: dict[str, Any] = {}
         if spec.memory_limit:
