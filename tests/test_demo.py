@@ -42,6 +42,7 @@ def test_the_null_spike_is_an_error_on_its_two_days_only(demo):
 def test_the_new_market_is_named_in_the_drift_alert(demo):
     messages = alerts_on(demo, 18, "input_drift")
     assert any(m.startswith("psi of country") and m.endswith("new: BR") for m in messages)
+    assert any(m.startswith("ks of amount") for m in messages)  # a change of scale that PSI alone misses
     assert alerts_on(demo, 17, "input_drift") == []
 
 
