@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from sqlmon.config.errors_pydantic import suggest
 from sqlmon.config.loader import Project
@@ -26,10 +27,11 @@ class Catalog:
         return self._tables[table]
 
 
-def _column_problem(monitor: MonitorSpec, name: str, table: str, columns: dict[str, ColumnInfo], role: str) -> ConfigProblem:
+def _column_problem(monitor: MonitorSpec, name: str, table: str, columns: dict[str, ColumnInfo],
+                    role: str) -> ConfigProblem:
     path = _find_column_path(monitor, name)
     hint = suggest(name, columns) or f"its columns: {', '.join(columns)}"
-    return ConfigProblem(monitor.locate(*path), ".".join(str(p) for p in path) or "columns",
+    return ConfigProblem(monitor.locate(*path), monitor.key(*path),
                          f"column `{name}` is not in {role} table {table}", hint)
 
 
@@ -52,7 +54,7 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
         columns = catalog.columns(source.table)
         if columns is None:
             if source.name not in checked_sources:
-                problems.append(ConfigProblem(source.locate("table"), f"sources.{source.name}.table",
+                problems.append(ConfigProblem(source.locate("table"), source.key("table"),
                                               f"table `{source.table}` does not exist in the warehouse",
                                               "check the name, including its schema"))
             checked_sources.add(source.name)
@@ -62,13 +64,14 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
             if source.timestamp is not None:
                 ts = columns.get(source.timestamp)
                 if ts is None:
-                    problems.append(ConfigProblem(source.locate("timestamp"), f"sources.{source.name}.timestamp",
+                    problems.append(ConfigProblem(source.locate("timestamp"), source.key("timestamp"),
                                                   f"column `{source.timestamp}` is not in table {source.table}",
-                                                  suggest(source.timestamp, columns)))
+                                                  suggest(source.timestamp, columns)
+                                                  or f"its columns: {', '.join(columns)}"))
                 elif ts.logical not in ("timestamp", "date"):
-                    problems.append(ConfigProblem(source.locate("timestamp"), f"sources.{source.name}.timestamp",
-                                                  f"column `{source.timestamp}` has type {ts.data_type}; windows need a "
-                                                  "date or timestamp column"))
+                    problems.append(ConfigProblem(source.locate("timestamp"), source.key("timestamp"),
+                                                  f"column `{source.timestamp}` has type {ts.data_type}; "
+                                                  "windows need a date or timestamp column"))
         kind = registry.get(monitor.type)
         assert kind is not None
         used = kind.columns_used(monitor, columns)
@@ -79,14 +82,17 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
         if baseline is not None and baseline.table is not None:
             baseline_columns = catalog.columns(baseline.table)
             if baseline_columns is None:
-                problems.append(ConfigProblem(monitor.locate("baseline") if monitor.baseline else source.locate("baseline"),
-                                              "baseline.table", f"baseline table `{baseline.table}` does not exist"))
+                declared = monitor if monitor.baseline else source
+                problems.append(ConfigProblem(declared.locate("baseline", "table"), declared.key("baseline", "table"),
+                                              f"baseline table `{baseline.table}` does not exist in the warehouse",
+                                              "check the name, including its schema"))
             else:
                 problems += [_column_problem(monitor, name, baseline.table, baseline_columns, "baseline")
                              for name in used if name not in baseline_columns and name in columns]
         if not missing:
             ctx = MonitorContext(source=source, columns=columns, current=Relation(source.table), window=None,
                                  baseline_columns=baseline_columns)
-            problems += kind.check(monitor, ctx)
-    if problems:
-        raise ConfigError(problems)
+            for problem in kind.check(monitor, ctx):  # a kind names keys within its monitor; make them full
+                problems.append(replace(problem, key=monitor.key(problem.key) if problem.key else monitor.key()))
+    if problems:  # monitors sharing a source or baseline would each report its problem; say it once
+        raise ConfigError(list({str(problem): problem for problem in problems}.values()))

@@ -40,6 +40,8 @@ def handle_errors(function: Callable[..., Any]) -> Callable[..., Any]:
             _fail("\n".join([header, *(f"  {p}" for p in exc.problems)]), ExitCode.INVALID_CONFIG)
         except SqlmonError as exc:
             _fail(f"Error: {exc}", exc.exit_code)
+        except click.ClickException:  # a bad option value: click prints the usage error and exits 2
+            raise
         except KeyboardInterrupt:
             _fail("Interrupted; nothing was written for the unfinished run.", ExitCode.RUNTIME_ERROR)
         except Exception as exc:  # a bug in sqlmon: say so plainly, keep the traceback for those who ask
@@ -123,7 +125,8 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
 @project_dir_option
 @select_option
 @click.option("--dialect", default=None, help="SQL dialect to write (default: the connection's).")
-@click.option("--end", "end", default=None, help="Show the statements for the latest window ending by then (default: now).")
+@click.option("--end", "end", default=None,
+              help="Show the statements for the latest window ending by then (default: now).")
 @handle_errors
 def compile_command(project_dir: Path | None, select: tuple[str, ...], dialect: str | None, end: str | None) -> None:
     """Print the SQL statements a run makes for each source's latest window, grouped by source.
@@ -132,7 +135,10 @@ def compile_command(project_dir: Path | None, select: tuple[str, ...], dialect: 
     statements depend on their results.
     """
     from sqlmon.compile import compile_project
+    from sqlmon.sql.dialects import DIALECTS
 
+    if dialect is not None and dialect not in DIALECTS:
+        raise click.BadParameter(f"unknown dialect `{dialect}`; known: {', '.join(DIALECTS)}", param_hint="--dialect")
     click.echo(compile_project(project_dir, list(select) or None, dialect, _parse_time(end, "--end")))
 
 
@@ -143,7 +149,8 @@ def compile_command(project_dir: Path | None, select: tuple[str, ...], dialect: 
 @click.option("--end", default=None, help="Compute windows ending by this date/time (default: now, UTC).")
 @click.option("--fail-on", type=click.Choice(["warn", "error", "never"]), default="error", show_default=True,
               help="Exit 1 when an alert reaches this severity.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people; json (run id, metrics, alerts, exit code) for machines.")
 @handle_errors
 def run_command(project_dir: Path | None, select: tuple[str, ...], start: str | None, end: str | None,
                 fail_on: str, output_format: str) -> None:

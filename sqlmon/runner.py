@@ -75,8 +75,9 @@ def select_monitors(project: Project, select: list[str] | None) -> list[MonitorS
         else:
             matched = []
         if not matched:
-            pool = project.sources if kind == "source" else (registry.kinds() if kind == "type" else project.monitors)
-            hint = suggest(value, pool)
+            pools = {"": project.monitors, "source": project.sources, "type": registry.kinds()}
+            pool = pools.get(kind, {})
+            hint = suggest(selector, [f"{kind}:{name}" if kind else name for name in pool])
             problems.append(ConfigProblem(None, "--select", f"`{selector}` matches no monitor",
                                           hint or "use a monitor name, source:NAME or type:KIND"))
         chosen.update({m.name: m for m in matched})
@@ -136,7 +137,8 @@ class Session:
 
     # --- computing ------------------------------------------------------------------------------------------------
 
-    def context(self, monitor: MonitorSpec, window: Window | None, previous_schema: dict[str, str] | None) -> MonitorContext:
+    def context(self, monitor: MonitorSpec, window: Window | None,
+                previous_schema: dict[str, str] | None) -> MonitorContext:
         source = self.project.sources[monitor.source]
         columns = self.catalog.columns(source.table) or {}
         current = Relation(source.table, source.timestamp, window) if window is not None else Relation(source.table)
@@ -146,7 +148,8 @@ class Session:
             baseline = Relation(baseline_spec.table)
             baseline_columns = self.catalog.columns(baseline_spec.table)
         elif baseline_spec is not None and baseline_spec.previous is not None and window is not None:
-            baseline = Relation(source.table, source.timestamp, Window(window.start - baseline_spec.previous, window.start))
+            span = Window(window.start - baseline_spec.previous, window.start)
+            baseline = Relation(source.table, source.timestamp, span)
             baseline_columns = columns
         return MonitorContext(source=source, columns=columns, current=current, window=window, baseline=baseline,
                               baseline_columns=baseline_columns, previous_schema=previous_schema)
@@ -255,7 +258,8 @@ def _collect(session: Session, monitors: list[MonitorSpec], window: Window | Non
             status = "ok"
             rule = rules.get(value.metric)
             if rule is not None:
-                alert = evaluate(monitor.name, monitor.type, value.column, value.metric, value.value, value.detail, rule, window_start)
+                alert = evaluate(monitor.name, monitor.type, value.column, value.metric, value.value, value.detail,
+                                 rule, window_start)
                 if alert is not None:
                     status = alert.severity
                     result.alerts.append(alert)

@@ -16,7 +16,9 @@ def parse_duration(text: str) -> timedelta:
     """`"7 days"` → timedelta(days=7). Raises ValueError with the accepted forms."""
     match = _PATTERN.match(str(text))
     if not match or int(match.group(1)) == 0:
-        raise ValueError(f"`{text}` is not a duration; write a positive whole number and a unit, e.g. `1 day`, `6 hours`")
+        raise ValueError(
+            f"`{text}` is not a duration; write a positive whole number and a unit, e.g. `1 day`, `6 hours`"
+        )
     return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2).lower()])
 
 

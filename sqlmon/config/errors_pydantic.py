@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sqlmon.config.yaml_loader import YamlMap, YamlSeq, line_of
+from sqlmon.config.specs import IDENTIFIER_PATTERN
+from sqlmon.config.yaml_loader import YamlMap, YamlSeq, format_key, line_of
 from sqlmon.errors import ConfigProblem, Location
 
 
@@ -55,22 +57,14 @@ def _data_path(node: Any, loc: tuple[Any, ...], missing: bool) -> tuple[Any, ...
     """Keep the steps of pydantic's `loc` that exist in the data; drop union-branch tags it inserts."""
     path: list[Any] = []
     for index, step in enumerate(loc):
-        if isinstance(node, YamlMap) and isinstance(step, str) and step in node:
-            node = node[step]
-            path.append(step)
-        elif isinstance(node, YamlSeq | list) and isinstance(step, int) and 0 <= step < len(node):
+        in_map = isinstance(node, YamlMap) and isinstance(step, str) and step in node
+        in_seq = isinstance(node, YamlSeq | list) and isinstance(step, int) and 0 <= step < len(node)
+        if in_map or in_seq:
             node = node[step]
             path.append(step)
         elif missing and index == len(loc) - 1:
             path.append(step)
     return tuple(path)
-
-
-def _format_path(path: tuple[Any, ...]) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text
 
 
 def problems_from_validation(
@@ -81,7 +75,7 @@ def problems_from_validation(
     for error in exc.errors():
         kind = error["type"]
         path = _data_path(node, tuple(error["loc"]), missing=kind == "missing")
-        key = _format_path(prefix + path)
+        key = format_key(prefix + path)
         location = Location(file, line_of(node, path))
         hint = None
         if kind == "extra_forbidden":
@@ -92,11 +86,17 @@ def problems_from_validation(
         elif kind == "missing":
             message = f"missing required key `{path[-1] if path else '?'}`"
             hint = "add it"
+        elif kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == IDENTIFIER_PATTERN:
+            value = str(error.get("input"))
+            message = f"`{value}` is not a valid name: use letters, digits and `_`, not starting with a digit"
+            hint = f"did you mean `{re.sub(r'^(?=[0-9])', '_', re.sub(r'[^A-Za-z0-9_]', '_', value))}`?"
         else:
             message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
             value = error.get("input")
             if kind not in ("value_error",) and isinstance(value, str | int | float | bool) and value is not None:
                 message = f"{message} (got `{value}`)"
+            elif kind not in ("value_error",) and isinstance(value, list | dict):
+                message = f"{message} (got a {'list' if isinstance(value, list) else 'mapping'})"
         if path not in problems:  # pydantic may report one key once per union branch; the first says enough
             problems[path] = ConfigProblem(location, key, message, hint)
     return list(problems.values())

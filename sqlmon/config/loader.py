@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from sqlmon.config.errors_pydantic import problems_from_validation, suggest
 from sqlmon.config.specs import BaselineSpec, MonitorSpec, Origin, ProjectSpec, SourceSpec, ThresholdRule
-from sqlmon.config.yaml_loader import YamlMap, YamlSeq, load_yaml_file, line_of
+from sqlmon.config.yaml_loader import YamlMap, YamlSeq, format_key, line_of, load_yaml_file
 from sqlmon.errors import ConfigError, ConfigProblem, Location
 from sqlmon.monitors import registry
 
@@ -47,9 +47,8 @@ def find_project_root(start: Path) -> Path:
         if (folder / PROJECT_FILE).is_file():
             return folder
     raise ConfigError(
-        ConfigProblem(
-            Location(str(start)), "", f"no {PROJECT_FILE} here or in any parent folder", "run `sqlmon init` to create one"
-        )
+        ConfigProblem(Location(str(start)), "", f"no {PROJECT_FILE} here or in any parent folder",
+                      "run `sqlmon init` to create one")
     )
 
 
@@ -62,9 +61,8 @@ def _display(path: Path, root: Path) -> str:
 
 def _validate(model: type[BaseModel], data: Any, file: str, node: Any, prefix: tuple[Any, ...], problems: list) -> Any:
     if not isinstance(data, dict):
-        problems.append(
-            ConfigProblem(Location(file, getattr(node, "line", None)), _key(prefix), "expected a mapping of keys to values")
-        )
+        problems.append(ConfigProblem(Location(file, getattr(node, "line", None)), format_key(prefix),
+                                      "expected a mapping of keys to values"))
         return None
     try:
         result = model.model_validate(data)
@@ -72,15 +70,8 @@ def _validate(model: type[BaseModel], data: Any, file: str, node: Any, prefix: t
         problems.extend(problems_from_validation(exc, file, node, model, prefix))
         return None
     if hasattr(result, "_origin"):
-        result._origin = Origin(file, node)
+        result._origin = Origin(file, node, prefix)
     return result
-
-
-def _key(prefix: tuple[Any, ...]) -> str:
-    text = ""
-    for step in prefix:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text
 
 
 def load_project(root: Path | None = None) -> Project:
@@ -89,13 +80,14 @@ def load_project(root: Path | None = None) -> Project:
     root = root.resolve()
     problems: list[ConfigProblem] = []
     project_doc = load_yaml_file(root / PROJECT_FILE, PROJECT_FILE)
-    spec = _validate(ProjectSpec, project_doc if project_doc is not None else YamlMap(), PROJECT_FILE, project_doc, (), problems)
+    data = project_doc if project_doc is not None else YamlMap()
+    spec = _validate(ProjectSpec, data, PROJECT_FILE, project_doc, (), problems)
     if spec is None:
         raise ConfigError(problems)
     project = Project(root=root, spec=spec)
 
-    raw_sources: list[tuple[str, Any, SourceSpec]] = []
-    raw_monitors: list[tuple[str, Any, dict]] = []
+    raw_sources: list[SourceSpec] = []
+    raw_monitors: list[tuple[str, YamlMap, int]] = []
     for folder_name in spec.monitor_paths:
         folder = root / folder_name
         if not folder.exists():
@@ -120,7 +112,8 @@ def load_project(root: Path | None = None) -> Project:
             if doc is None:
                 continue
             if not isinstance(doc, YamlMap):
-                problems.append(ConfigProblem(Location(name, 1), "", "a monitor file is a mapping with `sources:` and/or `monitors:`"))
+                problems.append(ConfigProblem(Location(name, 1), "",
+                                              "a monitor file is a mapping with `sources:` and/or `monitors:`"))
                 continue
             for key in doc:
                 if key not in MONITOR_FILE_KEYS:
@@ -135,40 +128,46 @@ def load_project(root: Path | None = None) -> Project:
                 if items is None:
                     continue
                 if not isinstance(items, YamlSeq):
-                    problems.append(
-                        ConfigProblem(Location(name, doc.key_lines[section]), section, "expected a list (items start with `- `)")
-                    )
+                    problems.append(ConfigProblem(Location(name, doc.key_lines[section]), section,
+                                                  "expected a list (items start with `- `)"))
                     continue
                 for index, item in enumerate(items):
+                    if not isinstance(item, YamlMap):
+                        problems.append(ConfigProblem(Location(name, items.item_lines[index]),
+                                                      format_key((section, index)),
+                                                      "expected a mapping of keys to values (`- name: ...`)"))
+                        continue
                     if section == "sources":
                         source = _validate(SourceSpec, item, name, item, (section, index), problems)
                         if source is not None:
-                            raw_sources.append((name, item, source))
+                            raw_sources.append(source)
                     else:
-                        raw_monitors.append((name, item, {"index": index}))
+                        raw_monitors.append((name, item, index))
 
-    for name, node, source in raw_sources:
+    for source in raw_sources:
         if source.name in project.sources:
             first = project.sources[source.name].locate()
             problems.append(
                 ConfigProblem(
-                    source.locate("name"), "sources.name", f"duplicate source name `{source.name}` (first declared at {first})",
+                    source.locate("name"), source.key("name"),
+                    f"duplicate source name `{source.name}` (first declared at {first})",
                     "give each source a unique name",
                 )
             )
             continue
         project.sources[source.name] = source
 
-    for name, node, info in raw_monitors:
-        monitor = _load_monitor(name, node, info["index"], project, problems)
+    for name, node, index in raw_monitors:
+        monitor = _load_monitor(name, node, index, project, problems)
         if monitor is None:
             continue
         if monitor.name in project.monitors:
             first = project.monitors[monitor.name].locate()
             problems.append(
                 ConfigProblem(
-                    monitor.locate("name"), f"monitors[{info['index']}].name",
-                    f"duplicate monitor name `{monitor.name}` (first declared at {first})", "give each monitor a unique name",
+                    monitor.locate("name"), monitor.key("name"),
+                    f"duplicate monitor name `{monitor.name}` (first declared at {first})",
+                    "give each monitor a unique name",
                 )
             )
             continue
@@ -179,16 +178,14 @@ def load_project(root: Path | None = None) -> Project:
     return project
 
 
-def _load_monitor(file: str, node: Any, index: int, project: Project, problems: list[ConfigProblem]) -> MonitorSpec | None:
+def _load_monitor(file: str, node: YamlMap, index: int, project: Project,
+                  problems: list[ConfigProblem]) -> MonitorSpec | None:
     prefix = ("monitors", index)
-    if not isinstance(node, YamlMap):
-        problems.append(ConfigProblem(Location(file, getattr(node, "line", None)), _key(prefix), "expected a mapping"))
-        return None
     type_name = node.get("type")
     kinds = registry.kinds()
     if type_name is None:
         problems.append(
-            ConfigProblem(Location(file, node.line), _key(prefix), "missing required key `type`",
+            ConfigProblem(Location(file, node.line), format_key(prefix), "missing required key `type`",
                           f"one of: {', '.join(kinds)}")
         )
         return None
@@ -197,7 +194,8 @@ def _load_monitor(file: str, node: Any, index: int, project: Project, problems: 
         hint = suggest(str(type_name), kinds)
         problems.append(
             ConfigProblem(
-                Location(file, node.key_lines["type"]), _key((*prefix, "type")), f"unknown monitor type `{type_name}`",
+                Location(file, node.key_lines["type"]), format_key((*prefix, "type")),
+                f"unknown monitor type `{type_name}`",
                 (hint + " " if hint else "") + f"known types: {', '.join(kinds)}",
             )
         )
@@ -211,8 +209,9 @@ def _load_monitor(file: str, node: Any, index: int, project: Project, problems: 
         hint = suggest(monitor.source, project.sources)
         problems.append(
             ConfigProblem(
-                monitor.locate("source"), _key((*prefix, "source")), f"unknown source `{monitor.source}`",
-                hint or (f"declared sources: {', '.join(project.sources)}" if project.sources else "declare it under `sources:`"),
+                monitor.locate("source"), format_key((*prefix, "source")), f"unknown source `{monitor.source}`",
+                hint or (f"declared sources: {', '.join(project.sources)}" if project.sources
+                         else "declare it under `sources:`"),
             )
         )
         ok = False
@@ -221,7 +220,7 @@ def _load_monitor(file: str, node: Any, index: int, project: Project, problems: 
             hint = suggest(metric, kind.metrics)
             problems.append(
                 ConfigProblem(
-                    monitor.locate("thresholds", metric), _key((*prefix, "thresholds", metric)),
+                    monitor.locate("thresholds", metric), format_key((*prefix, "thresholds", metric)),
                     f"`{kind.type}` has no metric `{metric}`",
                     (hint + " " if hint else "") + f"its metrics: {', '.join(kind.metrics)}",
                 )
@@ -230,7 +229,7 @@ def _load_monitor(file: str, node: Any, index: int, project: Project, problems: 
     if ok and kind.needs_baseline and project.baseline_of(monitor) is None:
         problems.append(
             ConfigProblem(
-                monitor.locate(), _key(prefix), f"`{kind.type}` compares against a baseline, and none is set",
+                monitor.locate(), format_key(prefix), f"`{kind.type}` compares against a baseline, and none is set",
                 f"add `baseline: {{table: ...}}` or `baseline: {{previous: 7 days}}` to source `{monitor.source}` "
                 "or to this monitor",
             )
@@ -238,7 +237,7 @@ def _load_monitor(file: str, node: Any, index: int, project: Project, problems: 
         ok = False
     if ok and monitor.baseline is not None and monitor.baseline.previous is not None and not source.windowed:
         problems.append(
-            ConfigProblem(monitor.locate("baseline"), _key((*prefix, "baseline")),
+            ConfigProblem(monitor.locate("baseline"), format_key((*prefix, "baseline")),
                           "a `previous` baseline needs a source with `timestamp` and `window`")
         )
         ok = False

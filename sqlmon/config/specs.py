@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from sqlmon.config.durations import parse_duration
 from sqlmon.errors import Location
@@ -23,7 +23,8 @@ class StrictModel(BaseModel):
 
 
 class Origin:
-    """Where a spec was declared: its file and YAML node, so later checks (e.g. against the warehouse) can point at a line."""
+    """Where a spec was declared: its file, YAML node and key path, so later checks (e.g. against the warehouse) can
+    point at a line and name the key."""
 
     def __init__(self, file: str, node: Any, path: tuple[Any, ...] = ()):
         self.file = file
@@ -35,12 +36,23 @@ class Origin:
 
         return Location(self.file, line_of(self.node, subpath))
 
+    def key(self, *subpath: Any) -> str:
+        from sqlmon.config.yaml_loader import format_key
+
+        return format_key((*self.path, *subpath))
+
 
 class OriginMixin:
     _origin: Origin | None = PrivateAttr(default=None)
 
     def locate(self, *subpath: Any) -> Location | None:
         return self._origin.locate(*subpath) if self._origin else None
+
+    def key(self, *subpath: Any) -> str:
+        """The full key of a value in this spec, e.g. `monitors[2].columns[0]`, as the offline checks name it."""
+        from sqlmon.config.yaml_loader import format_key
+
+        return self._origin.key(*subpath) if self._origin else format_key(subpath)
 
 
 # --- connection and project -------------------------------------------------------------------------------------
@@ -49,7 +61,8 @@ class OriginMixin:
 class ConnectionSpec(StrictModel):
     type: Literal["duckdb"] = "duckdb"
     path: str = Field(default="warehouse.duckdb", description="DuckDB database file, relative to the project folder")
-    memory_limit: str | None = Field(default=None, description="DuckDB memory limit, e.g. `4GB`; spills to disk above it")
+    memory_limit: str | None = Field(default=None,
+                                     description="DuckDB memory limit, e.g. `4GB`; spills to disk above it")
     threads: int | None = Field(default=None, ge=1)
 
 
@@ -103,14 +116,26 @@ class SourceSpec(OriginMixin, StrictModel):
     def _parse_durations(cls, value: Any) -> Any:
         return None if value is None else _duration(value)
 
-    @model_validator(mode="after")
-    def _window_needs_timestamp(self) -> SourceSpec:
-        if self.window is not None and self.timestamp is None:
+    # These two check a key against `timestamp` (declared above them), so the error points at the key's own line.
+    @field_validator("window")
+    @classmethod
+    def _window_needs_timestamp(cls, value: timedelta | None, info: ValidationInfo) -> timedelta | None:
+        if value is not None and "timestamp" in info.data and info.data["timestamp"] is None:
             raise ValueError("`window` needs `timestamp`: the column that windows are cut on")
+        return value
+
+    @field_validator("baseline")
+    @classmethod
+    def _previous_needs_timestamp(cls, value: BaselineSpec | None, info: ValidationInfo) -> BaselineSpec | None:
+        no_timestamp = "timestamp" in info.data and info.data["timestamp"] is None
+        if value is not None and value.previous is not None and no_timestamp:
+            raise ValueError("a `previous` baseline needs `timestamp` and `window` on the source")
+        return value
+
+    @model_validator(mode="after")
+    def _default_window(self) -> SourceSpec:
         if self.timestamp is not None and self.window is None:
             self.window = timedelta(days=1)
-        if self.baseline is not None and self.baseline.previous is not None and self.timestamp is None:
-            raise ValueError("a `previous` baseline needs `timestamp` and `window` on the source")
         if self.backfill is None and self.window is not None:
             self.backfill = self.window * 7
         return self
@@ -165,9 +190,13 @@ class ThresholdRule(StrictModel):
                 if not (self.error[0] <= self.warn[0] and self.warn[1] <= self.error[1]):  # type: ignore[index]
                     raise ValueError("the `error` range must contain the `warn` range (error is the wider band)")
             elif self.direction == "above" and self.warn > self.error:  # type: ignore[operator]
-                raise ValueError(f"`warn` ({self.warn}) is above `error` ({self.error}); with direction above, warn ≤ error")
+                raise ValueError(
+                    f"`warn` ({self.warn}) is above `error` ({self.error}); with direction above, warn ≤ error"
+                )
             elif self.direction == "below" and self.warn < self.error:  # type: ignore[operator]
-                raise ValueError(f"`warn` ({self.warn}) is below `error` ({self.error}); with direction below, warn ≥ error")
+                raise ValueError(
+                    f"`warn` ({self.warn}) is below `error` ({self.error}); with direction below, warn ≥ error"
+                )
         return self
 
     def breach(self, value: float | None) -> Severity | None:

@@ -35,9 +35,8 @@ class _LineLoader(yaml.SafeLoader):
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
-                raise ConfigError(
-                    ConfigProblem(Location(self.file_name, key_node.start_mark.line + 1), "", "a key must be a plain value")
-                )
+                line = key_node.start_mark.line + 1
+                raise ConfigError(ConfigProblem(Location(self.file_name, line), "", "a key must be a plain value"))
             key = str(key) if not isinstance(key, str) else key
             if key in result:
                 raise ConfigError(
@@ -73,7 +72,9 @@ _LineLoader.yaml_implicit_resolvers = {
 }
 for _first in "yYnNoO":
     _LineLoader.yaml_implicit_resolvers[_first] = [
-        (tag, regexp) for tag, regexp in _LineLoader.yaml_implicit_resolvers.get(_first, []) if tag != "tag:yaml.org,2002:bool"
+        (tag, regexp)
+        for tag, regexp in _LineLoader.yaml_implicit_resolvers.get(_first, [])
+        if tag != "tag:yaml.org,2002:bool"
     ]
 _LineLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
@@ -91,9 +92,13 @@ def load_yaml_text(text: str, file_name: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise ConfigError(
-            ConfigProblem(Location(file_name, line), "", f"invalid YAML: {exc.problem or exc.context}", "fix the syntax")
-        ) from None
+        message = f"invalid YAML: {exc.problem or exc.context}"
+        if exc.problem and exc.context and exc.context_mark is not None:
+            opened = exc.context_mark.line + 1
+            message += f", {exc.context} that starts on line {opened}"
+            if line is not None and line > len(text.splitlines()):  # the file ended first: point at what is unclosed
+                line = opened
+        raise ConfigError(ConfigProblem(Location(file_name, line), "", message, "fix the syntax")) from None
     except yaml.YAMLError as exc:
         raise ConfigError(ConfigProblem(Location(file_name), "", f"invalid YAML: {exc}")) from None
     finally:
@@ -107,6 +112,14 @@ def load_yaml_file(path: Path, display_name: str | None = None) -> Any:
     except OSError as exc:
         raise ConfigError(ConfigProblem(Location(name), "", f"cannot read file: {exc.strerror}")) from None
     return load_yaml_text(text, name)
+
+
+def format_key(path: tuple[Any, ...]) -> str:
+    """`("monitors", 0, "columns", 1)` → `monitors[0].columns[1]`: how a problem names the key it is about."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
 
 
 def line_of(node: Any, path: tuple[Any, ...]) -> int | None:

@@ -1,0 +1,806 @@
+"""Bad configurations, and the exact error each one gets.
+
+Every problem names its file, line and key, says what is wrong and how to fix it. Each test builds a real project
+(tests/conftest.py), runs `sqlmon validate` and compares the problems it prints, word for word. `--offline` tests
+look at the YAML alone; the others also read the tables in the project's DuckDB file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sqlmon.cli import main
+from tests.conftest import PROJECT_YML, query
+
+WAREHOUSE = [
+    "CREATE TABLE main.events (id INTEGER, amount DOUBLE, country VARCHAR, score DOUBLE, scored_at TIMESTAMP,"
+    " day DATE, created VARCHAR)",
+    "INSERT INTO main.events VALUES (1, 2.5, 'DE', 0.9, '2026-01-01 10:00', '2026-01-01', '2026-01-01')",
+    "CREATE TABLE main.training (id INTEGER, amount DOUBLE, country VARCHAR)",
+    "INSERT INTO main.training VALUES (1, 2.0, 'DE')",
+]
+KINDS = "feature_drift, null_rate, prediction_histogram, schema_contract, topk_concentration"
+
+
+def problems(root: Path, *args: str, command: str = "validate") -> list[str]:
+    """Run a command that must refuse the project (exit 2); return the problems it lists on stderr."""
+    result = CliRunner().invoke(main, [command, "-p", str(root), *args])
+    assert result.exit_code == 2, result.output
+    header, *lines = result.stderr.splitlines()
+    assert header == f"Invalid configuration ({len(lines)} problem{'s' if len(lines) != 1 else ''}):"
+    assert result.stdout == ""
+    assert all(line.startswith("  ") for line in lines)
+    return [line[2:] for line in lines]
+
+
+def offline(root: Path) -> list[str]:
+    return problems(root, "--offline")
+
+
+# --- keys ----------------------------------------------------------------------------------------------------------
+
+
+def test_a_misspelled_key_gets_a_suggestion(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: events
+            treshold:
+              null_rate: {warn: 0.1}
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:8: monitors[0].treshold: unknown key `treshold` (did you mean `thresholds`?)"
+    ]
+
+
+def test_an_unknown_key_with_no_near_match_lists_the_allowed_keys(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: events
+            owner: data-team
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:8: monitors[0].owner: unknown key `owner` (allowed keys: name, type, source, "
+        "description, enabled, baseline, thresholds, columns, nan_as_null)"
+    ]
+
+
+def test_an_unknown_top_level_key_in_a_monitor_file(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitor:
+          - name: nulls
+            type: null_rate
+            source: events
+        """)
+    assert offline(root) == ["monitors/monitors.yml:4: monitor: unknown key `monitor` (did you mean `monitors`?)"]
+
+
+def test_an_unknown_key_in_sqlmon_yml(make_project):
+    root = make_project("", project_yml=PROJECT_YML + "result_schema: monitoring\n")
+    assert offline(root) == [
+        "sqlmon.yml:7: result_schema: unknown key `result_schema` (did you mean `results_schema`?)"
+    ]
+
+
+def test_an_unknown_key_in_a_source(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            timestamp_column: scored_at
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:4: sources[0].timestamp_column: unknown key `timestamp_column` "
+        "(did you mean `timestamp`?)"
+    ]
+
+
+def test_a_duplicate_key_in_one_mapping_names_both_lines(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: events
+            type: feature_drift
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:8: type: duplicate key `type` (first given on line 6) (remove one of them)"
+    ]
+
+
+# --- values and types ----------------------------------------------------------------------------------------------
+
+
+def test_a_string_where_a_whole_number_is_expected(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            baseline: {table: main.training}
+        monitors:
+          - name: drift
+            type: feature_drift
+            source: events
+            columns: [amount]
+            bins: ten
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:10: monitors[0].bins: Input should be a valid integer, unable to parse string as an "
+        "integer (got `ten`)"
+    ]
+
+
+def test_a_list_where_one_name_is_expected(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            baseline: {table: main.training}
+        monitors:
+          - name: scores
+            type: prediction_histogram
+            source: events
+            column: [score, amount]
+        """)
+    assert offline(root) == ["monitors/monitors.yml:9: monitors[0].column: Input should be a valid string (got a list)"]
+
+
+def test_a_text_where_a_list_is_expected_in_sqlmon_yml(make_project):
+    root = make_project("", project_yml=PROJECT_YML.replace("monitor_paths: [monitors]", "monitor_paths: monitors"))
+    assert offline(root) == ["sqlmon.yml:6: monitor_paths: Input should be a valid list (got `monitors`)"]
+
+
+def test_an_unsupported_connection_type(make_project):
+    root = make_project("", project_yml=PROJECT_YML.replace("type: duckdb", "type: oracle"))
+    assert offline(root) == ["sqlmon.yml:3: connection.type: Input should be 'duckdb' (got `oracle`)"]
+
+
+def test_a_monitor_name_must_be_an_identifier(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: event-nulls
+            type: null_rate
+            source: events
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:5: monitors[0].name: `event-nulls` is not a valid name: use letters, digits and `_`, "
+        "not starting with a digit (did you mean `event_nulls`?)"
+    ]
+
+
+def test_a_monitor_item_must_be_a_mapping(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - nulls
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:5: monitors[0]: expected a mapping of keys to values (`- name: ...`)"
+    ]
+
+
+# --- monitor types, required keys, references ------------------------------------------------------------------------
+
+
+def test_an_unknown_monitor_type_suggests_the_near_miss_and_lists_the_known_ones(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            type: null_rates
+            source: events
+        """)
+    assert offline(root) == [
+        f"monitors/monitors.yml:6: monitors[0].type: unknown monitor type `null_rates` (did you mean `null_rate`? "
+        f"known types: {KINDS})"
+    ]
+
+
+def test_an_unknown_monitor_type_with_no_near_miss_lists_the_known_ones(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: freshness
+            type: freshness
+            source: events
+        """)
+    assert offline(root) == [
+        f"monitors/monitors.yml:6: monitors[0].type: unknown monitor type `freshness` (known types: {KINDS})"
+    ]
+
+
+def test_a_monitor_without_type(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            source: events
+        """)
+    assert offline(root) == [f"monitors/monitors.yml:5: monitors[0]: missing required key `type` (one of: {KINDS})"]
+
+
+def test_a_monitor_without_source(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            type: null_rate
+        """)
+    assert offline(root) == ["monitors/monitors.yml:5: monitors[0].source: missing required key `source` (add it)"]
+
+
+def test_an_unknown_source_gets_a_suggestion(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: event
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:7: monitors[0].source: unknown source `event` (did you mean `events`?)"
+    ]
+
+
+def test_an_unknown_source_with_no_near_match_lists_the_declared_ones(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+          - name: training
+            table: main.training
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: predictions
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:9: monitors[0].source: unknown source `predictions` (declared sources: events, training)"
+    ]
+
+
+def test_duplicate_monitor_names_across_two_files_name_both_places(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: events
+        """)
+    (root / "monitors" / "other.yml").write_text(
+        "monitors:\n"
+        "  - name: nulls\n"
+        "    type: null_rate\n"
+        "    source: events\n"
+    )
+    assert offline(root) == [  # files load in name order, so the one in other.yml is the duplicate
+        "monitors/other.yml:2: monitors[0].name: duplicate monitor name `nulls` (first declared at "
+        "monitors/monitors.yml:5) (give each monitor a unique name)"
+    ]
+
+
+def test_duplicate_source_names(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+          - name: events
+            table: main.training
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:4: sources[1].name: duplicate source name `events` (first declared at "
+        "monitors/monitors.yml:2) (give each source a unique name)"
+    ]
+
+
+# --- YAML syntax ---------------------------------------------------------------------------------------------------
+
+
+def test_invalid_yaml_names_the_line_of_the_error(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            type: null_rate: true
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:6: invalid YAML: mapping values are not allowed here (fix the syntax)"
+    ]
+
+
+def test_an_unclosed_bracket_points_at_where_it_opens(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: events
+            columns: [amount, country
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:8: invalid YAML: expected ',' or ']', but got '<stream end>', while parsing a flow "
+        "sequence that starts on line 8 (fix the syntax)"
+    ]
+
+
+# --- thresholds ----------------------------------------------------------------------------------------------------
+
+NULLS_WITH = """\
+sources:
+  - name: events
+    table: main.events
+monitors:
+  - name: nulls
+    type: null_rate
+    source: events
+    thresholds:
+      {rule}
+"""
+
+
+def test_a_warn_level_above_the_error_level(make_project):
+    root = make_project(NULLS_WITH.format(rule="null_rate: {warn: 0.5, error: 0.1}"))
+    assert offline(root) == [
+        "monitors/monitors.yml:9: monitors[0].thresholds.null_rate: `warn` (0.5) is above `error` (0.1); "
+        "with direction above, warn ≤ error"
+    ]
+
+
+def test_a_warn_level_below_the_error_level_when_low_values_alert(make_project):
+    root = make_project(NULLS_WITH.format(rule="row_count: {warn: 10, error: 100, direction: below}"))
+    assert offline(root) == [
+        "monitors/monitors.yml:9: monitors[0].thresholds.row_count: `warn` (10.0) is below `error` (100.0); "
+        "with direction below, warn ≥ error"
+    ]
+
+
+def test_a_number_and_a_range_mixed_in_one_rule(make_project):
+    root = make_project(NULLS_WITH.format(rule="null_rate: {warn: 0.1, error: [0, 0.5]}"))
+    assert offline(root) == [
+        "monitors/monitors.yml:9: monitors[0].thresholds.null_rate: `warn` and `error` must both be numbers or both "
+        "be [low, high] ranges"
+    ]
+
+
+def test_a_range_with_low_above_high(make_project):
+    root = make_project(NULLS_WITH.format(rule="row_count: {error: [1000, 10]}"))
+    assert offline(root) == [
+        "monitors/monitors.yml:9: monitors[0].thresholds.row_count: the `error` range [1000.0, 10.0] has low above high"
+    ]
+
+
+def test_a_level_written_as_a_word(make_project):
+    root = make_project(NULLS_WITH.format(rule="null_rate: {warn: high}"))
+    assert offline(root) == [
+        "monitors/monitors.yml:9: monitors[0].thresholds.null_rate.warn: a level is a number or a [low, high] pair, "
+        "not `high`"
+    ]
+
+
+def test_a_rule_with_no_level(make_project):
+    root = make_project(NULLS_WITH.format(rule="null_rate: {direction: below}"))
+    assert offline(root) == ["monitors/monitors.yml:9: monitors[0].thresholds.null_rate: give `warn`, `error` or both"]
+
+
+def test_a_threshold_on_a_misspelled_metric(make_project):
+    root = make_project(NULLS_WITH.format(rule="null_ratio: {warn: 0.1}"))
+    assert offline(root) == [
+        "monitors/monitors.yml:9: monitors[0].thresholds.null_ratio: `null_rate` has no metric `null_ratio` "
+        "(did you mean `null_rate`? its metrics: row_count, null_count, null_rate)"
+    ]
+
+
+def test_a_threshold_on_a_metric_of_another_kind(make_project):
+    root = make_project(NULLS_WITH.format(rule="psi: {warn: 0.1}"))
+    assert offline(root) == [
+        "monitors/monitors.yml:9: monitors[0].thresholds.psi: `null_rate` has no metric `psi` "
+        "(its metrics: row_count, null_count, null_rate)"
+    ]
+
+
+# --- windows and baselines -----------------------------------------------------------------------------------------
+
+
+def test_a_window_without_a_timestamp(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            window: 1 day
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:4: sources[0].window: `window` needs `timestamp`: the column that windows are cut on"
+    ]
+
+
+def test_a_duration_in_an_unknown_unit(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            timestamp: scored_at
+            window: 1 fortnight
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:5: sources[0].window: `1 fortnight` is not a duration; write a positive whole number "
+        "and a unit, e.g. `1 day`, `6 hours`"
+    ]
+
+
+def test_feature_drift_with_no_baseline_on_the_monitor_or_its_source(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: drift
+            type: feature_drift
+            source: events
+            columns: [amount]
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:5: monitors[0]: `feature_drift` compares against a baseline, and none is set "
+        "(add `baseline: {table: ...}` or `baseline: {previous: 7 days}` to source `events` or to this monitor)"
+    ]
+
+
+def test_a_previous_baseline_on_a_source_without_timestamp(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            baseline: {previous: 7 days}
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:4: sources[0].baseline: a `previous` baseline needs `timestamp` and `window` on the "
+        "source"
+    ]
+
+
+def test_a_previous_baseline_on_a_monitor_whose_source_has_no_timestamp(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: drift
+            type: feature_drift
+            source: events
+            columns: [amount]
+            baseline:
+              previous: 7 days
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:9: monitors[0].baseline: a `previous` baseline needs a source with `timestamp` and "
+        "`window`"
+    ]
+
+
+# --- the project and the command line ------------------------------------------------------------------------------
+
+
+def test_a_monitor_paths_folder_that_does_not_exist(make_project):
+    root = make_project("", project_yml=PROJECT_YML.replace("[monitors]", "[monitors, checks]"))
+    assert offline(root) == ["sqlmon.yml:6: monitor_paths: folder `checks` does not exist (create it or fix the path)"]
+
+
+def test_select_of_an_unknown_monitor_source_or_type(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: event_nulls
+            type: null_rate
+            source: events
+        """, setup_sql=WAREHOUSE)
+    selectors = ["--select", "event_null", "-s", "source:event", "-s", "type:nul_rate", "-s", "tag:daily"]
+    assert problems(root, *selectors, command="run") == [
+        "--select: `event_null` matches no monitor (did you mean `event_nulls`?)",
+        "--select: `source:event` matches no monitor (did you mean `source:events`?)",
+        "--select: `type:nul_rate` matches no monitor (did you mean `type:null_rate`?)",
+        "--select: `tag:daily` matches no monitor (use a monitor name, source:NAME or type:KIND)",
+    ]
+
+
+def test_every_problem_in_a_file_is_reported_at_once(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            window: 1 day
+          - name: training
+            table: main.training
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: event
+          - name: drift
+            type: feature_drift
+            source: training
+            columns: [amount]
+            tresholds: {}
+          - name: shape
+            type: schema_check
+            source: events
+          - name: nulls
+            type: null_rate
+            source: training
+            thresholds:
+              null_rate: {warn: 0.5, error: 0.2}
+        """)
+    assert offline(root) == [
+        "monitors/monitors.yml:4: sources[0].window: `window` needs `timestamp`: the column that windows are cut on",
+        "monitors/monitors.yml:10: monitors[0].source: unknown source `event` (declared sources: training)",
+        "monitors/monitors.yml:15: monitors[1].tresholds: unknown key `tresholds` (did you mean `thresholds`?)",
+        "monitors/monitors.yml:17: monitors[2].type: unknown monitor type `schema_check` (did you mean "
+        f"`schema_contract`? known types: {KINDS})",
+        "monitors/monitors.yml:23: monitors[3].thresholds.null_rate: `warn` (0.5) is above `error` (0.2); "
+        "with direction above, warn ≤ error",
+    ]
+
+
+# --- against the warehouse -----------------------------------------------------------------------------------------
+
+
+def test_a_table_that_does_not_exist(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.event
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: events
+          - name: more_nulls
+            type: null_rate
+            source: events
+        """, setup_sql=WAREHOUSE)
+    assert problems(root) == [  # once, though two monitors read it
+        "monitors/monitors.yml:3: sources[0].table: table `main.event` does not exist in the warehouse "
+        "(check the name, including its schema)"
+    ]
+
+
+def test_a_column_missing_from_the_source_table_gets_a_suggestion(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: events
+            columns: [id, amout]
+        """, setup_sql=WAREHOUSE)
+    assert problems(root) == [
+        "monitors/monitors.yml:8: monitors[0].columns[1]: column `amout` is not in source table main.events "
+        "(did you mean `amount`?)"
+    ]
+
+
+def test_a_column_missing_from_the_baseline_table(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            baseline:
+              table: main.training
+        monitors:
+          - name: drift
+            type: feature_drift
+            source: events
+            columns:
+              - amount
+              - score
+        """, setup_sql=WAREHOUSE)
+    assert problems(root) == [
+        "monitors/monitors.yml:12: monitors[0].columns[1]: column `score` is not in baseline table main.training "
+        "(its columns: id, amount, country)"
+    ]
+
+
+def test_a_baseline_table_that_does_not_exist(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            baseline:
+              table: main.train
+        monitors:
+          - name: drift
+            type: feature_drift
+            source: events
+            columns: [amount]
+          - name: country_drift
+            type: feature_drift
+            source: events
+            columns: [country]
+        """, setup_sql=WAREHOUSE)
+    assert problems(root) == [  # once, though two monitors compare with it
+        "monitors/monitors.yml:5: sources[0].baseline.table: baseline table `main.train` does not exist in the "
+        "warehouse (check the name, including its schema)"
+    ]
+
+
+def test_a_timestamp_column_that_is_not_a_time(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            timestamp: created
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: events
+        """, setup_sql=WAREHOUSE)
+    assert problems(root) == [
+        "monitors/monitors.yml:4: sources[0].timestamp: column `created` has type VARCHAR; windows need a date or "
+        "timestamp column"
+    ]
+
+
+def test_a_timestamp_column_that_does_not_exist(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            timestamp: scored_on
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: events
+        """, setup_sql=WAREHOUSE)
+    assert problems(root) == [
+        "monitors/monitors.yml:4: sources[0].timestamp: column `scored_on` is not in table main.events "
+        "(did you mean `scored_at`?)"
+    ]
+
+
+def test_feature_drift_cannot_compare_a_date_column(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            baseline: {table: main.events}
+        monitors:
+          - name: drift
+            type: feature_drift
+            source: events
+            columns: [amount, day]
+        """, setup_sql=WAREHOUSE)
+    assert problems(root) == [
+        "monitors/monitors.yml:9: monitors[0].columns[1]: column `day` has type DATE, which feature_drift cannot "
+        "compare (use numeric, string or boolean columns)"
+    ]
+
+
+def test_a_prediction_histogram_needs_a_numeric_score(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            baseline: {table: main.events}
+        monitors:
+          - name: scores
+            type: prediction_histogram
+            source: events
+            column: country
+        """, setup_sql=WAREHOUSE)
+    assert problems(root) == [
+        "monitors/monitors.yml:9: monitors[0].column: column `country` has type VARCHAR; a score column must be numeric"
+    ]
+
+
+def test_every_warehouse_problem_is_reported_at_once(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            timestamp: created
+            baseline: {table: main.training}
+          - name: gone
+            table: main.gone
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: gone
+          - name: drift
+            type: feature_drift
+            source: events
+            columns: [amount, country, score]
+          - name: scores
+            type: prediction_histogram
+            source: events
+            column: country
+        """, setup_sql=WAREHOUSE)
+    assert problems(root) == [
+        "monitors/monitors.yml:7: sources[1].table: table `main.gone` does not exist in the warehouse "
+        "(check the name, including its schema)",
+        "monitors/monitors.yml:4: sources[0].timestamp: column `created` has type VARCHAR; windows need a date or "
+        "timestamp column",
+        "monitors/monitors.yml:15: monitors[1].columns[2]: column `score` is not in baseline table main.training "
+        "(its columns: id, amount, country)",
+        "monitors/monitors.yml:19: monitors[2].column: column `country` has type VARCHAR; a score column must be "
+        "numeric",
+    ]
+
+
+# --- an invalid project writes nothing -----------------------------------------------------------------------------
+
+
+def results_tables(root: Path) -> list[tuple]:
+    return query(root, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'sqlmon'")
+
+
+def test_a_run_refused_for_invalid_yaml_writes_nothing(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: events
+            treshold: {}
+        """, setup_sql=WAREHOUSE)
+    assert problems(root, command="run") == [
+        "monitors/monitors.yml:8: monitors[0].treshold: unknown key `treshold` (did you mean `thresholds`?)"
+    ]
+    assert results_tables(root) == []
+
+
+def test_a_run_refused_for_a_missing_column_writes_nothing(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: nulls
+            type: null_rate
+            source: events
+            columns: [amount, label]
+        """, setup_sql=WAREHOUSE)
+    assert problems(root, "--end", "2026-01-02", command="run") == [
+        "monitors/monitors.yml:8: monitors[0].columns[1]: column `label` is not in source table main.events "
+        "(its columns: id, amount, country, score, scored_at, day, created)"
+    ]
+    assert results_tables(root) == []
