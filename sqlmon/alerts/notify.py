@@ -45,6 +45,8 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
         if windows:
             lines.append(f"  {source}: {len(windows)} window(s) computed, {windows[0].start:%Y-%m-%d %H:%M} → "
                          f"{windows[-1].end:%Y-%m-%d %H:%M}")
+        elif any(r.source == source and r.window is None for r in result.metrics):
+            lines.append(f"  {source}: measured whole (no timestamp column, so no windows)")
         else:
             lines.append(f"  {source}: no new window to compute")
     lines.append(f"  {result.statements} SQL statements, {(result.finished_at - result.started_at).total_seconds():.1f} s")
