@@ -31,9 +31,24 @@ COUNT(CASE WHEN {{ is_valid_number(column, floating) }}
 {%- if upper is not none %} AND CAST({{ column | ident }} AS DOUBLE) < {{ upper | literal }}{% endif %} THEN 1 END)
 {%- endmacro %}
 
-{#- Inverted-CDF quantile: the smallest value whose cumulative share reaches q (numpy's method='inverted_cdf'). -#}
-{% macro quantile(column, floating, q) -%}
-QUANTILE_DISC(CASE WHEN {{ is_valid_number(column, floating) }} THEN CAST({{ column | ident }} AS DOUBLE) END, {{ q | literal }})
+{#- Inverted-CDF quantiles at k/bins for k = 1 … bins−1, one row each (k, a = the quantile, b = NULL); no rows when
+    no value is valid. The quantile is the value of rank ceil(n·q) among the n valid values in ascending order, with
+    q = k/bins and n·q evaluated in double precision, which is exactly numpy.quantile(method='inverted_cdf') on the raw
+    values. (QUANTILE_DISC differs: it rounds q or n − n·q, so at some bin counts it picks the neighbouring value.)
+    The ranks are computed first, so the ranked values meet them in an equi-join. -#}
+{% macro quantiles(rel, column, floating, bins) -%}
+WITH q_valid AS (
+  SELECT CAST({{ column | ident }} AS DOUBLE) AS x FROM {{ relation(rel) }} AS q_rel
+  WHERE {{ is_valid_number(column, floating) }}
+),
+q_ranks AS (
+  SELECT q_k.k, CEIL(CAST(q_n.n AS DOUBLE) * (CAST(q_k.k AS DOUBLE) / CAST({{ bins | literal }} AS DOUBLE))) AS r
+  FROM (SELECT COUNT(*) AS n FROM q_valid) AS q_n
+  CROSS JOIN (VALUES {% for k in range(1, bins) %}({{ k | literal }}){{ ", " if not loop.last }}{% endfor %}) AS q_k(k)
+)
+SELECT CAST(q_ranks.k AS VARCHAR) AS k, q_sorted.x AS a, CAST(NULL AS DOUBLE) AS b
+FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY x) AS rn FROM q_valid) AS q_sorted
+JOIN q_ranks ON q_sorted.rn = q_ranks.r
 {%- endmacro %}
 
 {% macro min_value(column) -%}

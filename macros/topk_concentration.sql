@@ -7,7 +7,8 @@
 
 {#- Concentration of the current window's mass over the values of a column, one row per metric (k = metric name,
     a = value). With a baseline, also the values that held at least min_share of the baseline and are now gone:
-    their count as `dropped_values`, and the largest of them by name (b = 1). -#}
+    their count as `dropped_values`, and the largest of them by name (b = 1). When either side holds no mass (e.g. an
+    empty window) nothing can be said to have vanished: `dropped_values` is NULL and no name is listed. -#}
 {% macro concentration(column, weight, k, current, baseline, min_share, list_limit) -%}
 WITH cur AS (
   SELECT {{ column | ident }} AS v, {{ mass(weight) }} AS n FROM {{ relation(current) }} AS c_rel
@@ -46,9 +47,13 @@ UNION ALL SELECT 'entropy_norm', entropy_norm, NULL FROM stats
 UNION ALL SELECT 'gini', gini, NULL FROM stats
 UNION ALL SELECT 'distinct_count', distinct_count, NULL FROM stats
 {% if baseline %}
-UNION ALL SELECT 'dropped_values', CAST(COUNT(*) AS DOUBLE), NULL FROM dropped
+UNION ALL SELECT 'dropped_values',
+  CASE WHEN distinct_count > 0 AND EXISTS (SELECT 1 FROM base) THEN (SELECT CAST(COUNT(*) AS DOUBLE) FROM dropped) END,
+  NULL
+FROM stats
 UNION ALL SELECT * FROM (
-  SELECT CAST(v AS VARCHAR), share, 1 FROM dropped ORDER BY share DESC, CAST(v AS VARCHAR) LIMIT {{ list_limit | literal }}
+  SELECT CAST(v AS VARCHAR), share, 1 FROM dropped WHERE EXISTS (SELECT 1 FROM ranked)
+  ORDER BY share DESC, CAST(v AS VARCHAR) LIMIT {{ list_limit | literal }}
 ) AS dropped_names
 {% endif %}
 {%- endmacro %}

@@ -10,19 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from sqlmon.monitors.base import Aggregate, ColumnInfo, HistogramBin, Relation, Results
+from sqlmon.monitors.base import Aggregate, ColumnInfo, Distribution, HistogramBin, Relation, Results
 
 
-def quantile_requests(relation: Relation, column: ColumnInfo, bins: int) -> list[Aggregate]:
-    return [
-        Aggregate.of(relation, "common.quantile", column=column.name, floating=column.floating, q=round(k / bins, 12))
-        for k in range(1, bins)
-    ]
+def quantile_requests(relation: Relation, column: ColumnInfo, bins: int) -> list[Distribution]:
+    """The baseline's inverted-CDF quantiles at k/bins, k = 1 … bins−1, as numpy computes them (one request)."""
+    return [Distribution.of("common.quantiles", rel=relation, column=column.name, floating=column.floating, bins=bins)]
 
 
-def edges_from_quantiles(requests: Sequence[Aggregate], results: Results) -> list[float]:
+def edges_from_quantiles(requests: Sequence[Distribution], results: Results) -> list[float]:
     """Distinct quantile values in ascending order (ties in the baseline merge bins rather than make empty ones)."""
-    values = [results[r] for r in requests]
+    values = [a for r in requests for _k, a, _b in results[r]]
     return sorted({float(v) for v in values if v is not None})
 
 

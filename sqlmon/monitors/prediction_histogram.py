@@ -18,6 +18,7 @@ from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
     Aggregate,
     ColumnInfo,
+    Distribution,
     MetricValue,
     MonitorContext,
     MonitorKind,
@@ -71,7 +72,7 @@ class PredictionHistogram(MonitorKind):
                                   f"column `{spec.column}` has type {column.data_type}; a score column must be numeric")]
         return []
 
-    def _quantiles(self, spec: PredictionHistogramSpec, ctx: MonitorContext) -> list[Aggregate]:
+    def _quantiles(self, spec: PredictionHistogramSpec, ctx: MonitorContext) -> list[Distribution]:
         assert ctx.baseline is not None
         if spec.edges is not None or spec.binning != "quantile":
             return []

@@ -2,7 +2,8 @@
 
 A recommender that feeds on its own output shows more and more exposure on fewer items. Metrics over the window's
 values (rows, or the sum of a `weight` column): `top_k_share`, `hhi`, `entropy_norm`, `gini`, `distinct_count`, and
-with a baseline `dropped_values`: values that held at least `min_baseline_share` of the baseline and are absent now.
+with a baseline `dropped_values`: values that held at least `min_baseline_share` of the baseline and are absent now
+(NULL, not computable, when the window or the baseline holds no mass).
 All of it is computed in the warehouse; Python receives one row per metric.
 """
 
