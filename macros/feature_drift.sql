@@ -23,10 +23,12 @@ GROUP BY 1
 
 {#- Exact two-sample KS statistic (a) and 1-Wasserstein distance (b) from per-value counts over the union of both
     samples: F_base and F_cur are step functions that only change at observed values, so the supremum and the
-    integral of |F_base - F_cur| are taken exactly over that grid. Wasserstein uses finite values only. -#}
+    integral of |F_base - F_cur| are taken exactly over that grid. Wasserstein uses finite values only, and is NULL
+    when a side has none. -#}
 {% macro ks_wasserstein(column, floating, current, baseline) -%}
 SELECT CAST(NULL AS VARCHAR) AS k, MAX(ABS(fb - fc)) AS a,
-  SUM(CASE WHEN ISINF(x) OR dx IS NULL OR ISINF(dx) THEN 0 ELSE ABS(gb - gc) * dx END) AS b
+  CASE WHEN MAX(gb) IS NOT NULL AND MAX(gc) IS NOT NULL
+    THEN SUM(CASE WHEN ISINF(x) OR dx IS NULL OR ISINF(dx) THEN 0 ELSE ABS(gb - gc) * dx END) END AS b
 FROM (
   SELECT x,
     SUM(nb) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(nb) OVER (), 0) AS fb,

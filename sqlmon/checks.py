@@ -89,6 +89,16 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
             else:
                 problems += [_column_problem(monitor, name, baseline.table, baseline_columns, "baseline")
                              for name in used if name not in baseline_columns and name in columns]
+                for name in used:
+                    now, then = columns.get(name), baseline_columns.get(name)
+                    if now is not None and then is not None and now.numeric != then.numeric:
+                        path = _find_column_path(monitor, name)
+                        problems.append(ConfigProblem(
+                            monitor.locate(*path), monitor.key(*path),
+                            f"column `{name}` is {now.data_type} in {source.table} but {then.data_type} in baseline "
+                            f"table {baseline.table}; both sides must be numeric, or both not",
+                            "cast one side in a view, or compare against a baseline with the same types",
+                        ))
         if not missing:
             ctx = MonitorContext(source=source, columns=columns, current=Relation(source.table), window=None,
                                  baseline_columns=baseline_columns)

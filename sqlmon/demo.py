@@ -34,6 +34,7 @@ class DemoResult:
     alerts: dict[date, list[Alert]] = field(default_factory=dict)
     incidents: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    expected: int = 0  # incidents with at least one day inside the simulated days (set by `score`)
 
 
 def prepare(folder: Path) -> None:
@@ -100,17 +101,23 @@ def score(result: DemoResult) -> tuple[list[str], list[str]]:
     start = result.days[0]
     day_number = {d: (d - start).days + 1 for d in result.days}
     missed = []
+    expected = 0
     allowed_by_kind: dict[str, set[int]] = {}
     for incident in result.incidents:
         required, allowed = _incident_days(incident)
         kind = incident["monitor_kind"]
         allowed_by_kind.setdefault(kind, set()).update(allowed)
         alerted = {day_number[d] for d, alerts in result.alerts.items() if any(a.monitor_type == kind for a in alerts)}
-        absent = sorted(day for day in required if day in day_number.values() and day not in alerted)
+        simulated = {day for day in required if day in day_number.values()}
+        if not simulated:
+            continue  # the incident falls after the simulated days: neither caught nor missed
+        expected += 1
+        absent = sorted(day for day in simulated if day not in alerted)
         if absent:
             missed.append(f"{incident['id']} on day(s) {absent}")
     unexplained = [f"{d} {a.monitor}: {a.message}" for d, alerts in result.alerts.items() for a in alerts
                    if day_number[d] not in allowed_by_kind.get(a.monitor_type, set())]
+    result.expected = expected
     return missed, unexplained
 
 
@@ -129,7 +136,7 @@ def print_demo(folder: Path, days: int | None = None) -> DemoResult:
         for index, (monitor, group) in enumerate(by_monitor.items()):
             first = group[0]
             message = first.message if len(first.message) <= 80 else first.message[:77] + "…"
-            more = f" (+{len(group) - 1} more)" if len(group) > 1 else ""
+            more = f"  [+{len(group) - 1} more alert{'s' if len(group) > 2 else ''}]" if len(group) > 1 else ""
             click.echo(f"{str(day) if index == 0 else '':10}  {first.severity.upper():5}  {monitor}: {message}{more}")
 
     result = run_demo(folder, days, on_day)
@@ -138,8 +145,8 @@ def print_demo(folder: Path, days: int | None = None) -> DemoResult:
     for incident in result.incidents:
         required, _ = _incident_days(incident)
         click.echo(f"  {incident['id']:16} days {min(required)}–{max(required)}  → {incident['monitor_kind']}")
-    caught = len(result.incidents) - len(missed)
-    click.echo(f"\nCaught {caught} of {len(result.incidents)} incidents in their windows; "
+    caught = result.expected - len(missed)
+    click.echo(f"\nCaught {caught} of the {result.expected} incidents within the simulated days; "
                f"{len(unexplained)} alert(s) on days without an incident. ({result.seconds:.1f} s)")
     for line in missed:
         click.echo(f"  missed: {line}")

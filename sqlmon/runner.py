@@ -196,7 +196,7 @@ def run(root: Path | None = None, select: list[str] | None = None, start: dateti
         except SqlmonError as exc:
             result.status, result.error = "error", str(exc)
             record = RunRecord(run={}, metrics=[], histograms=[], alerts=[], schemas=[], replaced=set())
-            result.metrics, result.alerts = [], []
+            result.metrics, result.alerts, result.windows = [], [], {}
         result.finished_at = utcnow()
         result.statements = len(session.log.statements)
         record.run = {
@@ -228,12 +228,12 @@ def _compute_all(session: Session, monitors: list[MonitorSpec], as_of: datetime,
         snapshot = [m for m in source_monitors if registry.get(m.type).snapshot]  # type: ignore[union-attr]
         windowed = [m for m in source_monitors if m not in snapshot]
         plan: dict[Window | None, list[MonitorSpec]] = defaultdict(list)
-        if source.windowed:
+        if source.windowed and windowed:
             data_range = session.time_range(source)
             for monitor in windowed:
                 for window in session.windows_for(source, monitor, as_of, start, resume, data_range):
                     plan[window].append(monitor)
-        else:
+        elif windowed:
             plan[None] = list(windowed)
         result.windows[source.name] = sorted(w for w in plan if w is not None)
         if snapshot:

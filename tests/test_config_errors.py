@@ -804,3 +804,37 @@ def test_a_run_refused_for_a_missing_column_writes_nothing(make_project):
         "(its columns: id, amount, country, score, scored_at, day, created)"
     ]
     assert results_tables(root) == []
+
+
+def test_a_range_rule_with_a_direction(make_project):
+    root = make_project(NULLS_WITH.format(rule="null_rate: {warn: [0.1, 0.2], direction: below}"))
+    assert offline(root) == [
+        "monitors/monitors.yml:9: monitors[0].thresholds.null_rate: `direction` applies to single levels; "
+        "a [low, high] range alerts outside it either way"
+    ]
+
+
+def test_numbers_in_exponent_form_are_numbers(make_project):
+    root = make_project(NULLS_WITH.format(rule="null_rate: {warn: 1e-4, error: 2E-2}"), setup_sql=WAREHOUSE)
+    result = CliRunner().invoke(main, ["validate", "-p", str(root)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_column_typed_differently_in_the_baseline_table(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+            baseline:
+              table: main.training_text
+        monitors:
+          - name: drift
+            type: feature_drift
+            source: events
+            columns: [amount]
+        """, setup_sql=[*WAREHOUSE, "CREATE TABLE main.training_text (amount VARCHAR)"])
+    assert problems(root) == [
+        "monitors/monitors.yml:10: monitors[0].columns[0]: column `amount` is DOUBLE in main.events but VARCHAR in "
+        "baseline table main.training_text; both sides must be numeric, or both not (cast one side in a view, or "
+        "compare against a baseline with the same types)"
+    ]

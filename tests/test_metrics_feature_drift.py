@@ -322,3 +322,19 @@ def test_all_null_column_gives_null_metrics(make_project) -> None:
     assert all(stored[(column, m)] is None for column in ("x", "y") for m in NUMERIC)
     assert all(stored[("c", m)] is None for m in CATEGORICAL)
     assert db.alerts("drift") == []
+
+
+def test_wasserstein_is_null_when_one_side_has_no_finite_value(make_project) -> None:
+    rng = np.random.default_rng(5)
+    train = {"x": rng.normal(size=500)}
+    cur = {"x": np.full(200, np.inf), "ts": times(200, W0, rng)}
+    root = load(make_project, SOURCES, """\
+        monitors:
+          - name: drift
+            type: feature_drift
+            source: events
+            columns: [x]
+        """, {"events": cur, "train": train})
+    metrics = run_project(root).metrics("drift")
+    assert metrics[("x", "wasserstein")] is None  # not computable, rather than a misleading 0
+    assert_close("ks", metrics[("x", "ks")], sps.ks_2samp(train["x"], cur["x"]).statistic)

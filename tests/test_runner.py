@@ -125,6 +125,7 @@ def test_a_failing_statement_writes_no_metrics_and_records_the_failed_run(projec
     monkeypatch.setattr(DuckDBEngine, "query", flaky)
     result = run(project, end=datetime(2026, 10, 4))
     assert result.status == "error" and "simulated warehouse failure" in result.error
+    assert result.windows == {} and result.metrics == []  # the report claims nothing that was not stored
     assert query(project, "SELECT count(*) FROM sqlmon.sqlmon_metrics") == [(0,)]
     assert query(project, "SELECT count(*) FROM sqlmon.sqlmon_histograms") == [(0,)]
     assert query(project, "SELECT status FROM sqlmon.sqlmon_runs") == [("error",)]
@@ -155,6 +156,7 @@ def test_schema_contract_names_missing_and_unexpected_columns_and_changes_since_
     root = make_project(SCHEMA_MONITORS, tables={"events": _events(3)})
     first = run(root, end=datetime(2026, 10, 2))
     assert first.alerts == []
+    assert first.statements == 0  # the schema comes from the catalog: no scan, not even of the time range
     import duckdb
 
     con = duckdb.connect(str(root / "warehouse.duckdb"))

@@ -179,6 +179,8 @@ class ThresholdRule(StrictModel):
         if self.warn is None and self.error is None:
             raise ValueError("give `warn`, `error` or both")
         kinds = {isinstance(level, tuple) for level in (self.warn, self.error) if level is not None}
+        if kinds == {True} and "direction" in self.model_fields_set:
+            raise ValueError("`direction` applies to single levels; a [low, high] range alerts outside it either way")
         if len(kinds) > 1:
             raise ValueError("`warn` and `error` must both be numbers or both be [low, high] ranges")
         for name in ("warn", "error"):

@@ -3,7 +3,7 @@
 Numeric columns: `psi`, `js`, `kl`, `hellinger` on bins cut at baseline quantiles; `ks` (exact two-sample statistic)
 and `ks_pvalue`, `wasserstein` (exact, from per-value counts computed in the warehouse). Categorical columns: `psi`,
 `chi2` and `chi2_pvalue` (two-sample test of homogeneity), `js`, `kl`, `hellinger`, `l_infinity`, `unseen_rate`.
-The formulas are in docs/metrics.md; the math on the aggregates is sqlmon.stats.
+The formulas are in docs/monitors.md; the math on the aggregates is sqlmon.stats.
 """
 
 from __future__ import annotations
