@@ -27,12 +27,14 @@ class Catalog:
         return self._tables[table]
 
 
-def _column_problem(monitor: MonitorSpec, name: str, table: str, columns: dict[str, ColumnInfo],
-                    role: str) -> ConfigProblem:
+def _column_problem(
+    monitor: MonitorSpec, name: str, table: str, columns: dict[str, ColumnInfo], role: str
+) -> ConfigProblem:
     path = _find_column_path(monitor, name)
     hint = suggest(name, columns) or f"its columns: {', '.join(columns)}"
-    return ConfigProblem(monitor.locate(*path), monitor.key(*path),
-                         f"column `{name}` is not in {role} table {table}", hint)
+    return ConfigProblem(
+        monitor.locate(*path), monitor.key(*path), f"column `{name}` is not in {role} table {table}", hint
+    )
 
 
 def _find_column_path(monitor: MonitorSpec, name: str) -> tuple:
@@ -54,9 +56,14 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
         columns = catalog.columns(source.table)
         if columns is None:
             if source.name not in checked_sources:
-                problems.append(ConfigProblem(source.locate("table"), source.key("table"),
-                                              f"table `{source.table}` does not exist in the warehouse",
-                                              "check the name, including its schema"))
+                problems.append(
+                    ConfigProblem(
+                        source.locate("table"),
+                        source.key("table"),
+                        f"table `{source.table}` does not exist in the warehouse",
+                        "check the name, including its schema",
+                    )
+                )
             checked_sources.add(source.name)
             continue
         if source.name not in checked_sources:
@@ -64,14 +71,23 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
             if source.timestamp is not None:
                 ts = columns.get(source.timestamp)
                 if ts is None:
-                    problems.append(ConfigProblem(source.locate("timestamp"), source.key("timestamp"),
-                                                  f"column `{source.timestamp}` is not in table {source.table}",
-                                                  suggest(source.timestamp, columns)
-                                                  or f"its columns: {', '.join(columns)}"))
+                    problems.append(
+                        ConfigProblem(
+                            source.locate("timestamp"),
+                            source.key("timestamp"),
+                            f"column `{source.timestamp}` is not in table {source.table}",
+                            suggest(source.timestamp, columns) or f"its columns: {', '.join(columns)}",
+                        )
+                    )
                 elif ts.logical not in ("timestamp", "date"):
-                    problems.append(ConfigProblem(source.locate("timestamp"), source.key("timestamp"),
-                                                  f"column `{source.timestamp}` has type {ts.data_type}; "
-                                                  "windows need a date or timestamp column"))
+                    problems.append(
+                        ConfigProblem(
+                            source.locate("timestamp"),
+                            source.key("timestamp"),
+                            f"column `{source.timestamp}` has type {ts.data_type}; "
+                            "windows need a date or timestamp column",
+                        )
+                    )
         kind = registry.get(monitor.type)
         assert kind is not None
         used = kind.columns_used(monitor, columns)
@@ -83,25 +99,42 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
             baseline_columns = catalog.columns(baseline.table)
             if baseline_columns is None:
                 declared = monitor if monitor.baseline else source
-                problems.append(ConfigProblem(declared.locate("baseline", "table"), declared.key("baseline", "table"),
-                                              f"baseline table `{baseline.table}` does not exist in the warehouse",
-                                              "check the name, including its schema"))
+                problems.append(
+                    ConfigProblem(
+                        declared.locate("baseline", "table"),
+                        declared.key("baseline", "table"),
+                        f"baseline table `{baseline.table}` does not exist in the warehouse",
+                        "check the name, including its schema",
+                    )
+                )
             else:
-                problems += [_column_problem(monitor, name, baseline.table, baseline_columns, "baseline")
-                             for name in used if name not in baseline_columns and name in columns]
+                problems += [
+                    _column_problem(monitor, name, baseline.table, baseline_columns, "baseline")
+                    for name in used
+                    if name not in baseline_columns and name in columns
+                ]
                 for name in used:
                     now, then = columns.get(name), baseline_columns.get(name)
                     if now is not None and then is not None and now.numeric != then.numeric:
                         path = _find_column_path(monitor, name)
-                        problems.append(ConfigProblem(
-                            monitor.locate(*path), monitor.key(*path),
-                            f"column `{name}` is {now.data_type} in {source.table} but {then.data_type} in baseline "
-                            f"table {baseline.table}; both sides must be numeric, or both not",
-                            "cast one side in a view, or compare against a baseline with the same types",
-                        ))
+                        problems.append(
+                            ConfigProblem(
+                                monitor.locate(*path),
+                                monitor.key(*path),
+                                f"column `{name}` is {now.data_type} in {source.table} but {then.data_type} in "
+                                f"baseline "
+                                f"table {baseline.table}; both sides must be numeric, or both not",
+                                "cast one side in a view, or compare against a baseline with the same types",
+                            )
+                        )
         if not missing:
-            ctx = MonitorContext(source=source, columns=columns, current=Relation(source.table), window=None,
-                                 baseline_columns=baseline_columns)
+            ctx = MonitorContext(
+                source=source,
+                columns=columns,
+                current=Relation(source.table),
+                window=None,
+                baseline_columns=baseline_columns,
+            )
             for problem in kind.check(monitor, ctx):  # a kind names keys within its monitor; make them full
                 problems.append(replace(problem, key=monitor.key(problem.key) if problem.key else monitor.key()))
     if problems:  # monitors sharing a source or baseline would each report its problem; say it once

@@ -47,19 +47,26 @@ def handle_errors(function: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # a bug in sqlmon: say so plainly, keep the traceback for those who ask
             if os.environ.get("SQLMON_DEBUG"):
                 traceback.print_exc()
-            _fail(f"Internal error: {type(exc).__name__}: {exc}\n"
-                  "This is a bug in sqlmon; rerun with SQLMON_DEBUG=1 for the traceback and report it.",
-                  ExitCode.RUNTIME_ERROR)
+            _fail(
+                f"Internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in sqlmon; rerun with SQLMON_DEBUG=1 for the traceback and report it.",
+                ExitCode.RUNTIME_ERROR,
+            )
 
     return wrapper
 
 
 project_dir_option = click.option(
-    "--project-dir", "-p", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--project-dir",
+    "-p",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Folder with sqlmon.yml (default: the current folder or the nearest parent that has one).",
 )
 select_option = click.option(
-    "--select", "-s", multiple=True,
+    "--select",
+    "-s",
+    multiple=True,
     help="Monitor name, source:NAME or type:KIND; repeat to select several (default: all enabled monitors).",
 )
 
@@ -105,8 +112,10 @@ def validate(project_dir: Path | None, offline: bool) -> None:
         with connect(project.spec.connection, project.root, read_only=True) as engine:
             check_project(project, list(project.monitors.values()), Catalog(engine))
     where = "YAML only" if offline else "YAML and warehouse"
-    click.echo(f"OK ({where}): {len(project.sources)} source(s), {len(project.monitors)} monitor(s) "
-               f"in {len(project.files)} file(s).")
+    click.echo(
+        f"OK ({where}): {len(project.sources)} source(s), {len(project.monitors)} monitor(s) "
+        f"in {len(project.files)} file(s)."
+    )
 
 
 def _parse_time(value: str | None, option: str) -> datetime | None:
@@ -117,16 +126,18 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
             return datetime.strptime(value, fmt)
         except ValueError:
             continue
-    raise click.BadParameter(f"`{value}` is not a date or time; write e.g. 2026-10-01 or 2026-10-01T06:00",
-                             param_hint=option)
+    raise click.BadParameter(
+        f"`{value}` is not a date or time; write e.g. 2026-10-01 or 2026-10-01T06:00", param_hint=option
+    )
 
 
 @main.command(name="compile")
 @project_dir_option
 @select_option
 @click.option("--dialect", default=None, help="SQL dialect to write (default: the connection's).")
-@click.option("--end", "end", default=None,
-              help="Show the statements for the latest window ending by then (default: now).")
+@click.option(
+    "--end", "end", default=None, help="Show the statements for the latest window ending by then (default: now)."
+)
 @handle_errors
 def compile_command(project_dir: Path | None, select: tuple[str, ...], dialect: str | None, end: str | None) -> None:
     """Print the SQL statements a run makes for each source's latest window, grouped by source.
@@ -147,13 +158,30 @@ def compile_command(project_dir: Path | None, select: tuple[str, ...], dialect: 
 @select_option
 @click.option("--start", default=None, help="Recompute windows from this date/time (a backfill); default: resume.")
 @click.option("--end", default=None, help="Compute windows ending by this date/time (default: now, UTC).")
-@click.option("--fail-on", type=click.Choice(["warn", "error", "never"]), default="error", show_default=True,
-              help="Exit 1 when an alert reaches this severity.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people; json (run id, metrics, alerts, exit code) for machines.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["warn", "error", "never"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when an alert reaches this severity.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (run id, metrics, alerts, exit code) for machines.",
+)
 @handle_errors
-def run_command(project_dir: Path | None, select: tuple[str, ...], start: str | None, end: str | None,
-                fail_on: str, output_format: str) -> None:
+def run_command(
+    project_dir: Path | None,
+    select: tuple[str, ...],
+    start: str | None,
+    end: str | None,
+    fail_on: str,
+    output_format: str,
+) -> None:
     """Compute the monitors' metrics in the warehouse, store them, and report alerts.
 
     Windows not yet computed are computed (incremental); --start recomputes from a date, replacing what was stored.
@@ -174,8 +202,14 @@ def run_command(project_dir: Path | None, select: tuple[str, ...], start: str | 
 
 
 @main.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("sqlmon_demo"),
-              show_default=True, help="Folder for the demo project and its warehouse (replaced if it exists).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("sqlmon_demo"),
+    show_default=True,
+    help="Folder for the demo project and its warehouse (replaced if it exists).",
+)
 @click.option("--days", type=click.IntRange(1, 30), default=None, help="Simulate only the first N days.")
 @handle_errors
 def demo(directory: Path, days: int | None) -> None:

@@ -48,7 +48,9 @@ def prepare(folder: Path) -> None:
         (folder / name).unlink(missing_ok=True)
 
 
-def run_demo(folder: Path, days: int | None = None, on_day: Callable[[date, list[Alert]], None] | None = None) -> DemoResult:
+def run_demo(
+    folder: Path, days: int | None = None, on_day: Callable[[date, list[Alert]], None] | None = None
+) -> DemoResult:
     import duckdb
 
     started = time.perf_counter()
@@ -115,8 +117,12 @@ def score(result: DemoResult) -> tuple[list[str], list[str]]:
         absent = sorted(day for day in simulated if day not in alerted)
         if absent:
             missed.append(f"{incident['id']} on day(s) {absent}")
-    unexplained = [f"{d} {a.monitor}: {a.message}" for d, alerts in result.alerts.items() for a in alerts
-                   if day_number[d] not in allowed_by_kind.get(a.monitor_type, set())]
+    unexplained = [
+        f"{d} {a.monitor}: {a.message}"
+        for d, alerts in result.alerts.items()
+        for a in alerts
+        if day_number[d] not in allowed_by_kind.get(a.monitor_type, set())
+    ]
     result.expected = expected
     return missed, unexplained
 
@@ -146,14 +152,18 @@ def print_demo(folder: Path, days: int | None = None) -> DemoResult:
         required, _ = _incident_days(incident)
         click.echo(f"  {incident['id']:16} days {min(required)}–{max(required)}  → {incident['monitor_kind']}")
     caught = result.expected - len(missed)
-    click.echo(f"\nCaught {caught} of the {result.expected} incidents within the simulated days; "
-               f"{len(unexplained)} alert(s) on days without an incident. ({result.seconds:.1f} s)")
+    click.echo(
+        f"\nCaught {caught} of the {result.expected} incidents within the simulated days; "
+        f"{len(unexplained)} alert(s) on days without an incident. ({result.seconds:.1f} s)"
+    )
     for line in missed:
         click.echo(f"  missed: {line}")
     for line in unexplained:
         click.echo(f"  unexplained: {line}")
-    click.echo(f"\nThe metrics and alerts are in {folder / 'warehouse.duckdb'}, schema `sqlmon` (sqlmon_metrics, "
-               "sqlmon_alerts, sqlmon_histograms; views sqlmon_latest_metrics, sqlmon_open_alerts). Next:\n"
-               f"  cd {folder} && sqlmon compile        # the SQL each monitor runs\n"
-               f"  cd {folder} && sqlmon run --start 2026-10-25 --end 2026-10-31 --fail-on never   # recompute a week")
+    click.echo(
+        f"\nThe metrics and alerts are in {folder / 'warehouse.duckdb'}, schema `sqlmon` (sqlmon_metrics, "
+        "sqlmon_alerts, sqlmon_histograms; views sqlmon_latest_metrics, sqlmon_open_alerts). Next:\n"
+        f"  cd {folder} && sqlmon compile        # the SQL each monitor runs\n"
+        f"  cd {folder} && sqlmon run --start 2026-10-25 --end 2026-10-31 --fail-on never   # recompute a week"
+    )
     return result

@@ -78,8 +78,14 @@ def select_monitors(project: Project, select: list[str] | None) -> list[MonitorS
             pools = {"": project.monitors, "source": project.sources, "type": registry.kinds()}
             pool = pools.get(kind, {})
             hint = suggest(selector, [f"{kind}:{name}" if kind else name for name in pool])
-            problems.append(ConfigProblem(None, "--select", f"`{selector}` matches no monitor",
-                                          hint or "use a monitor name, source:NAME or type:KIND"))
+            problems.append(
+                ConfigProblem(
+                    None,
+                    "--select",
+                    f"`{selector}` matches no monitor",
+                    hint or "use a monitor name, source:NAME or type:KIND",
+                )
+            )
         chosen.update({m.name: m for m in matched})
     if problems:
         raise ConfigError(problems)
@@ -113,8 +119,15 @@ class Session:
         results = self.executor.run([low, high], source.name, None)
         return _as_datetime(results[low]), _as_datetime(results[high])
 
-    def windows_for(self, source: SourceSpec, monitor: MonitorSpec, as_of: datetime, start: datetime | None,
-                    resume: dict[str, datetime], data_range: tuple[datetime | None, datetime | None]) -> list[Window]:
+    def windows_for(
+        self,
+        source: SourceSpec,
+        monitor: MonitorSpec,
+        as_of: datetime,
+        start: datetime | None,
+        resume: dict[str, datetime],
+        data_range: tuple[datetime | None, datetime | None],
+    ) -> list[Window]:
         assert source.window is not None and source.backfill is not None
         low, high = data_range
         if low is None or high is None:
@@ -137,8 +150,9 @@ class Session:
 
     # --- computing ------------------------------------------------------------------------------------------------
 
-    def context(self, monitor: MonitorSpec, window: Window | None,
-                previous_schema: dict[str, str] | None) -> MonitorContext:
+    def context(
+        self, monitor: MonitorSpec, window: Window | None, previous_schema: dict[str, str] | None
+    ) -> MonitorContext:
         source = self.project.sources[monitor.source]
         columns = self.catalog.columns(source.table) or {}
         current = Relation(source.table, source.timestamp, window) if window is not None else Relation(source.table)
@@ -151,11 +165,24 @@ class Session:
             span = Window(window.start - baseline_spec.previous, window.start)
             baseline = Relation(source.table, source.timestamp, span)
             baseline_columns = columns
-        return MonitorContext(source=source, columns=columns, current=current, window=window, baseline=baseline,
-                              baseline_columns=baseline_columns, previous_schema=previous_schema)
+        return MonitorContext(
+            source=source,
+            columns=columns,
+            current=current,
+            window=window,
+            baseline=baseline,
+            baseline_columns=baseline_columns,
+            previous_schema=previous_schema,
+        )
 
-    def compute(self, source: str, window: Window | None, monitors: list[MonitorSpec],
-                previous_schema: dict[str, str] | None = None, execute: bool = True) -> dict[str, MonitorOutput]:
+    def compute(
+        self,
+        source: str,
+        window: Window | None,
+        monitors: list[MonitorSpec],
+        previous_schema: dict[str, str] | None = None,
+        execute: bool = True,
+    ) -> dict[str, MonitorOutput]:
         """Every monitor of one source on one window, in two phases of batched statements."""
         contexts = {m.name: self.context(m, window, previous_schema) for m in monitors}
         kinds = {m.name: registry.get(m.type) for m in monitors}
@@ -176,8 +203,12 @@ def _as_datetime(value: Any) -> datetime | None:
     return datetime.combine(value, datetime.min.time())  # a DATE column
 
 
-def run(root: Path | None = None, select: list[str] | None = None, start: datetime | None = None,
-        end: datetime | None = None) -> RunResult:
+def run(
+    root: Path | None = None,
+    select: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> RunResult:
     """Compute the windows not yet computed (or those from `start`), store the results, and return them."""
     project = load_project(root)
     monitors = select_monitors(project, select)
@@ -188,8 +219,9 @@ def run(root: Path | None = None, select: list[str] | None = None, start: dateti
         session = Session(project, engine)
         check_project(project, monitors, session.catalog)
         session.store.ensure()
-        result = RunResult(run_id=uuid.uuid4().hex, status="success", started_at=started, finished_at=started,
-                           as_of=as_of)
+        result = RunResult(
+            run_id=uuid.uuid4().hex, status="success", started_at=started, finished_at=started, as_of=as_of
+        )
         record = RunRecord(run={}, metrics=[], histograms=[], alerts=[], schemas=[], replaced=set())
         try:
             _compute_all(session, monitors, as_of, start, result, record)
@@ -200,8 +232,12 @@ def run(root: Path | None = None, select: list[str] | None = None, start: dateti
         result.finished_at = utcnow()
         result.statements = len(session.log.statements)
         record.run = {
-            "run_id": result.run_id, "started_at": result.started_at, "finished_at": result.finished_at,
-            "status": result.status, "sqlmon_version": __version__, "target": project.spec.connection.type,
+            "run_id": result.run_id,
+            "started_at": result.started_at,
+            "finished_at": result.finished_at,
+            "status": result.status,
+            "sqlmon_version": __version__,
+            "target": project.spec.connection.type,
             "error": result.error,
         }
         session.store.write(record)
@@ -210,8 +246,14 @@ def run(root: Path | None = None, select: list[str] | None = None, start: dateti
         engine.close()
 
 
-def _compute_all(session: Session, monitors: list[MonitorSpec], as_of: datetime, start: datetime | None,
-                 result: RunResult, record: RunRecord) -> None:
+def _compute_all(
+    session: Session,
+    monitors: list[MonitorSpec],
+    as_of: datetime,
+    start: datetime | None,
+    result: RunResult,
+    record: RunRecord,
+) -> None:
     project = session.project
     resume = session.store.last_window_ends()
     by_source: dict[str, list[MonitorSpec]] = defaultdict(list)
@@ -221,8 +263,15 @@ def _compute_all(session: Session, monitors: list[MonitorSpec], as_of: datetime,
         source = project.sources[source_name]
         columns = session.catalog.columns(source.table) or {}
         record.schemas += [
-            {"run_id": result.run_id, "source": source.name, "table_name": source.table, "column_name": c.name,
-             "data_type": c.data_type, "ordinal": i, "observed_at": as_of}
+            {
+                "run_id": result.run_id,
+                "source": source.name,
+                "table_name": source.table,
+                "column_name": c.name,
+                "data_type": c.data_type,
+                "ordinal": i,
+                "observed_at": as_of,
+            }
             for i, c in enumerate(columns.values())
         ]
         snapshot = [m for m in source_monitors if registry.get(m.type).snapshot]  # type: ignore[union-attr]
@@ -246,8 +295,15 @@ def _compute_all(session: Session, monitors: list[MonitorSpec], as_of: datetime,
             _collect(session, plan[window], window, as_of, outputs, result, record)
 
 
-def _collect(session: Session, monitors: list[MonitorSpec], window: Window | None, as_of: datetime,
-             outputs: dict[str, MonitorOutput], result: RunResult, record: RunRecord) -> None:
+def _collect(
+    session: Session,
+    monitors: list[MonitorSpec],
+    window: Window | None,
+    as_of: datetime,
+    outputs: dict[str, MonitorOutput],
+    result: RunResult,
+    record: RunRecord,
+) -> None:
     window_start = window.start if window else as_of
     window_end = window.end if window else as_of
     for monitor in monitors:
@@ -258,28 +314,76 @@ def _collect(session: Session, monitors: list[MonitorSpec], window: Window | Non
             status = "ok"
             rule = rules.get(value.metric)
             if rule is not None:
-                alert = evaluate(monitor.name, monitor.type, value.column, value.metric, value.value, value.detail,
-                                 rule, window_start)
+                alert = evaluate(
+                    monitor.name,
+                    monitor.type,
+                    value.column,
+                    value.metric,
+                    value.value,
+                    value.detail,
+                    rule,
+                    window_start,
+                )
                 if alert is not None:
                     status = alert.severity
                     result.alerts.append(alert)
-                    record.alerts.append({
-                        "run_id": result.run_id, "monitor": alert.monitor, "column_name": alert.column,
-                        "segment": None, "metric": alert.metric, "value": alert.value, "severity": alert.severity,
-                        "rule": alert.rule, "message": alert.message, "window_start": window_start,
-                        "created_at": result.started_at,
-                    })
-            result.metrics.append(MetricRow(monitor.name, monitor.type, monitor.source, value.column, value.metric,
-                                            value.value, window, status, value.detail))
-            record.metrics.append({
-                "run_id": result.run_id, "monitor": monitor.name, "monitor_type": monitor.type,
-                "source": monitor.source, "column_name": value.column, "segment": None, "metric": value.metric,
-                "value": value.value, "window_start": window_start, "window_end": window_end,
-                "computed_at": result.started_at,
-            })
+                    record.alerts.append(
+                        {
+                            "run_id": result.run_id,
+                            "monitor": alert.monitor,
+                            "column_name": alert.column,
+                            "segment": None,
+                            "metric": alert.metric,
+                            "value": alert.value,
+                            "severity": alert.severity,
+                            "rule": alert.rule,
+                            "message": alert.message,
+                            "window_start": window_start,
+                            "created_at": result.started_at,
+                        }
+                    )
+            result.metrics.append(
+                MetricRow(
+                    monitor.name,
+                    monitor.type,
+                    monitor.source,
+                    value.column,
+                    value.metric,
+                    value.value,
+                    window,
+                    status,
+                    value.detail,
+                )
+            )
+            record.metrics.append(
+                {
+                    "run_id": result.run_id,
+                    "monitor": monitor.name,
+                    "monitor_type": monitor.type,
+                    "source": monitor.source,
+                    "column_name": value.column,
+                    "segment": None,
+                    "metric": value.metric,
+                    "value": value.value,
+                    "window_start": window_start,
+                    "window_end": window_end,
+                    "computed_at": result.started_at,
+                }
+            )
         for b in output.bins:
-            record.histograms.append({
-                "run_id": result.run_id, "monitor": monitor.name, "column_name": b.column, "segment": None,
-                "window_start": window_start, "side": b.side, "bin": b.bin, "lower": b.lower, "upper": b.upper,
-                "category": b.category, "count": b.count, "fraction": b.fraction,
-            })
+            record.histograms.append(
+                {
+                    "run_id": result.run_id,
+                    "monitor": monitor.name,
+                    "column_name": b.column,
+                    "segment": None,
+                    "window_start": window_start,
+                    "side": b.side,
+                    "bin": b.bin,
+                    "lower": b.lower,
+                    "upper": b.upper,
+                    "category": b.category,
+                    "count": b.count,
+                    "fraction": b.fraction,
+                }
+            )

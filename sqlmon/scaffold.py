@@ -65,8 +65,14 @@ def init_project(folder: Path, name: str | None = None) -> list[Path]:
     example = folder / "monitors" / "example.yml"
     for path in (project_file, example):
         if path.exists():
-            raise ConfigError(ConfigProblem(Location(str(path)), "", "already exists; sqlmon init does not overwrite",
-                                            "choose an empty folder or remove the file"))
+            raise ConfigError(
+                ConfigProblem(
+                    Location(str(path)),
+                    "",
+                    "already exists; sqlmon init does not overwrite",
+                    "choose an empty folder or remove the file",
+                )
+            )
     example.parent.mkdir(parents=True, exist_ok=True)
     project_file.write_text(PROJECT_TEMPLATE.format(name=name or folder.resolve().name or "sqlmon"), encoding="utf-8")
     example.write_text(EXAMPLE_MONITORS, encoding="utf-8")

@@ -28,8 +28,13 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
     pandas DataFrames given in `tables` become tables `main.<name>`.
     """
 
-    def make(monitors: str = "", setup_sql: Iterable[str] | str = (), tables: dict | None = None,
-             project_yml: str = PROJECT_YML, folder: Path | None = None) -> Path:
+    def make(
+        monitors: str = "",
+        setup_sql: Iterable[str] | str = (),
+        tables: dict | None = None,
+        project_yml: str = PROJECT_YML,
+        folder: Path | None = None,
+    ) -> Path:
         root = folder or tmp_path
         (root / "monitors").mkdir(parents=True, exist_ok=True)
         (root / "sqlmon.yml").write_text(textwrap.dedent(project_yml))
@@ -57,7 +62,6 @@ def query(root: Path, sql: str, parameters: list | None = None) -> list[tuple]:
         return con.execute(sql, parameters or []).fetchall()
     finally:
         con.close()
-
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -77,8 +77,14 @@ def _sql_type(values: np.ndarray) -> str:
     return "FLOAT" if values.dtype == np.float32 else "DOUBLE"
 
 
-def load(make_project: Callable[..., Path], sources: str, monitors: str, tables: Mapping[str, Mapping[str, np.ndarray]],
-         nulls: Mapping[str, Mapping[str, np.ndarray]] | None = None, after: Sequence[str] = ()) -> Path:
+def load(
+    make_project: Callable[..., Path],
+    sources: str,
+    monitors: str,
+    tables: Mapping[str, Mapping[str, np.ndarray]],
+    nulls: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+    after: Sequence[str] = (),
+) -> Path:
     """A project with these `sources` and `monitors` (YAML, each dedented) whose warehouse holds `tables`
     ({table: {column: array}}), with real NaN where a float array has NaN, NULL where `nulls[table][column]` is true,
     then the `after` SQL (e.g. a type change)."""
@@ -123,12 +129,15 @@ class Stored:
         con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
         try:
             self._metrics = con.execute(
-                "SELECT monitor, window_start, column_name, metric, value FROM sqlmon.sqlmon_metrics").fetchall()
+                "SELECT monitor, window_start, column_name, metric, value FROM sqlmon.sqlmon_metrics"
+            ).fetchall()
             self._bins = con.execute(
                 'SELECT monitor, window_start, column_name, side, bin, lower, upper, category, "count", fraction '
-                "FROM sqlmon.sqlmon_histograms ORDER BY bin").fetchall()
+                "FROM sqlmon.sqlmon_histograms ORDER BY bin"
+            ).fetchall()
             self._alerts = con.execute(
-                "SELECT monitor, window_start, metric, value, severity, message FROM sqlmon.sqlmon_alerts").fetchall()
+                "SELECT monitor, window_start, metric, value, severity, message FROM sqlmon.sqlmon_alerts"
+            ).fetchall()
         finally:
             con.close()
 

@@ -36,7 +36,9 @@ sources:
   - name: training
     table: main.training
 """
-NULLS = SOURCES + """\
+NULLS = (
+    SOURCES
+    + """\
 monitors:
   - name: amount_nulls
     type: null_rate
@@ -45,9 +47,12 @@ monitors:
     thresholds:
       null_rate: RULE
 """
+)
 WARN_ONLY = "{warn: 0.1, error: 0.5}"  # 0.25 missing: a warning
 ERROR = "{warn: 0.1, error: 0.2}"  # 0.25 missing: an error
-THREE_MONITORS = SOURCES + """\
+THREE_MONITORS = (
+    SOURCES
+    + """\
 monitors:
   - name: amount_nulls
     type: null_rate
@@ -61,6 +66,7 @@ monitors:
     type: null_rate
     source: training
 """
+)
 TWO_DAYS = ["--start", "2026-01-01", "--end", "2026-01-03"]
 
 
@@ -141,14 +147,17 @@ def test_a_run_without_alerts_exits_0(make_project):
     assert result.stdout.endswith("No alerts.\n\n0 error(s), 0 warning(s); exit 0 (--fail-on error)\n")
 
 
-@pytest.mark.parametrize(("rule", "fail_on", "code"), [
-    (WARN_ONLY, "error", 0),  # the default: warnings are reported, the run passes
-    (WARN_ONLY, "warn", 1),
-    (WARN_ONLY, "never", 0),
-    (ERROR, "error", 1),
-    (ERROR, "warn", 1),  # an error is at or above warn
-    (ERROR, "never", 0),  # report only, e.g. for a dashboard job
-])
+@pytest.mark.parametrize(
+    ("rule", "fail_on", "code"),
+    [
+        (WARN_ONLY, "error", 0),  # the default: warnings are reported, the run passes
+        (WARN_ONLY, "warn", 1),
+        (WARN_ONLY, "never", 0),
+        (ERROR, "error", 1),
+        (ERROR, "warn", 1),  # an error is at or above warn
+        (ERROR, "never", 0),  # report only, e.g. for a dashboard job
+    ],
+)
 def test_fail_on_sets_the_severity_that_fails_the_run(make_project, rule, fail_on, code):
     root = make_project(NULLS.replace("RULE", rule), setup_sql=WAREHOUSE)
     result = sqlmon("run", "-p", root, *TWO_DAYS, "--fail-on", fail_on)
@@ -170,11 +179,16 @@ def test_json_output_has_the_run_its_metrics_alerts_and_exit_code(make_project):
     assert code == report["exit_code"] == 1
     assert re.fullmatch(r"[0-9a-f]{32}", report["run_id"])
     assert report["status"] == "success"
-    assert report["windows"] == {"scores": [{"start": "2026-01-01T00:00:00", "end": "2026-01-02T00:00:00"},
-                                            {"start": "2026-01-02T00:00:00", "end": "2026-01-03T00:00:00"}]}
+    assert report["windows"] == {
+        "scores": [
+            {"start": "2026-01-01T00:00:00", "end": "2026-01-02T00:00:00"},
+            {"start": "2026-01-02T00:00:00", "end": "2026-01-03T00:00:00"},
+        ]
+    }
     assert {(m["metric"], m["value"], m["window"]["start"]) for m in report["metrics"]} == {
         (metric, value, f"2026-01-0{day}T00:00:00")
-        for day in (1, 2) for metric, value in (("row_count", 12.0), ("null_count", 3.0), ("null_rate", 0.25))
+        for day in (1, 2)
+        for metric, value in (("row_count", 12.0), ("null_count", 3.0), ("null_rate", 0.25))
     }
     assert [(a["monitor"], a["metric"], a["severity"], a["window_start"]) for a in report["alerts"]] == [
         ("amount_nulls", "null_rate", "error", "2026-01-01T00:00:00"),
@@ -186,13 +200,16 @@ def test_json_output_has_the_run_its_metrics_alerts_and_exit_code(make_project):
 # --- run: --select -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("selectors", "chosen"), [
-    ([], {"amount_nulls", "amount_drift", "training_nulls"}),
-    (["amount_drift"], {"amount_drift"}),
-    (["source:training"], {"training_nulls"}),
-    (["type:null_rate"], {"amount_nulls", "training_nulls"}),
-    (["amount_drift", "source:training"], {"amount_drift", "training_nulls"}),
-])
+@pytest.mark.parametrize(
+    ("selectors", "chosen"),
+    [
+        ([], {"amount_nulls", "amount_drift", "training_nulls"}),
+        (["amount_drift"], {"amount_drift"}),
+        (["source:training"], {"training_nulls"}),
+        (["type:null_rate"], {"amount_nulls", "training_nulls"}),
+        (["amount_drift", "source:training"], {"amount_drift", "training_nulls"}),
+    ],
+)
 def test_select_by_name_source_or_type(make_project, selectors, chosen):
     root = make_project(THREE_MONITORS, setup_sql=WAREHOUSE)
     options = [option for selector in selectors for option in ("--select", selector)]
@@ -206,8 +223,11 @@ def test_select_by_name_source_or_type(make_project, selectors, chosen):
 
 
 def stored_null_rates(root: Path) -> list[tuple]:
-    return query(root, "SELECT CAST(window_start AS DATE)::VARCHAR, value FROM sqlmon.sqlmon_metrics "
-                       "WHERE metric = 'null_rate' ORDER BY window_start")
+    return query(
+        root,
+        "SELECT CAST(window_start AS DATE)::VARCHAR, value FROM sqlmon.sqlmon_metrics "
+        "WHERE metric = 'null_rate' ORDER BY window_start",
+    )
 
 
 def test_a_second_run_computes_only_new_windows(make_project):
@@ -229,8 +249,14 @@ def test_a_backfill_recomputes_and_replaces_stored_windows(make_project):
     code, report = run_json(root, *TWO_DAYS)
     assert code == 1  # the first day is now all missing: above the error level
     assert stored_null_rates(root) == [("2026-01-01", 1.0), ("2026-01-02", 0.25)]  # replaced, not appended
-    assert query(root, "SELECT monitor, column_name, metric, window_start, count(*) FROM sqlmon.sqlmon_metrics "
-                       "GROUP BY ALL HAVING count(*) > 1") == []
+    assert (
+        query(
+            root,
+            "SELECT monitor, column_name, metric, window_start, count(*) FROM sqlmon.sqlmon_metrics "
+            "GROUP BY ALL HAVING count(*) > 1",
+        )
+        == []
+    )
     assert query(root, "SELECT DISTINCT run_id FROM sqlmon.sqlmon_metrics") == [(report["run_id"],)]
     assert query(root, "SELECT count(*) FROM sqlmon.sqlmon_runs") == [(2,)]
     assert query(root, "SELECT count(*) FROM sqlmon.sqlmon_alerts WHERE window_start < '2026-01-02'") == [(1,)]
@@ -239,7 +265,8 @@ def test_a_backfill_recomputes_and_replaces_stored_windows(make_project):
 def test_a_warehouse_error_during_a_run_exits_3_and_stores_no_metrics(make_project):
     # the view exists and has its columns, so validation passes; reading it fails
     broken = "CREATE VIEW main.broken AS SELECT CAST(x AS INTEGER) AS v FROM (VALUES ('1'), ('x')) t(x)"
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: broken
             table: main.broken
@@ -247,7 +274,9 @@ def test_a_warehouse_error_during_a_run_exits_3_and_stores_no_metrics(make_proje
           - name: broken_nulls
             type: null_rate
             source: broken
-        """, setup_sql=[broken])
+        """,
+        setup_sql=[broken],
+    )
     result = sqlmon("run", "-p", root)
     assert result.exit_code == 3
     assert "sqlmon run " in result.stdout and ": error, as of " in result.stdout
@@ -273,22 +302,34 @@ def test_a_missing_database_file_exits_3_on_validate(make_project):
     (root / "warehouse.duckdb").unlink()
     result = sqlmon("validate", "-p", root)
     assert result.exit_code == 3
-    assert result.stderr == (f"Error: DuckDB file {root / 'warehouse.duckdb'} does not exist; "
-                             "check `connection.path` in sqlmon.yml\n")
+    assert result.stderr == (
+        f"Error: DuckDB file {root / 'warehouse.duckdb'} does not exist; check `connection.path` in sqlmon.yml\n"
+    )
 
 
 def test_no_project_here_exits_2(tmp_path):
     result = sqlmon("validate", "-p", tmp_path)
     assert result.exit_code == 2
-    assert result.stderr == (f"Invalid configuration (1 problem):\n  {tmp_path}: no sqlmon.yml here or in any parent "
-                             "folder (run `sqlmon init` to create one)\n")
+    assert result.stderr == (
+        f"Invalid configuration (1 problem):\n  {tmp_path}: no sqlmon.yml here or in any parent "
+        "folder (run `sqlmon init` to create one)\n"
+    )
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["run", "--start", "last week"],
-     "Error: Invalid value for --start: `last week` is not a date or time; write e.g. 2026-10-01 or 2026-10-01T06:00"),
-    (["compile", "--dialect", "oracle"], "Error: Invalid value for --dialect: unknown dialect `oracle`; known: duckdb"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["run", "--start", "last week"],
+            "Error: Invalid value for --start: `last week` is not a date or time; "
+            "write e.g. 2026-10-01 or 2026-10-01T06:00",
+        ),
+        (
+            ["compile", "--dialect", "oracle"],
+            "Error: Invalid value for --dialect: unknown dialect `oracle`; known: duckdb",
+        ),
+    ],
+)
 def test_a_bad_option_value_is_a_usage_error(make_project, args, message):
     root = make_project(THREE_MONITORS, setup_sql=WAREHOUSE)
     result = sqlmon(*args, "-p", root)
@@ -305,8 +346,10 @@ def test_a_bug_is_reported_as_one_without_a_traceback(make_project, monkeypatch)
     root = make_project(THREE_MONITORS, setup_sql=WAREHOUSE)
     result = sqlmon("run", "-p", root)
     assert result.exit_code == 3
-    assert result.stderr == ("Internal error: RuntimeError: boom\n"
-                             "This is a bug in sqlmon; rerun with SQLMON_DEBUG=1 for the traceback and report it.\n")
+    assert result.stderr == (
+        "Internal error: RuntimeError: boom\n"
+        "This is a bug in sqlmon; rerun with SQLMON_DEBUG=1 for the traceback and report it.\n"
+    )
 
 
 # --- compile -------------------------------------------------------------------------------------------------------
@@ -335,9 +378,11 @@ def test_compile_of_one_selected_monitor(make_project):
     root = make_project(THREE_MONITORS, setup_sql=WAREHOUSE)
     result = sqlmon("compile", "-p", root, "--select", "training_nulls")
     assert result.exit_code == 0
-    assert result.stdout.startswith("-- sqlmon compile: 1 monitor(s), dialect duckdb\n\n"
-                                    "-- source training (main.training), window whole table: 1 statement(s)\n"
-                                    "-- monitors: training_nulls\n")
+    assert result.stdout.startswith(
+        "-- sqlmon compile: 1 monitor(s), dialect duckdb\n\n"
+        "-- source training (main.training), window whole table: 1 statement(s)\n"
+        "-- monitors: training_nulls\n"
+    )
 
 
 # --- help and documentation ----------------------------------------------------------------------------------------
@@ -346,8 +391,9 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 
 def long_options(command: click.Command) -> list[str]:
-    return [opt for param in command.params if isinstance(param, click.Option) for opt in param.opts
-            if opt.startswith("--")]
+    return [
+        opt for param in command.params if isinstance(param, click.Option) for opt in param.opts if opt.startswith("--")
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(main.commands))
@@ -366,8 +412,10 @@ def test_the_group_help_lists_every_command_and_the_exit_codes():
     result = sqlmon("--help")
     assert result.exit_code == 0
     assert all(f"  {name} " in result.stdout for name in main.commands)
-    assert "Exit codes: 0 ok, 1 alerts at or above --fail-on, 2 invalid configuration, 3 runtime or warehouse" \
-           " error." in " ".join(result.stdout.split())
+    assert (
+        "Exit codes: 0 ok, 1 alerts at or above --fail-on, 2 invalid configuration, 3 runtime or warehouse"
+        " error." in " ".join(result.stdout.split())
+    )
 
 
 @pytest.mark.parametrize("name", sorted(main.commands))

@@ -302,10 +302,7 @@ def test_duplicate_monitor_names_across_two_files_name_both_places(make_project)
             source: events
         """)
     (root / "monitors" / "other.yml").write_text(
-        "monitors:\n"
-        "  - name: nulls\n"
-        "    type: null_rate\n"
-        "    source: events\n"
+        "monitors:\n  - name: nulls\n    type: null_rate\n    source: events\n"
     )
     assert offline(root) == [  # files load in name order, so the one in other.yml is the duplicate
         "monitors/other.yml:2: monitors[0].name: duplicate monitor name `nulls` (first declared at "
@@ -523,7 +520,8 @@ def test_a_monitor_paths_folder_that_does_not_exist(make_project):
 
 
 def test_select_of_an_unknown_monitor_source_or_type(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.events
@@ -531,7 +529,9 @@ def test_select_of_an_unknown_monitor_source_or_type(make_project):
           - name: event_nulls
             type: null_rate
             source: events
-        """, setup_sql=WAREHOUSE)
+        """,
+        setup_sql=WAREHOUSE,
+    )
     selectors = ["--select", "event_null", "-s", "source:event", "-s", "type:nul_rate", "-s", "tag:daily"]
     assert problems(root, *selectors, command="run") == [
         "--select: `event_null` matches no monitor (did you mean `event_nulls`?)",
@@ -582,7 +582,8 @@ def test_every_problem_in_a_file_is_reported_at_once(make_project):
 
 
 def test_a_table_that_does_not_exist(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.event
@@ -593,7 +594,9 @@ def test_a_table_that_does_not_exist(make_project):
           - name: more_nulls
             type: null_rate
             source: events
-        """, setup_sql=WAREHOUSE)
+        """,
+        setup_sql=WAREHOUSE,
+    )
     assert problems(root) == [  # once, though two monitors read it
         "monitors/monitors.yml:3: sources[0].table: table `main.event` does not exist in the warehouse "
         "(check the name, including its schema)"
@@ -601,7 +604,8 @@ def test_a_table_that_does_not_exist(make_project):
 
 
 def test_a_column_missing_from_the_source_table_gets_a_suggestion(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.events
@@ -610,7 +614,9 @@ def test_a_column_missing_from_the_source_table_gets_a_suggestion(make_project):
             type: null_rate
             source: events
             columns: [id, amout]
-        """, setup_sql=WAREHOUSE)
+        """,
+        setup_sql=WAREHOUSE,
+    )
     assert problems(root) == [
         "monitors/monitors.yml:8: monitors[0].columns[1]: column `amout` is not in source table main.events "
         "(did you mean `amount`?)"
@@ -618,7 +624,8 @@ def test_a_column_missing_from_the_source_table_gets_a_suggestion(make_project):
 
 
 def test_a_column_missing_from_the_baseline_table(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.events
@@ -631,7 +638,9 @@ def test_a_column_missing_from_the_baseline_table(make_project):
             columns:
               - amount
               - score
-        """, setup_sql=WAREHOUSE)
+        """,
+        setup_sql=WAREHOUSE,
+    )
     assert problems(root) == [
         "monitors/monitors.yml:12: monitors[0].columns[1]: column `score` is not in baseline table main.training "
         "(its columns: id, amount, country)"
@@ -639,7 +648,8 @@ def test_a_column_missing_from_the_baseline_table(make_project):
 
 
 def test_a_baseline_table_that_does_not_exist(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.events
@@ -654,7 +664,9 @@ def test_a_baseline_table_that_does_not_exist(make_project):
             type: feature_drift
             source: events
             columns: [country]
-        """, setup_sql=WAREHOUSE)
+        """,
+        setup_sql=WAREHOUSE,
+    )
     assert problems(root) == [  # once, though two monitors compare with it
         "monitors/monitors.yml:5: sources[0].baseline.table: baseline table `main.train` does not exist in the "
         "warehouse (check the name, including its schema)"
@@ -662,7 +674,8 @@ def test_a_baseline_table_that_does_not_exist(make_project):
 
 
 def test_a_timestamp_column_that_is_not_a_time(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.events
@@ -671,7 +684,9 @@ def test_a_timestamp_column_that_is_not_a_time(make_project):
           - name: nulls
             type: null_rate
             source: events
-        """, setup_sql=WAREHOUSE)
+        """,
+        setup_sql=WAREHOUSE,
+    )
     assert problems(root) == [
         "monitors/monitors.yml:4: sources[0].timestamp: column `created` has type VARCHAR; windows need a date or "
         "timestamp column"
@@ -679,7 +694,8 @@ def test_a_timestamp_column_that_is_not_a_time(make_project):
 
 
 def test_a_timestamp_column_that_does_not_exist(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.events
@@ -688,7 +704,9 @@ def test_a_timestamp_column_that_does_not_exist(make_project):
           - name: nulls
             type: null_rate
             source: events
-        """, setup_sql=WAREHOUSE)
+        """,
+        setup_sql=WAREHOUSE,
+    )
     assert problems(root) == [
         "monitors/monitors.yml:4: sources[0].timestamp: column `scored_on` is not in table main.events "
         "(did you mean `scored_at`?)"
@@ -696,7 +714,8 @@ def test_a_timestamp_column_that_does_not_exist(make_project):
 
 
 def test_feature_drift_cannot_compare_a_date_column(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.events
@@ -706,7 +725,9 @@ def test_feature_drift_cannot_compare_a_date_column(make_project):
             type: feature_drift
             source: events
             columns: [amount, day]
-        """, setup_sql=WAREHOUSE)
+        """,
+        setup_sql=WAREHOUSE,
+    )
     assert problems(root) == [
         "monitors/monitors.yml:9: monitors[0].columns[1]: column `day` has type DATE, which feature_drift cannot "
         "compare (use numeric, string or boolean columns)"
@@ -714,7 +735,8 @@ def test_feature_drift_cannot_compare_a_date_column(make_project):
 
 
 def test_a_prediction_histogram_needs_a_numeric_score(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.events
@@ -724,14 +746,17 @@ def test_a_prediction_histogram_needs_a_numeric_score(make_project):
             type: prediction_histogram
             source: events
             column: country
-        """, setup_sql=WAREHOUSE)
+        """,
+        setup_sql=WAREHOUSE,
+    )
     assert problems(root) == [
         "monitors/monitors.yml:9: monitors[0].column: column `country` has type VARCHAR; a score column must be numeric"
     ]
 
 
 def test_every_warehouse_problem_is_reported_at_once(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.events
@@ -751,7 +776,9 @@ def test_every_warehouse_problem_is_reported_at_once(make_project):
             type: prediction_histogram
             source: events
             column: country
-        """, setup_sql=WAREHOUSE)
+        """,
+        setup_sql=WAREHOUSE,
+    )
     assert problems(root) == [
         "monitors/monitors.yml:7: sources[1].table: table `main.gone` does not exist in the warehouse "
         "(check the name, including its schema)",
@@ -772,7 +799,8 @@ def results_tables(root: Path) -> list[tuple]:
 
 
 def test_a_run_refused_for_invalid_yaml_writes_nothing(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.events
@@ -781,7 +809,9 @@ def test_a_run_refused_for_invalid_yaml_writes_nothing(make_project):
             type: null_rate
             source: events
             treshold: {}
-        """, setup_sql=WAREHOUSE)
+        """,
+        setup_sql=WAREHOUSE,
+    )
     assert problems(root, command="run") == [
         "monitors/monitors.yml:8: monitors[0].treshold: unknown key `treshold` (did you mean `thresholds`?)"
     ]
@@ -789,7 +819,8 @@ def test_a_run_refused_for_invalid_yaml_writes_nothing(make_project):
 
 
 def test_a_run_refused_for_a_missing_column_writes_nothing(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.events
@@ -798,7 +829,9 @@ def test_a_run_refused_for_a_missing_column_writes_nothing(make_project):
             type: null_rate
             source: events
             columns: [amount, label]
-        """, setup_sql=WAREHOUSE)
+        """,
+        setup_sql=WAREHOUSE,
+    )
     assert problems(root, "--end", "2026-01-02", command="run") == [
         "monitors/monitors.yml:8: monitors[0].columns[1]: column `label` is not in source table main.events "
         "(its columns: id, amount, country, score, scored_at, day, created)"
@@ -821,7 +854,8 @@ def test_numbers_in_exponent_form_are_numbers(make_project):
 
 
 def test_a_column_typed_differently_in_the_baseline_table(make_project):
-    root = make_project("""\
+    root = make_project(
+        """\
         sources:
           - name: events
             table: main.events
@@ -832,7 +866,9 @@ def test_a_column_typed_differently_in_the_baseline_table(make_project):
             type: feature_drift
             source: events
             columns: [amount]
-        """, setup_sql=[*WAREHOUSE, "CREATE TABLE main.training_text (amount VARCHAR)"])
+        """,
+        setup_sql=[*WAREHOUSE, "CREATE TABLE main.training_text (amount VARCHAR)"],
+    )
     assert problems(root) == [
         "monitors/monitors.yml:10: monitors[0].columns[0]: column `amount` is DOUBLE in main.events but VARCHAR in "
         "baseline table main.training_text; both sides must be numeric, or both not (cast one side in a view, or "

@@ -35,8 +35,13 @@ def numeric_reference(base: np.ndarray, cur: np.ndarray, bins: int) -> dict[str,
         "ks": sps.ks_2samp(base, cur).statistic,
         "ks_pvalue": sps.ks_2samp(base, cur, method="asymp").pvalue,
         "wasserstein": sps.wasserstein_distance(base[np.isfinite(base)], cur[np.isfinite(cur)]),
-        "psi": ref.psi(b, c), "js": ref.js(b, c), "kl": ref.kl(b, c), "hellinger": ref.hellinger(b, c),
-        "_edges": edges, "_base": b, "_cur": c,
+        "psi": ref.psi(b, c),
+        "js": ref.js(b, c),
+        "kl": ref.kl(b, c),
+        "hellinger": ref.hellinger(b, c),
+        "_edges": edges,
+        "_base": b,
+        "_cur": c,
     }
 
 
@@ -62,7 +67,7 @@ def categorical_reference(base: list, cur: list, max_categories: int | None = No
     nb, nc = Counter(v for v in base if v is not None), Counter(v for v in cur if v is not None)
     order = sorted(set(nb) | set(nc), key=lambda k: (-(nb[k] + nc[k]), k))
     kept = order if max_categories is None else order[:max_categories]
-    folded = order[len(kept):]
+    folded = order[len(kept) :]
     keys = [*kept, *(["__other__"] if folded else [])]
     b = np.array([nb[k] for k in kept] + ([sum(nb[k] for k in folded)] if folded else []), float)
     c = np.array([nc[k] for k in kept] + ([sum(nc[k] for k in folded)] if folded else []), float)
@@ -70,9 +75,15 @@ def categorical_reference(base: list, cur: list, max_categories: int | None = No
     chi2 = sps.chi2_contingency(table, correction=False)
     p, q = b / b.sum(), c / c.sum()
     return {
-        "psi": ref.psi(b, c), "chi2": chi2.statistic, "chi2_pvalue": chi2.pvalue, "js": ref.js(b, c),
-        "kl": ref.kl(b, c), "hellinger": ref.hellinger(b, c), "l_infinity": np.max(np.abs(p - q)),
-        "unseen_rate": c[b == 0].sum() / c.sum(), "_counts": dict(zip(keys, zip(b, c, strict=True), strict=True)),
+        "psi": ref.psi(b, c),
+        "chi2": chi2.statistic,
+        "chi2_pvalue": chi2.pvalue,
+        "js": ref.js(b, c),
+        "kl": ref.kl(b, c),
+        "hellinger": ref.hellinger(b, c),
+        "l_infinity": np.max(np.abs(p - q)),
+        "unseen_rate": c[b == 0].sum() / c.sum(),
+        "_counts": dict(zip(keys, zip(b, c, strict=True), strict=True)),
     }
 
 
@@ -111,7 +122,10 @@ def test_numeric_metrics_match_scipy_and_numpy(make_project) -> None:
         part["d"] = np.round(part["d"] * 1000) / 1000
     cur["ts"], before["ts"], after["ts"] = times(2000, W0, rng), times(1200, W0 - DAY, rng), at(W0 + DAY, 300)
     decimal = [f'ALTER TABLE main."{t}" ALTER d TYPE DECIMAL(12,3)' for t in ("events", "train")]
-    root = load(make_project, SOURCES, """\
+    root = load(
+        make_project,
+        SOURCES,
+        """\
         monitors:
           - name: drift10
             type: feature_drift
@@ -132,7 +146,10 @@ def test_numeric_metrics_match_scipy_and_numpy(make_project) -> None:
             source: events
             columns: [x, t, d]
             baseline: {previous: 1 day}
-        """, {"events": stack(before, cur, after), "train": train}, after=decimal)
+        """,
+        {"events": stack(before, cur, after), "train": train},
+        after=decimal,
+    )
     stored = np.array([r[0] for r in query(root, "SELECT CAST(d AS DOUBLE) FROM main.train")])
     assert query(root, "SELECT typeof(d) FROM main.train LIMIT 1") == [("DECIMAL(12,3)",)]
     assert np.array_equal(stored, train["d"])  # the DECIMAL holds exactly the reference values
@@ -160,16 +177,24 @@ def test_nan_excluded_and_infinities_binned_and_ks_but_not_wasserstein(make_proj
         return x
 
     train = {"x": column(2000, 0, 0.05, 0.02, 0.01), "heavy": column(2000, 0, 0.02, 0.15, 0.12)}
-    cur = {"x": column(1500, 0.2, 0.1, 0.05, 0.0), "heavy": column(1500, 0.1, 0.0, 0.1, 0.2),
-           "ts": times(1500, W0, rng)}
+    cur = {
+        "x": column(1500, 0.2, 0.1, 0.05, 0.0),
+        "heavy": column(1500, 0.1, 0.0, 0.1, 0.2),
+        "ts": times(1500, W0, rng),
+    }
     before = {"x": np.full(100, np.nan), "heavy": np.full(100, np.inf), "ts": times(100, W0 - DAY, rng)}
-    root = load(make_project, SOURCES, """\
+    root = load(
+        make_project,
+        SOURCES,
+        """\
         monitors:
           - name: drift
             type: feature_drift
             source: events
             columns: [x, heavy]
-        """, {"events": stack(before, cur), "train": train})
+        """,
+        {"events": stack(before, cur), "train": train},
+    )
     db = run_project(root)
     for name in ("x", "heavy"):
         expected = check_numeric(db, "drift", name, train[name], cur[name], 10)
@@ -182,13 +207,18 @@ def test_single_distinct_value_on_both_sides_has_zero_distances(make_project) ->
     rng = np.random.default_rng(23)
     train = {"v": np.full(400, 2.5), "c": np.array(["only"] * 400, dtype=object)}
     cur = {"v": np.full(250, 2.5), "c": np.array(["only"] * 250, dtype=object), "ts": times(250, W0, rng)}
-    root = load(make_project, SOURCES, """\
+    root = load(
+        make_project,
+        SOURCES,
+        """\
         monitors:
           - name: drift
             type: feature_drift
             source: events
             columns: [v, c]
-        """, {"events": cur, "train": train})
+        """,
+        {"events": cur, "train": train},
+    )
     db = run_project(root)
     expected = check_numeric(db, "drift", "v", train["v"], cur["v"], 10)
     assert (expected["ks"], expected["wasserstein"], expected["ks_pvalue"]) == (0.0, 0.0, 1.0)
@@ -209,32 +239,49 @@ def test_categorical_metrics_match_chi2_contingency(make_project) -> None:
     names = np.array(["DE", "FR", "US", "GB", "IT", "ES", "gone", "new"], dtype=object)
     base_p = np.array([0.3, 0.2, 0.2, 0.1, 0.1, 0.05, 0.05, 0.0])
     cur_p = np.array([0.25, 0.25, 0.15, 0.12, 0.08, 0.1, 0.0, 0.05])
-    train = {"c": rng.choice(names, 3000, p=base_p), "code": rng.integers(0, 6, 3000),
-             "ok": rng.random(3000) < 0.3}
-    cur = {"c": rng.choice(names, 2000, p=cur_p), "code": rng.integers(1, 8, 2000), "ok": rng.random(2000) < 0.35,
-           "ts": times(2000, W0, rng)}
-    before = {"c": np.array(["FR"] * 500, dtype=object), "code": np.full(500, 9), "ok": np.ones(500, bool),
-              "ts": times(500, W0 - DAY, rng)}
+    train = {"c": rng.choice(names, 3000, p=base_p), "code": rng.integers(0, 6, 3000), "ok": rng.random(3000) < 0.3}
+    cur = {
+        "c": rng.choice(names, 2000, p=cur_p),
+        "code": rng.integers(1, 8, 2000),
+        "ok": rng.random(2000) < 0.35,
+        "ts": times(2000, W0, rng),
+    }
+    before = {
+        "c": np.array(["FR"] * 500, dtype=object),
+        "code": np.full(500, 9),
+        "ok": np.ones(500, bool),
+        "ts": times(500, W0 - DAY, rng),
+    }
     base_nulls, cur_nulls = rng.random(3000) < 0.05, rng.random(2000) < 0.1
-    root = load(make_project, SOURCES, """\
+    root = load(
+        make_project,
+        SOURCES,
+        """\
         monitors:
           - name: drift
             type: feature_drift
             source: events
             columns: [c, code, ok]
             categorical: [code]
-        """, {"events": stack(before, cur), "train": train},
-        nulls={"train": {"c": base_nulls}, "events": {"c": np.concatenate([np.zeros(500, bool), cur_nulls])}})
+        """,
+        {"events": stack(before, cur), "train": train},
+        nulls={"train": {"c": base_nulls}, "events": {"c": np.concatenate([np.zeros(500, bool), cur_nulls])}},
+    )
     db = run_project(root)
     base_c = [None if m else v for v, m in zip(train["c"], base_nulls, strict=True)]
     cur_c = [None if m else v for v, m in zip(cur["c"], cur_nulls, strict=True)]
     expected = categorical_reference(base_c, cur_c)
     assert expected["_counts"]["gone"][1] == 0 and expected["_counts"]["new"][0] == 0
     check_categorical(db, "drift", "c", expected)
-    check_categorical(db, "drift", "code", categorical_reference([str(v) for v in train["code"]],
-                                                                    [str(v) for v in cur["code"]]))
-    check_categorical(db, "drift", "ok", categorical_reference([str(v).lower() for v in train["ok"]],
-                                                                  [str(v).lower() for v in cur["ok"]]))
+    check_categorical(
+        db, "drift", "code", categorical_reference([str(v) for v in train["code"]], [str(v) for v in cur["code"]])
+    )
+    check_categorical(
+        db,
+        "drift",
+        "ok",
+        categorical_reference([str(v).lower() for v in train["ok"]], [str(v).lower() for v in cur["ok"]]),
+    )
 
 
 def test_max_categories_folds_the_rest_into_one_other_bucket(make_project) -> None:
@@ -244,14 +291,19 @@ def test_max_categories_folds_the_rest_into_one_other_bucket(make_project) -> No
     train = {"c": rng.choice(names, 4000, p=weights[0])}
     cur = {"c": rng.choice(names[:25], 2500, p=weights[1][:25] / weights[1][:25].sum()), "ts": times(2500, W0, rng)}
     cur["c"][:40] = "brand_new"
-    root = load(make_project, SOURCES, """\
+    root = load(
+        make_project,
+        SOURCES,
+        """\
         monitors:
           - name: drift
             type: feature_drift
             source: events
             columns: [c]
             max_categories: 6
-        """, {"events": cur, "train": train})
+        """,
+        {"events": cur, "train": train},
+    )
     db = run_project(root)
     expected = categorical_reference(list(train["c"]), list(cur["c"]), max_categories=6)
     assert len(expected["_counts"]) == 7 and "__other__" in expected["_counts"]
@@ -262,13 +314,18 @@ def test_category_on_one_side_only(make_project) -> None:
     rng = np.random.default_rng(26)
     train = {"c": np.array(["a"] * 60 + ["b"] * 40, dtype=object)}
     cur = {"c": np.array(["a"] * 30 + ["c"] * 20, dtype=object), "ts": times(50, W0, rng)}
-    root = load(make_project, SOURCES, """\
+    root = load(
+        make_project,
+        SOURCES,
+        """\
         monitors:
           - name: drift
             type: feature_drift
             source: events
             columns: [c]
-        """, {"events": cur, "train": train})
+        """,
+        {"events": cur, "train": train},
+    )
     db = run_project(root)
     expected = categorical_reference(list(train["c"]), list(cur["c"]))
     assert expected["unseen_rate"] == 0.4 and expected["l_infinity"] == 0.4
@@ -281,9 +338,15 @@ def test_category_on_one_side_only(make_project) -> None:
 def test_empty_current_window_gives_null_metrics_and_no_alert(make_project) -> None:
     rng = np.random.default_rng(27)
     train = {"x": rng.normal(size=500), "c": rng.choice(np.array(["a", "b"], dtype=object), 500)}
-    other = {"x": rng.normal(3, 1, size=200), "c": np.array(["z"] * 200, dtype=object),
-             "ts": np.concatenate([times(100, W0 - DAY, rng), at(W0 + DAY, 100)])}
-    root = load(make_project, SOURCES, """\
+    other = {
+        "x": rng.normal(3, 1, size=200),
+        "c": np.array(["z"] * 200, dtype=object),
+        "ts": np.concatenate([times(100, W0 - DAY, rng), at(W0 + DAY, 100)]),
+    }
+    root = load(
+        make_project,
+        SOURCES,
+        """\
         monitors:
           - name: drift
             type: feature_drift
@@ -293,7 +356,9 @@ def test_empty_current_window_gives_null_metrics_and_no_alert(make_project) -> N
               psi: {warn: 0.1, error: 0.25}
               ks_pvalue: {warn: 0.05, error: 0.01, direction: below}
               chi2_pvalue: {warn: 0.05, error: 0.01, direction: below}
-        """, {"events": other, "train": train})
+        """,
+        {"events": other, "train": train},
+    )
     db = run_project(root)
     stored = db.metrics("drift")
     assert {k: v for k, v in stored.items() if k[0] == "x"} == {("x", m): None for m in NUMERIC}
@@ -307,16 +372,25 @@ def test_empty_current_window_gives_null_metrics_and_no_alert(make_project) -> N
 def test_all_null_column_gives_null_metrics(make_project) -> None:
     rng = np.random.default_rng(28)
     train = {"x": rng.normal(size=300), "y": rng.normal(size=300), "c": np.array(["a"] * 300, dtype=object)}
-    cur = {"x": rng.normal(size=200), "y": rng.normal(size=200), "c": np.array(["a"] * 200, dtype=object),
-           "ts": times(200, W0, rng)}
-    root = load(make_project, SOURCES, """\
+    cur = {
+        "x": rng.normal(size=200),
+        "y": rng.normal(size=200),
+        "c": np.array(["a"] * 200, dtype=object),
+        "ts": times(200, W0, rng),
+    }
+    root = load(
+        make_project,
+        SOURCES,
+        """\
         monitors:
           - name: drift
             type: feature_drift
             source: events
             columns: [x, y, c]
-        """, {"events": cur, "train": train},
-        nulls={"events": {"x": np.ones(200, bool), "c": np.ones(200, bool)}, "train": {"y": np.ones(300, bool)}})
+        """,
+        {"events": cur, "train": train},
+        nulls={"events": {"x": np.ones(200, bool), "c": np.ones(200, bool)}, "train": {"y": np.ones(300, bool)}},
+    )
     db = run_project(root)
     stored = db.metrics("drift")
     assert all(stored[(column, m)] is None for column in ("x", "y") for m in NUMERIC)
@@ -328,13 +402,18 @@ def test_wasserstein_is_null_when_one_side_has_no_finite_value(make_project) -> 
     rng = np.random.default_rng(5)
     train = {"x": rng.normal(size=500)}
     cur = {"x": np.full(200, np.inf), "ts": times(200, W0, rng)}
-    root = load(make_project, SOURCES, """\
+    root = load(
+        make_project,
+        SOURCES,
+        """\
         monitors:
           - name: drift
             type: feature_drift
             source: events
             columns: [x]
-        """, {"events": cur, "train": train})
+        """,
+        {"events": cur, "train": train},
+    )
     metrics = run_project(root).metrics("drift")
     assert metrics[("x", "wasserstein")] is None  # not computable, rather than a misleading 0
     assert_close("ks", metrics[("x", "ks")], sps.ks_2samp(train["x"], cur["x"]).statistic)

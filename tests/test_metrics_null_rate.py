@@ -42,7 +42,10 @@ def test_nulls_and_nan_per_column_in_the_window_only(make_project) -> None:
     after, after_nulls = _frame(50, W0, rng, null_share=0.9, nan_share=0.9)
     after["ts"] = at(W0 + DAY, 50)  # the window's end is excluded
     nulls = {name: np.concatenate([before_nulls[name], cur_nulls[name], after_nulls[name]]) for name in cur_nulls}
-    root = load(make_project, SOURCE, """\
+    root = load(
+        make_project,
+        SOURCE,
+        """\
         monitors:
           - name: all_columns
             type: null_rate
@@ -53,7 +56,10 @@ def test_nulls_and_nan_per_column_in_the_window_only(make_project) -> None:
             source: events
             columns: [x, f, i]
             nan_as_null: false
-        """, {"events": stack(before, cur, after)}, nulls={"events": nulls})
+        """,
+        {"events": stack(before, cur, after)},
+        nulls={"events": nulls},
+    )
     db = run_project(root)
 
     n = 1500
@@ -96,7 +102,10 @@ def test_all_null_and_all_nan_columns(make_project) -> None:
         "nan": np.full(n, np.nan),
         "label": np.array(["x"] * n, dtype=object),
     }
-    root = load(make_project, SOURCE, """\
+    root = load(
+        make_project,
+        SOURCE,
+        """\
         monitors:
           - name: nulls
             type: null_rate
@@ -107,7 +116,10 @@ def test_all_null_and_all_nan_columns(make_project) -> None:
             source: events
             columns: [nan]
             nan_as_null: false
-        """, {"events": columns}, nulls={"events": {"empty": np.ones(n, bool), "label": np.ones(n, bool)}})
+        """,
+        {"events": columns},
+        nulls={"events": {"empty": np.ones(n, bool), "label": np.ones(n, bool)}},
+    )
     db = run_project(root)
     stored = db.metrics("nulls")
     for column in ("empty", "nan", "label"):
@@ -121,7 +133,10 @@ def test_empty_window_has_row_count_0_null_rate_null_and_no_alert(make_project) 
     x = rng.normal(size=200)
     nulls = rng.random(200) < 0.5
     columns = {"ts": np.concatenate([times(100, W0 - DAY, rng), at(W0 + DAY, 100)]), "x": x}
-    root = load(make_project, SOURCE, """\
+    root = load(
+        make_project,
+        SOURCE,
+        """\
         monitors:
           - name: nulls
             type: null_rate
@@ -129,7 +144,10 @@ def test_empty_window_has_row_count_0_null_rate_null_and_no_alert(make_project) 
             columns: [x]
             thresholds:
               null_rate: {warn: [0.0, 0.01], error: [0.0, 0.02]}
-        """, {"events": columns}, nulls={"events": {"x": nulls}})
+        """,
+        {"events": columns},
+        nulls={"events": {"x": nulls}},
+    )
     db = run_project(root)
     stored = db.metrics("nulls")
     assert stored == {("x", "row_count"): 0.0, ("x", "null_count"): 0.0, ("x", "null_rate"): None}

@@ -19,8 +19,9 @@ sources:
 """
 
 
-def check(db: Stored, monitor: str, column: str, base: np.ndarray, cur: np.ndarray, edges: np.ndarray,
-          threshold: float = 0.5) -> None:
+def check(
+    db: Stored, monitor: str, column: str, base: np.ndarray, cur: np.ndarray, edges: np.ndarray, threshold: float = 0.5
+) -> None:
     """psi on `edges` and the moments of the current window; NaN (and NULL) scores are not scores."""
     base, cur = base[~np.isnan(base)], cur[~np.isnan(cur)]
     b, c = ref.bin_counts(base, edges), ref.bin_counts(cur, edges)
@@ -59,7 +60,10 @@ def test_fixed_quantile_and_explicit_bins_with_moments_and_positive_rate(make_pr
     cur["ts"], before["ts"], after["ts"] = times(2000, W0, rng), times(500, W0 - DAY, rng), at(W0 + DAY, 100)
     score_nulls = {"train": rng.random(3000) < 0.03, "scores": rng.random(2600) < 0.03}
     decimal = [f'ALTER TABLE main."{t}" ALTER milli TYPE DECIMAL(5,4)' for t in ("scores", "train")]
-    root = load(make_project, SOURCES, """\
+    root = load(
+        make_project,
+        SOURCES,
+        """\
         monitors:
           - name: fixed
             type: prediction_histogram
@@ -90,9 +94,11 @@ def test_fixed_quantile_and_explicit_bins_with_moments_and_positive_rate(make_pr
             column: milli
             binning: quantile
             bins: 7
-        """, {"scores": stack(before, cur, after), "train": train}, nulls={"train": {"score": score_nulls["train"]},
-                                                                          "scores": {"score": score_nulls["scores"]}},
-        after=decimal)
+        """,
+        {"scores": stack(before, cur, after), "train": train},
+        nulls={"train": {"score": score_nulls["train"]}, "scores": {"score": score_nulls["scores"]}},
+        after=decimal,
+    )
     db = run_project(root)
     base_score = np.where(score_nulls["train"], np.nan, train["score"])  # NULL is no score, like NaN
     cur_score = np.where(score_nulls["scores"][500:2500], np.nan, cur["score"])
@@ -108,7 +114,10 @@ def test_empty_window_gives_null_metrics_and_no_alert(make_project) -> None:
     rng = np.random.default_rng(32)
     train = {"score": rng.beta(2, 5, size=400)}
     other = {"score": rng.beta(9, 1, size=200), "ts": np.concatenate([times(100, W0 - DAY, rng), at(W0 + DAY, 100)])}
-    root = load(make_project, SOURCES, """\
+    root = load(
+        make_project,
+        SOURCES,
+        """\
         monitors:
           - name: hist
             type: prediction_histogram
@@ -118,7 +127,9 @@ def test_empty_window_gives_null_metrics_and_no_alert(make_project) -> None:
               psi: {warn: 0.1, error: 0.25}
               positive_rate: {warn: [0.1, 0.2], error: [0.05, 0.3]}
               mean: {warn: [0.2, 0.3], error: [0.1, 0.4]}
-        """, {"scores": other, "train": train})
+        """,
+        {"scores": other, "train": train},
+    )
     db = run_project(root)
     assert db.metrics("hist") == {("score", m): None for m in ("psi", "mean", "stddev", "positive_rate")}
     assert db.alerts("hist") == []
@@ -130,7 +141,10 @@ def test_one_score_has_no_stddev_and_a_constant_has_zero(make_project) -> None:
     rng = np.random.default_rng(33)
     train = {"one": rng.beta(2, 5, size=400), "const": np.full(400, 0.25)}
     cur = {"one": np.array([0.8, np.nan, np.nan]), "const": np.full(3, 0.25), "ts": times(3, W0, rng)}
-    root = load(make_project, SOURCES, """\
+    root = load(
+        make_project,
+        SOURCES,
+        """\
         monitors:
           - name: one
             type: prediction_histogram
@@ -141,7 +155,9 @@ def test_one_score_has_no_stddev_and_a_constant_has_zero(make_project) -> None:
             source: scores
             column: const
             binning: quantile
-        """, {"scores": cur, "train": train})
+        """,
+        {"scores": cur, "train": train},
+    )
     db = run_project(root)
     one = db.metrics("one")
     assert one[("one", "stddev")] is None  # the sample standard deviation of one value is not computable
@@ -161,7 +177,8 @@ def test_quantile_edges_are_numpys_inverted_cdf_at_any_bin_count(make_project) -
     counts = (3, 12, 100)
     monitors = "monitors:\n" + "".join(
         f"  - {{name: q{bins}, type: prediction_histogram, source: scores, column: score, binning: quantile, "
-        f"bins: {bins}}}\n" for bins in counts
+        f"bins: {bins}}}\n"
+        for bins in counts
     )
     root = load(make_project, SOURCES, monitors, {"scores": cur, "train": train})
     db = run_project(root)

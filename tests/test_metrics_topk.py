@@ -38,8 +38,9 @@ def reference(cur: dict, base: dict | None, k: int, min_share: float) -> dict[st
     }
     if base is not None:
         total = sum(base.values())
-        dropped = sorted((v for v, m in base.items() if m / total >= min_share and v not in cur),
-                         key=lambda v: (-base[v], str(v)))
+        dropped = sorted(
+            (v for v, m in base.items() if m / total >= min_share and v not in cur), key=lambda v: (-base[v], str(v))
+        )
         expected["dropped_values"] = len(dropped)
         expected["_dropped"] = dropped
     return expected
@@ -57,7 +58,7 @@ def check(db: Stored, monitor: str, column: str, expected: dict) -> None:
 def _items(rng: np.random.Generator, n: int, catalogue: int, alpha: float, offset: int = 0) -> np.ndarray:
     """Zipf-like exposure over `catalogue` items named item_0000 …; `offset` shifts which items are popular."""
     ranks = np.arange(1, catalogue + 1)
-    p = ranks ** -alpha / np.sum(ranks ** -alpha)
+    p = ranks**-alpha / np.sum(ranks**-alpha)
     picks = (rng.choice(catalogue, size=n, p=p) + offset) % catalogue
     return np.array([f"item_{i:04d}" for i in picks], dtype=object)
 
@@ -67,16 +68,21 @@ def test_concentration_against_the_previous_day(make_project) -> None:
     cur = {"item": _items(rng, 3000, 400, 1.3), "ts": times(3000, W0, rng)}
     cur["item"][cur["item"] == "item_0002"] = None  # NULL is no value; a popular baseline item vanishes
     previous = {"item": _items(rng, 4000, 500, 0.9, offset=3), "ts": times(4000, W0 - DAY, rng)}
-    outside = {"item": np.array(["ghost_a"] * 300 + ["ghost_b"] * 200, dtype=object),
-               "ts": np.concatenate([times(300, W0 - 2 * DAY, rng), at(W0 + DAY, 200)])}
-    root = load(make_project, """\
+    outside = {
+        "item": np.array(["ghost_a"] * 300 + ["ghost_b"] * 200, dtype=object),
+        "ts": np.concatenate([times(300, W0 - 2 * DAY, rng), at(W0 + DAY, 200)]),
+    }
+    root = load(
+        make_project,
+        """\
         sources:
           - name: recs
             table: main.recs
             timestamp: ts
             window: 1 day
             baseline: {previous: 1 day}
-        """, """\
+        """,
+        """\
         monitors:
           - name: concentration
             type: topk_concentration
@@ -86,7 +92,9 @@ def test_concentration_against_the_previous_day(make_project) -> None:
             min_baseline_share: 0.0005
             thresholds:
               dropped_values: {warn: 0}
-        """, {"recs": stack(outside, previous, cur)})
+        """,
+        {"recs": stack(outside, previous, cur)},
+    )
     db = run_project(root)
     expected = reference(masses(cur["item"]), masses(previous["item"]), k=5, min_share=0.0005)
     assert expected["dropped_values"] > 10 and expected["distinct_count"] < 400
@@ -104,14 +112,17 @@ def test_weighted_mass_against_a_baseline_table(make_project) -> None:
     base = {"item": rng.zipf(1.4, size=n_base) % 350, "w": rng.exponential(1.0, size=n_base)}
     before = {"item": np.full(400, 999), "w": np.full(400, 1e6), "ts": times(400, W0 - DAY, rng)}
     cur_null_w = rng.random(n_cur) < 0.05
-    root = load(make_project, """\
+    root = load(
+        make_project,
+        """\
         sources:
           - name: recs
             table: main.recs
             timestamp: ts
             window: 1 day
             baseline: {table: main.base}
-        """, """\
+        """,
+        """\
         monitors:
           - name: weighted
             type: topk_concentration
@@ -125,8 +136,10 @@ def test_weighted_mass_against_a_baseline_table(make_project) -> None:
             source: recs
             column: item
             k: 1000
-        """, {"recs": stack(before, cur), "base": base},
-        nulls={"recs": {"w": np.concatenate([np.zeros(400, bool), cur_null_w])}})
+        """,
+        {"recs": stack(before, cur), "base": base},
+        nulls={"recs": {"w": np.concatenate([np.zeros(400, bool), cur_null_w])}},
+    )
     db = run_project(root)
     weights = np.where(cur_null_w, np.nan, cur["w"])
     expected = reference(masses(cur["item"], weights), masses(base["item"], base["w"]), k=10, min_share=0.001)
@@ -140,36 +153,49 @@ def test_weighted_mass_against_a_baseline_table(make_project) -> None:
 def test_single_value_is_fully_concentrated(make_project) -> None:
     rng = np.random.default_rng(43)
     cur = {"item": np.array(["only"] * 50, dtype=object), "ts": times(50, W0, rng)}
-    root = load(make_project, """\
+    root = load(
+        make_project,
+        """\
         sources:
           - name: recs
             table: main.recs
             timestamp: ts
             window: 1 day
-        """, """\
+        """,
+        """\
         monitors:
           - name: one
             type: topk_concentration
             source: recs
             column: item
             k: 3
-        """, {"recs": cur})
+        """,
+        {"recs": cur},
+    )
     db = run_project(root)
-    assert db.metrics("one") == {("item", "top_k_share"): 1.0, ("item", "hhi"): 1.0, ("item", "entropy_norm"): 0.0,
-                                 ("item", "gini"): 0.0, ("item", "distinct_count"): 1.0}
+    assert db.metrics("one") == {
+        ("item", "top_k_share"): 1.0,
+        ("item", "hhi"): 1.0,
+        ("item", "entropy_norm"): 0.0,
+        ("item", "gini"): 0.0,
+        ("item", "distinct_count"): 1.0,
+    }
 
 
 def test_empty_window_gives_null_metrics_and_no_alert(make_project) -> None:
     rng = np.random.default_rng(44)
     other = {"item": _items(rng, 600, 50, 1.0), "ts": np.concatenate([times(300, W0 - DAY, rng), at(W0 + DAY, 300)])}
-    root = load(make_project, """\
+    root = load(
+        make_project,
+        """\
         sources:
           - name: recs
             table: main.recs
             timestamp: ts
             window: 1 day
             baseline: {previous: 1 day}
-        """, """\
+        """,
+        """\
         monitors:
           - name: concentration
             type: topk_concentration
@@ -181,7 +207,9 @@ def test_empty_window_gives_null_metrics_and_no_alert(make_project) -> None:
               entropy_norm: {warn: 0.9, direction: below}
               gini: {warn: 0.3}
               dropped_values: {warn: 0, error: 10}
-        """, {"recs": other})
+        """,
+        {"recs": other},
+    )
     db = run_project(root)
     # an empty window holds no distribution: nothing is concentrated, and nothing was dropped from it
     expected = {("item", m): None for m in METRICS}

@@ -11,14 +11,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_cli_imports_no_heavy_module():
-    code = "import sys, sqlmon.cli; print(sorted(m for m in ('pandas', 'scipy', 'duckdb', 'numpy') if m in sys.modules))"
+    code = (
+        "import sys, sqlmon.cli; print(sorted(m for m in ('pandas', 'scipy', 'duckdb', 'numpy') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
 def test_the_wheel_carries_the_templates_the_example_monitors_and_the_demo_generator(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+        ],
         check=True,
         capture_output=True,
     )

@@ -43,32 +43,56 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
     lines = [f"sqlmon run {result.run_id[:12]}: {result.status}, as of {result.as_of.isoformat(sep=' ')}"]
     for source, windows in result.windows.items():
         if windows:
-            lines.append(f"  {source}: {len(windows)} window(s) computed, {windows[0].start:%Y-%m-%d %H:%M} → "
-                         f"{windows[-1].end:%Y-%m-%d %H:%M}")
+            lines.append(
+                f"  {source}: {len(windows)} window(s) computed, {windows[0].start:%Y-%m-%d %H:%M} → "
+                f"{windows[-1].end:%Y-%m-%d %H:%M}"
+            )
         elif any(r.source == source and r.window is None for r in result.metrics):
             lines.append(f"  {source}: measured whole (no timestamp column, so no windows)")
         else:
             lines.append(f"  {source}: no new window to compute")
-    lines.append(f"  {result.statements} SQL statements, {(result.finished_at - result.started_at).total_seconds():.1f} s")
+    lines.append(
+        f"  {result.statements} SQL statements, {(result.finished_at - result.started_at).total_seconds():.1f} s"
+    )
     if result.error:
         lines += ["", f"error: {result.error}"]
         return "\n".join(lines)
     rows = _latest(result.metrics)
     if rows:
         lines += ["", "Latest window of each monitor:"]
-        lines.append(table(
-            ["monitor", "window", "column", "metric", "value", "status"],
-            [[r.monitor, f"{r.window.start:%Y-%m-%d %H:%M}" if r.window else "now", r.column, r.metric, r.value,
-              r.status.upper() if r.status != "ok" else "ok"] for r in rows],
-        ))
+        lines.append(
+            table(
+                ["monitor", "window", "column", "metric", "value", "status"],
+                [
+                    [
+                        r.monitor,
+                        f"{r.window.start:%Y-%m-%d %H:%M}" if r.window else "now",
+                        r.column,
+                        r.metric,
+                        r.value,
+                        r.status.upper() if r.status != "ok" else "ok",
+                    ]
+                    for r in rows
+                ],
+            )
+        )
     lines.append("")
     if result.alerts:
         lines.append(f"Alerts ({len(result.alerts)}):")
-        lines.append(table(
-            ["window", "severity", "monitor", "message"],
-            [[f"{a.window_start:%Y-%m-%d %H:%M}" if a.window_start else "-", a.severity.upper(), a.monitor,
-              a.message] for a in sorted(result.alerts, key=lambda a: (a.window_start or datetime.min, a.monitor))],
-        ))
+        lines.append(
+            table(
+                ["window", "severity", "monitor", "message"],
+                [
+                    [
+                        f"{a.window_start:%Y-%m-%d %H:%M}" if a.window_start else "-",
+                        a.severity.upper(),
+                        a.monitor,
+                        a.message,
+                    ]
+                    for a in sorted(result.alerts, key=lambda a: (a.window_start or datetime.min, a.monitor))
+                ],
+            )
+        )
     else:
         lines.append("No alerts.")
     errors = sum(a.severity == "error" for a in result.alerts)
@@ -92,14 +116,30 @@ def json_report(result: RunResult, exit_code: int) -> str:
         "statements": result.statements,
         "windows": {source: [window(w) for w in ws] for source, ws in result.windows.items()},
         "metrics": [
-            {"monitor": r.monitor, "monitor_type": r.monitor_type, "source": r.source, "column": r.column,
-             "metric": r.metric, "value": r.value, "window": window(r.window), "status": r.status, "detail": r.detail}
+            {
+                "monitor": r.monitor,
+                "monitor_type": r.monitor_type,
+                "source": r.source,
+                "column": r.column,
+                "metric": r.metric,
+                "value": r.value,
+                "window": window(r.window),
+                "status": r.status,
+                "detail": r.detail,
+            }
             for r in result.metrics
         ],
         "alerts": [
-            {"monitor": a.monitor, "column": a.column, "metric": a.metric, "value": a.value, "severity": a.severity,
-             "rule": a.rule, "message": a.message,
-             "window_start": a.window_start.isoformat() if a.window_start else None}
+            {
+                "monitor": a.monitor,
+                "column": a.column,
+                "metric": a.metric,
+                "value": a.value,
+                "severity": a.severity,
+                "rule": a.rule,
+                "message": a.message,
+                "window_start": a.window_start.isoformat() if a.window_start else None,
+            }
             for a in result.alerts
         ],
     }

@@ -24,8 +24,14 @@ class Alert:
 
 
 def evaluate(
-    monitor: str, monitor_type: str, column: str | None, metric: str, value: float | None, detail: str | None,
-    rule: ThresholdRule, window_start: datetime | None,
+    monitor: str,
+    monitor_type: str,
+    column: str | None,
+    metric: str,
+    value: float | None,
+    detail: str | None,
+    rule: ThresholdRule,
+    window_start: datetime | None,
 ) -> Alert | None:
     severity = rule.breach(value)
     if severity is None:
@@ -35,7 +41,17 @@ def evaluate(
     message = f"{subject} = {value:.4g} ({severity}: {rule.describe(severity)})"
     if detail:
         message += f"; {detail}"
-    return Alert(monitor, monitor_type, column, metric, value, severity, f"threshold {rule.describe(severity)}", message, window_start)
+    return Alert(
+        monitor,
+        monitor_type,
+        column,
+        metric,
+        value,
+        severity,
+        f"threshold {rule.describe(severity)}",
+        message,
+        window_start,
+    )
 
 
 def at_or_above(alerts: list[Alert], level: str) -> bool:

@@ -47,8 +47,12 @@ def find_project_root(start: Path) -> Path:
         if (folder / PROJECT_FILE).is_file():
             return folder
     raise ConfigError(
-        ConfigProblem(Location(str(start)), "", f"no {PROJECT_FILE} here or in any parent folder",
-                      "run `sqlmon init` to create one")
+        ConfigProblem(
+            Location(str(start)),
+            "",
+            f"no {PROJECT_FILE} here or in any parent folder",
+            "run `sqlmon init` to create one",
+        )
     )
 
 
@@ -61,8 +65,11 @@ def _display(path: Path, root: Path) -> str:
 
 def _validate(model: type[BaseModel], data: Any, file: str, node: Any, prefix: tuple[Any, ...], problems: list) -> Any:
     if not isinstance(data, dict):
-        problems.append(ConfigProblem(Location(file, getattr(node, "line", None)), format_key(prefix),
-                                      "expected a mapping of keys to values"))
+        problems.append(
+            ConfigProblem(
+                Location(file, getattr(node, "line", None)), format_key(prefix), "expected a mapping of keys to values"
+            )
+        )
         return None
     try:
         result = model.model_validate(data)
@@ -112,14 +119,19 @@ def load_project(root: Path | None = None) -> Project:
             if doc is None:
                 continue
             if not isinstance(doc, YamlMap):
-                problems.append(ConfigProblem(Location(name, 1), "",
-                                              "a monitor file is a mapping with `sources:` and/or `monitors:`"))
+                problems.append(
+                    ConfigProblem(
+                        Location(name, 1), "", "a monitor file is a mapping with `sources:` and/or `monitors:`"
+                    )
+                )
                 continue
             for key in doc:
                 if key not in MONITOR_FILE_KEYS:
                     problems.append(
                         ConfigProblem(
-                            Location(name, doc.key_lines[key]), key, f"unknown key `{key}`",
+                            Location(name, doc.key_lines[key]),
+                            key,
+                            f"unknown key `{key}`",
                             suggest(key, MONITOR_FILE_KEYS) or "a monitor file holds `sources:` and `monitors:`",
                         )
                     )
@@ -128,14 +140,21 @@ def load_project(root: Path | None = None) -> Project:
                 if items is None:
                     continue
                 if not isinstance(items, YamlSeq):
-                    problems.append(ConfigProblem(Location(name, doc.key_lines[section]), section,
-                                                  "expected a list (items start with `- `)"))
+                    problems.append(
+                        ConfigProblem(
+                            Location(name, doc.key_lines[section]), section, "expected a list (items start with `- `)"
+                        )
+                    )
                     continue
                 for index, item in enumerate(items):
                     if not isinstance(item, YamlMap):
-                        problems.append(ConfigProblem(Location(name, items.item_lines[index]),
-                                                      format_key((section, index)),
-                                                      "expected a mapping of keys to values (`- name: ...`)"))
+                        problems.append(
+                            ConfigProblem(
+                                Location(name, items.item_lines[index]),
+                                format_key((section, index)),
+                                "expected a mapping of keys to values (`- name: ...`)",
+                            )
+                        )
                         continue
                     if section == "sources":
                         source = _validate(SourceSpec, item, name, item, (section, index), problems)
@@ -149,7 +168,8 @@ def load_project(root: Path | None = None) -> Project:
             first = project.sources[source.name].locate()
             problems.append(
                 ConfigProblem(
-                    source.locate("name"), source.key("name"),
+                    source.locate("name"),
+                    source.key("name"),
                     f"duplicate source name `{source.name}` (first declared at {first})",
                     "give each source a unique name",
                 )
@@ -165,7 +185,8 @@ def load_project(root: Path | None = None) -> Project:
             first = project.monitors[monitor.name].locate()
             problems.append(
                 ConfigProblem(
-                    monitor.locate("name"), monitor.key("name"),
+                    monitor.locate("name"),
+                    monitor.key("name"),
                     f"duplicate monitor name `{monitor.name}` (first declared at {first})",
                     "give each monitor a unique name",
                 )
@@ -178,15 +199,20 @@ def load_project(root: Path | None = None) -> Project:
     return project
 
 
-def _load_monitor(file: str, node: YamlMap, index: int, project: Project,
-                  problems: list[ConfigProblem]) -> MonitorSpec | None:
+def _load_monitor(
+    file: str, node: YamlMap, index: int, project: Project, problems: list[ConfigProblem]
+) -> MonitorSpec | None:
     prefix = ("monitors", index)
     type_name = node.get("type")
     kinds = registry.kinds()
     if type_name is None:
         problems.append(
-            ConfigProblem(Location(file, node.line), format_key(prefix), "missing required key `type`",
-                          f"one of: {', '.join(kinds)}")
+            ConfigProblem(
+                Location(file, node.line),
+                format_key(prefix),
+                "missing required key `type`",
+                f"one of: {', '.join(kinds)}",
+            )
         )
         return None
     kind = kinds.get(str(type_name))
@@ -194,7 +220,8 @@ def _load_monitor(file: str, node: YamlMap, index: int, project: Project,
         hint = suggest(str(type_name), kinds)
         problems.append(
             ConfigProblem(
-                Location(file, node.key_lines["type"]), format_key((*prefix, "type")),
+                Location(file, node.key_lines["type"]),
+                format_key((*prefix, "type")),
                 f"unknown monitor type `{type_name}`",
                 (hint + " " if hint else "") + f"known types: {', '.join(kinds)}",
             )
@@ -209,9 +236,15 @@ def _load_monitor(file: str, node: YamlMap, index: int, project: Project,
         hint = suggest(monitor.source, project.sources)
         problems.append(
             ConfigProblem(
-                monitor.locate("source"), format_key((*prefix, "source")), f"unknown source `{monitor.source}`",
-                hint or (f"declared sources: {', '.join(project.sources)}" if project.sources
-                         else "declare it under `sources:`"),
+                monitor.locate("source"),
+                format_key((*prefix, "source")),
+                f"unknown source `{monitor.source}`",
+                hint
+                or (
+                    f"declared sources: {', '.join(project.sources)}"
+                    if project.sources
+                    else "declare it under `sources:`"
+                ),
             )
         )
         ok = False
@@ -220,7 +253,8 @@ def _load_monitor(file: str, node: YamlMap, index: int, project: Project,
             hint = suggest(metric, kind.metrics)
             problems.append(
                 ConfigProblem(
-                    monitor.locate("thresholds", metric), format_key((*prefix, "thresholds", metric)),
+                    monitor.locate("thresholds", metric),
+                    format_key((*prefix, "thresholds", metric)),
                     f"`{kind.type}` has no metric `{metric}`",
                     (hint + " " if hint else "") + f"its metrics: {', '.join(kind.metrics)}",
                 )
@@ -229,7 +263,9 @@ def _load_monitor(file: str, node: YamlMap, index: int, project: Project,
     if ok and kind.needs_baseline and project.baseline_of(monitor) is None:
         problems.append(
             ConfigProblem(
-                monitor.locate(), format_key(prefix), f"`{kind.type}` compares against a baseline, and none is set",
+                monitor.locate(),
+                format_key(prefix),
+                f"`{kind.type}` compares against a baseline, and none is set",
                 f"add `baseline: {{table: ...}}` or `baseline: {{previous: 7 days}}` to source `{monitor.source}` "
                 "or to this monitor",
             )
@@ -237,8 +273,11 @@ def _load_monitor(file: str, node: YamlMap, index: int, project: Project,
         ok = False
     if ok and monitor.baseline is not None and monitor.baseline.previous is not None and not source.windowed:
         problems.append(
-            ConfigProblem(monitor.locate("baseline"), format_key((*prefix, "baseline")),
-                          "a `previous` baseline needs a source with `timestamp` and `window`")
+            ConfigProblem(
+                monitor.locate("baseline"),
+                format_key((*prefix, "baseline")),
+                "a `previous` baseline needs a source with `timestamp` and `window`",
+            )
         )
         ok = False
     return monitor if ok else None

@@ -61,8 +61,9 @@ class OriginMixin:
 class ConnectionSpec(StrictModel):
     type: Literal["duckdb"] = "duckdb"
     path: str = Field(default="warehouse.duckdb", description="DuckDB database file, relative to the project folder")
-    memory_limit: str | None = Field(default=None,
-                                     description="DuckDB memory limit, e.g. `4GB`; spills to disk above it")
+    memory_limit: str | None = Field(
+        default=None, description="DuckDB memory limit, e.g. `4GB`; spills to disk above it"
+    )
     threads: int | None = Field(default=None, ge=1)
 
 

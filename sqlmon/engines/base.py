@@ -44,7 +44,9 @@ class Engine(ABC):
         described = self.describe(table)
         if described is None:
             return None
-        return {name: ColumnInfo(name, data_type, logical_type(data_type, self.dialect)) for name, data_type in described}
+        return {
+            name: ColumnInfo(name, data_type, logical_type(data_type, self.dialect)) for name, data_type in described
+        }
 
     def __enter__(self) -> Engine:
         return self

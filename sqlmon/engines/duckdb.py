@@ -64,8 +64,12 @@ class DuckDBEngine(Engine):
         frame = pd.DataFrame([list(row) for row in rows], columns=list(columns), dtype=object)
         view = "_sqlmon_rows"
         statement = exp.insert(
-            exp.select(*[exp.cast(exp.column(c, quoted=True), kind) for c, kind in zip(columns, self._types(table, columns), strict=True)])
-            .from_(exp.to_identifier(view)),
+            exp.select(
+                *[
+                    exp.cast(exp.column(c, quoted=True), kind)
+                    for c, kind in zip(columns, self._types(table, columns), strict=True)
+                ]
+            ).from_(exp.to_identifier(view)),
             table.copy(),
             columns=[exp.to_identifier(c, quoted=True) for c in columns],
         ).sql(dialect="duckdb")

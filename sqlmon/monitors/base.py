@@ -147,7 +147,7 @@ class MonitorKind:
         return []
 
     def check(self, spec: MonitorSpec, ctx: MonitorContext) -> list[ConfigProblem]:
-        """Problems only visible against the warehouse (column types and the like). Missing columns are checked already."""
+        """Problems only visible against the warehouse, such as column types; missing columns are checked already."""
         return []
 
     def baseline_requests(self, spec: MonitorSpec, ctx: MonitorContext) -> list[Request]:

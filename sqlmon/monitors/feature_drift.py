@@ -9,7 +9,7 @@ The formulas are in docs/monitors.md; the math on the aggregates is sqlmon.stats
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -59,7 +59,7 @@ class FeatureDrift(MonitorKind):
     type = "feature_drift"
     spec_class = FeatureDriftSpec
     metrics = tuple(dict.fromkeys(NUMERIC_METRICS + CATEGORICAL_METRICS))
-    default_thresholds = {"psi": {"warn": 0.1, "error": 0.25}}
+    default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"psi": {"warn": 0.1, "error": 0.25}}
     needs_baseline = True
 
     def columns_used(self, spec: FeatureDriftSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
@@ -74,7 +74,8 @@ class FeatureDrift(MonitorKind):
             if not (column.numeric or _is_categorical(spec, column)):
                 problems.append(
                     ConfigProblem(
-                        spec.locate("columns", index), f"columns[{index}]",
+                        spec.locate("columns", index),
+                        f"columns[{index}]",
                         f"column `{name}` has type {column.data_type}, which feature_drift cannot compare",
                         "use numeric, string or boolean columns",
                     )
@@ -82,8 +83,12 @@ class FeatureDrift(MonitorKind):
         for index, name in enumerate(spec.categorical):
             if name not in spec.columns:
                 problems.append(
-                    ConfigProblem(spec.locate("categorical", index), f"categorical[{index}]",
-                                  f"`{name}` is not in this monitor's `columns`", "list it under `columns` too")
+                    ConfigProblem(
+                        spec.locate("categorical", index),
+                        f"categorical[{index}]",
+                        f"`{name}` is not in this monitor's `columns`",
+                        "list it under `columns` too",
+                    )
                 )
         return problems
 
@@ -107,8 +112,11 @@ class FeatureDrift(MonitorKind):
                 "base_bins": bin_requests(ctx.baseline, col, edges),
                 "cur_bins": bin_requests(ctx.current, col, edges),
                 "exact": Distribution.of(
-                    "feature_drift.ks_wasserstein", column=col.name, floating=col.floating,
-                    current=ctx.current, baseline=ctx.baseline,
+                    "feature_drift.ks_wasserstein",
+                    column=col.name,
+                    floating=col.floating,
+                    current=ctx.current,
+                    baseline=ctx.baseline,
                 ),
                 "n_base": Aggregate.of(ctx.baseline, "common.valid_count", column=col.name, floating=col.floating),
                 "n_cur": Aggregate.of(ctx.current, "common.valid_count", column=col.name, floating=col.floating),
@@ -116,7 +124,10 @@ class FeatureDrift(MonitorKind):
         for col in self._categorical(spec, ctx):
             plan[col.name] = {
                 "categories": Distribution.of(
-                    "feature_drift.category_counts", column=col.name, current=ctx.current, baseline=ctx.baseline,
+                    "feature_drift.category_counts",
+                    column=col.name,
+                    current=ctx.current,
+                    baseline=ctx.baseline,
                     max_categories=spec.max_categories,
                 )
             }
@@ -131,7 +142,9 @@ class FeatureDrift(MonitorKind):
                 requests.extend(value if isinstance(value, list) else [value])  # type: ignore[arg-type]
         return requests
 
-    def finalize(self, spec: FeatureDriftSpec, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
+    def finalize(
+        self, spec: FeatureDriftSpec, ctx: MonitorContext, baseline: Results, window: Results
+    ) -> MonitorOutput:
         output = MonitorOutput()
         for name, parts in self._plan(spec, ctx, baseline).items():
             if "categories" in parts:
@@ -192,4 +205,3 @@ def _category_detail(new: list[str], gone: list[str]) -> str | None:
             more = f" (+{len(names) - LISTED_CATEGORIES} more)" if len(names) > LISTED_CATEGORIES else ""
             parts.append(f"{label}: {shown}{more}")
     return "; ".join(parts) or None
-

@@ -48,7 +48,11 @@ class NullRate(MonitorKind):
         rows = Aggregate.of(ctx.current, "common.row_count")
         nulls = {
             col.name: Aggregate.of(
-                ctx.current, "null_rate.null_count", column=col.name, floating=col.floating, nan_as_null=spec.nan_as_null
+                ctx.current,
+                "null_rate.null_count",
+                column=col.name,
+                floating=col.floating,
+                nan_as_null=spec.nan_as_null,
             )
             for col in self._columns(spec, ctx)
         }

@@ -8,7 +8,8 @@ to `sqlmon_histograms`. Metrics: `psi` over the bins, `mean`, `stddev` (sample),
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from itertools import pairwise
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -34,16 +35,20 @@ from sqlmon.monitors.registry import register
 class PredictionHistogramSpec(MonitorSpec):
     type: Literal["prediction_histogram"]
     column: str = Field(description="the score column")
-    binning: Literal["fixed", "quantile"] = Field(default="fixed", description="equal bins on `range`, or baseline quantiles")
+    binning: Literal["fixed", "quantile"] = Field(
+        default="fixed", description="equal bins on `range`, or baseline quantiles"
+    )
     bins: int = Field(default=10, ge=2, le=1000)
     range: tuple[float, float] = Field(default=(0.0, 1.0), description="[low, high] for fixed bins")
-    edges: list[float] | None = Field(default=None, description="explicit inner bin edges, ascending; overrides binning")
+    edges: list[float] | None = Field(
+        default=None, description="explicit inner bin edges, ascending; overrides binning"
+    )
     decision_threshold: float = Field(default=0.5, description="scores at or above it count as positive")
 
     @field_validator("edges")
     @classmethod
     def _ascending(cls, edges: list[float] | None) -> list[float] | None:
-        if edges is not None and (not edges or any(b <= a for a, b in zip(edges, edges[1:], strict=False))):
+        if edges is not None and (not edges or any(b <= a for a, b in pairwise(edges))):
             raise ValueError("`edges` must be a non-empty list of strictly increasing numbers")
         return edges
 
@@ -59,7 +64,7 @@ class PredictionHistogram(MonitorKind):
     type = "prediction_histogram"
     spec_class = PredictionHistogramSpec
     metrics = ("psi", "mean", "stddev", "positive_rate")
-    default_thresholds = {"psi": {"warn": 0.1, "error": 0.25}}
+    default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"psi": {"warn": 0.1, "error": 0.25}}
     needs_baseline = True
 
     def columns_used(self, spec: PredictionHistogramSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
@@ -68,8 +73,13 @@ class PredictionHistogram(MonitorKind):
     def check(self, spec: PredictionHistogramSpec, ctx: MonitorContext) -> list[ConfigProblem]:
         column = ctx.columns.get(spec.column)
         if column is not None and not column.numeric:
-            return [ConfigProblem(spec.locate("column"), "column",
-                                  f"column `{spec.column}` has type {column.data_type}; a score column must be numeric")]
+            return [
+                ConfigProblem(
+                    spec.locate("column"),
+                    "column",
+                    f"column `{spec.column}` has type {column.data_type}; a score column must be numeric",
+                )
+            ]
         return []
 
     def _quantiles(self, spec: PredictionHistogramSpec, ctx: MonitorContext) -> list[Distribution]:
@@ -109,7 +119,9 @@ class PredictionHistogram(MonitorKind):
         plan = self._plan(spec, ctx, baseline)
         return [*plan["base_bins"], *plan["cur_bins"], plan["n"], plan["mean"], plan["stddev"], plan["positive"]]  # type: ignore[list-item, misc]
 
-    def finalize(self, spec: PredictionHistogramSpec, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
+    def finalize(
+        self, spec: PredictionHistogramSpec, ctx: MonitorContext, baseline: Results, window: Results
+    ) -> MonitorOutput:
         plan = self._plan(spec, ctx, baseline)
         base = [float(window[r] or 0) for r in plan["base_bins"]]  # type: ignore[attr-defined]
         cur = [float(window[r] or 0) for r in plan["cur_bins"]]  # type: ignore[attr-defined]
@@ -123,5 +135,6 @@ class PredictionHistogram(MonitorKind):
         edges: list[float] = plan["edges"]  # type: ignore[assignment]
         return MonitorOutput(
             metrics=[MetricValue(m, metric_number(values[m]), spec.column) for m in self.metrics],
-            bins=histogram_rows(spec.column, "baseline", edges, base) + histogram_rows(spec.column, "current", edges, cur),
+            bins=histogram_rows(spec.column, "baseline", edges, base)
+            + histogram_rows(spec.column, "current", edges, cur),
         )

@@ -7,7 +7,7 @@ type), `unexpected_columns` (present, not in the contract, when `allow_extra_col
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -46,7 +46,7 @@ class SchemaContract(MonitorKind):
     type = "schema_contract"
     spec_class = SchemaContractSpec
     metrics = ("missing_columns", "type_mismatches", "unexpected_columns", "schema_changes")
-    default_thresholds = {
+    default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {
         "missing_columns": {"error": 0},
         "type_mismatches": {"error": 0},
         "unexpected_columns": {"warn": 0},
@@ -57,7 +57,9 @@ class SchemaContract(MonitorKind):
     def window_requests(self, spec: SchemaContractSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
         return []  # the schema comes from the catalog, not from a scan
 
-    def finalize(self, spec: SchemaContractSpec, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
+    def finalize(
+        self, spec: SchemaContractSpec, ctx: MonitorContext, baseline: Results, window: Results
+    ) -> MonitorOutput:
         actual = ctx.columns
         missing = [name for name, c in spec.columns.items() if c.required and name not in actual]
         mismatched = [
@@ -85,5 +87,9 @@ class SchemaContract(MonitorKind):
         now = {name: col.data_type for name, col in ctx.columns.items()}
         changes = [f"+{name}" for name in now if name not in previous]
         changes += [f"-{name}" for name in previous if name not in now]
-        changes += [f"{name}: {previous[name]} → {now[name]}" for name in now if name in previous and previous[name] != now[name]]
+        changes += [
+            f"{name}: {previous[name]} → {now[name]}"
+            for name in now
+            if name in previous and previous[name] != now[name]
+        ]
         return MetricValue("schema_changes", float(len(changes)), detail=_names(changes))

@@ -52,14 +52,22 @@ class TopkConcentration(MonitorKind):
 
     def _request(self, spec: TopkConcentrationSpec, ctx: MonitorContext) -> Distribution:
         return Distribution.of(
-            "topk_concentration.concentration", column=spec.column, weight=spec.weight, k=spec.k,
-            current=ctx.current, baseline=ctx.baseline, min_share=spec.min_baseline_share, list_limit=LISTED_VALUES,
+            "topk_concentration.concentration",
+            column=spec.column,
+            weight=spec.weight,
+            k=spec.k,
+            current=ctx.current,
+            baseline=ctx.baseline,
+            min_share=spec.min_baseline_share,
+            list_limit=LISTED_VALUES,
         )
 
     def window_requests(self, spec: TopkConcentrationSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
         return [self._request(spec, ctx)]
 
-    def finalize(self, spec: TopkConcentrationSpec, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
+    def finalize(
+        self, spec: TopkConcentrationSpec, ctx: MonitorContext, baseline: Results, window: Results
+    ) -> MonitorOutput:
         rows = window[self._request(spec, ctx)]
         values = {k: a for k, a, b in rows if b is None}
         dropped = [k for k, a, b in sorted((r for r in rows if r[2] is not None), key=lambda r: (-(r[1] or 0), r[0]))]
@@ -73,6 +81,11 @@ class TopkConcentration(MonitorKind):
             if metric == "dropped_values" and ctx.baseline is None:
                 continue
             output.metrics.append(
-                MetricValue(metric, metric_number(values.get(metric)), spec.column, detail if metric == "dropped_values" else None)
+                MetricValue(
+                    metric,
+                    metric_number(values.get(metric)),
+                    spec.column,
+                    detail if metric == "dropped_values" else None,
+                )
             )
         return output

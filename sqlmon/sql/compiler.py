@@ -38,8 +38,9 @@ def quote_table(name: str) -> str:
 
 def literal(value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
-        return exp.cast(exp.Literal.string("nan" if value != value else ("inf" if value > 0 else "-inf")),
-                        "DOUBLE").sql(dialect=CANONICAL)
+        return exp.cast(
+            exp.Literal.string("nan" if value != value else ("inf" if value > 0 else "-inf")), "DOUBLE"
+        ).sql(dialect=CANONICAL)
     if isinstance(value, datetime):
         return timestamp_literal(value)
     return exp.convert(value).sql(dialect=CANONICAL)

@@ -49,16 +49,41 @@ def apply_transforms(tree: exp.Expression, dialect: DialectSpec) -> exp.Expressi
 
 _LOGICAL: tuple[tuple[str, frozenset], ...] = (
     ("integer", frozenset(exp.DataType.INTEGER_TYPES)),
-    ("float", frozenset(exp.DataType.REAL_TYPES - {exp.DataType.Type.DECIMAL, exp.DataType.Type.BIGDECIMAL,
-                                                   exp.DataType.Type.MONEY, exp.DataType.Type.SMALLMONEY,
-                                                   exp.DataType.Type.UDECIMAL})),
-    ("decimal", frozenset({exp.DataType.Type.DECIMAL, exp.DataType.Type.BIGDECIMAL, exp.DataType.Type.UDECIMAL,
-                           exp.DataType.Type.MONEY, exp.DataType.Type.SMALLMONEY})),
+    (
+        "float",
+        frozenset(
+            exp.DataType.REAL_TYPES
+            - {
+                exp.DataType.Type.DECIMAL,
+                exp.DataType.Type.BIGDECIMAL,
+                exp.DataType.Type.MONEY,
+                exp.DataType.Type.SMALLMONEY,
+                exp.DataType.Type.UDECIMAL,
+            }
+        ),
+    ),
+    (
+        "decimal",
+        frozenset(
+            {
+                exp.DataType.Type.DECIMAL,
+                exp.DataType.Type.BIGDECIMAL,
+                exp.DataType.Type.UDECIMAL,
+                exp.DataType.Type.MONEY,
+                exp.DataType.Type.SMALLMONEY,
+            }
+        ),
+    ),
     ("string", frozenset(exp.DataType.TEXT_TYPES | {exp.DataType.Type.UUID, exp.DataType.Type.ENUM})),
     ("boolean", frozenset({exp.DataType.Type.BOOLEAN})),
     ("date", frozenset({exp.DataType.Type.DATE, exp.DataType.Type.DATE32})),
-    ("timestamp", frozenset(exp.DataType.TEMPORAL_TYPES - {exp.DataType.Type.DATE, exp.DataType.Type.DATE32,
-                                                           exp.DataType.Type.TIME, exp.DataType.Type.TIMETZ})),
+    (
+        "timestamp",
+        frozenset(
+            exp.DataType.TEMPORAL_TYPES
+            - {exp.DataType.Type.DATE, exp.DataType.Type.DATE32, exp.DataType.Type.TIME, exp.DataType.Type.TIMETZ}
+        ),
+    ),
 )
 LOGICAL_TYPES = ("integer", "float", "decimal", "string", "boolean", "date", "timestamp")
 
