@@ -132,7 +132,12 @@ class Executor:
     ) -> None:
         parts = [self.compiler.macro(r.macro, **dict(r.args)) for r in requests]
         rows = self._record(
-            source, window, "distributions (both sides)", "queries/distributions.sql", execute, parts=parts
+            source,
+            window,
+            "distributions: " + ", ".join(dict.fromkeys(r.macro.rpartition(".")[2] for r in requests)),
+            "queries/distributions.sql",
+            execute,
+            parts=parts,
         )
         if rows is None:
             return

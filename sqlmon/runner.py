@@ -41,6 +41,7 @@ class MetricRow:
     window: Window | None
     status: str  # ok | warn | error
     detail: str | None = None
+    ruled: bool = False  # whether a threshold rule judged this value
 
 
 @dataclass
@@ -353,6 +354,7 @@ def _collect(
                     window,
                     status,
                     value.detail,
+                    ruled=rule is not None,
                 )
             )
             record.metrics.append(

@@ -23,6 +23,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"  # counts read as counts
         return f"{value:.4g}"
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
@@ -51,15 +53,16 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
             lines.append(f"  {source}: measured whole (no timestamp column, so no windows)")
         else:
             lines.append(f"  {source}: no new window to compute")
-    lines.append(
-        f"  {result.statements} SQL statements, {(result.finished_at - result.started_at).total_seconds():.1f} s"
-    )
+    seconds = (result.finished_at - result.started_at).total_seconds()
+    plural = "s" if result.statements != 1 else ""
+    lines.append(f"  {result.statements} SQL statement{plural}, {seconds:.1f} s")
     if result.error:
         lines += ["", f"error: {result.error}"]
         return "\n".join(lines)
-    rows = _latest(result.metrics)
+    latest = _latest(result.metrics)
+    rows = [r for r in latest if r.ruled]
     if rows:
-        lines += ["", "Latest window of each monitor:"]
+        lines += ["", "Latest window of each monitor (metrics with a threshold rule):"]
         lines.append(
             table(
                 ["monitor", "window", "column", "metric", "value", "status"],
@@ -75,6 +78,11 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
                     for r in rows
                 ],
             )
+        )
+    if len(latest) > len(rows):
+        lines.append(
+            f"({len(latest) - len(rows)} more metric value(s) without a rule are stored; "
+            "`--format json` lists them all.)"
         )
     lines.append("")
     if result.alerts:
