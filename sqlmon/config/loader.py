@@ -164,39 +164,31 @@ def load_project(root: Path | None = None) -> Project:
                         raw_monitors.append((name, item, index))
 
     for source in raw_sources:
-        if source.name in project.sources:
-            first = project.sources[source.name].locate()
-            problems.append(
-                ConfigProblem(
-                    source.locate("name"),
-                    source.key("name"),
-                    f"duplicate source name `{source.name}` (first declared at {first})",
-                    "give each source a unique name",
-                )
-            )
-            continue
-        project.sources[source.name] = source
-
+        _add_unique(project.sources, source, "source", problems)
     for name, node, index in raw_monitors:
         monitor = _load_monitor(name, node, index, project, problems)
-        if monitor is None:
-            continue
-        if monitor.name in project.monitors:
-            first = project.monitors[monitor.name].locate()
-            problems.append(
-                ConfigProblem(
-                    monitor.locate("name"),
-                    monitor.key("name"),
-                    f"duplicate monitor name `{monitor.name}` (first declared at {first})",
-                    "give each monitor a unique name",
-                )
-            )
-            continue
-        project.monitors[monitor.name] = monitor
+        if monitor is not None:
+            _add_unique(project.monitors, monitor, "monitor", problems)
 
     if problems:
         raise ConfigError(problems)
     return project
+
+
+def _add_unique(registry: dict, spec: Any, what: str, problems: list[ConfigProblem]) -> None:
+    """Register a source or monitor under its name; a second one with the same name is a problem naming both."""
+    if spec.name in registry:
+        first = registry[spec.name].locate()
+        problems.append(
+            ConfigProblem(
+                spec.locate("name"),
+                spec.key("name"),
+                f"duplicate {what} name `{spec.name}` (first declared at {first})",
+                f"give each {what} a unique name",
+            )
+        )
+        return
+    registry[spec.name] = spec
 
 
 def _load_monitor(
