@@ -63,6 +63,12 @@ project_dir_option = click.option(
     default=None,
     help="Folder with sqlmon.yml (default: the current folder or the nearest parent that has one).",
 )
+target_option = click.option(
+    "--target",
+    "-t",
+    default=None,
+    help="Which of `targets:` in sqlmon.yml to use (default: `target:`, else the first).",
+)
 select_option = click.option(
     "--select",
     "-s",
@@ -95,21 +101,22 @@ def init(directory: Path, name: str | None) -> None:
 
 @main.command()
 @project_dir_option
+@target_option
 @click.option("--offline", is_flag=True, help="Check the YAML only; do not connect to the warehouse.")
 @handle_errors
-def validate(project_dir: Path | None, offline: bool) -> None:
+def validate(project_dir: Path | None, target: str | None, offline: bool) -> None:
     """Check the project: YAML keys and types, references, and (unless --offline) tables and columns in the warehouse.
 
     Every problem names its file, line and key, with a fix. Exit 2 when anything is wrong; nothing is written.
     """
     from sqlmon.config.loader import load_project
 
-    project = load_project(project_dir)
+    project = load_project(project_dir, target)
     if not offline:
         from sqlmon.checks import Catalog, check_project
         from sqlmon.engines import connect
 
-        with connect(project.spec.connection, project.root, read_only=True) as engine:
+        with connect(project, read_only=True) as engine:
             check_project(project, list(project.monitors.values()), Catalog(engine))
     where = "YAML only" if offline else "YAML and warehouse"
     click.echo(
@@ -133,13 +140,16 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
 
 @main.command(name="compile")
 @project_dir_option
+@target_option
 @select_option
 @click.option("--dialect", default=None, help="SQL dialect to write (default: the connection's).")
 @click.option(
     "--end", "end", default=None, help="Show the statements for the latest window ending by then (default: now)."
 )
 @handle_errors
-def compile_command(project_dir: Path | None, select: tuple[str, ...], dialect: str | None, end: str | None) -> None:
+def compile_command(
+    project_dir: Path | None, target: str | None, select: tuple[str, ...], dialect: str | None, end: str | None
+) -> None:
     """Print the SQL statements a run makes for each source's latest window, grouped by source.
 
     Statements that only read the baseline (quantile bin edges) are executed, read-only, because the window's
@@ -150,11 +160,12 @@ def compile_command(project_dir: Path | None, select: tuple[str, ...], dialect: 
 
     if dialect is not None and dialect not in DIALECTS:
         raise click.BadParameter(f"unknown dialect `{dialect}`; known: {', '.join(DIALECTS)}", param_hint="--dialect")
-    click.echo(compile_project(project_dir, list(select) or None, dialect, _parse_time(end, "--end")))
+    click.echo(compile_project(project_dir, list(select) or None, dialect, _parse_time(end, "--end"), target))
 
 
 @main.command(name="run")
 @project_dir_option
+@target_option
 @select_option
 @click.option("--start", default=None, help="Recompute windows from this date/time (a backfill); default: resume.")
 @click.option("--end", default=None, help="Compute windows ending by this date/time (default: now, UTC).")
@@ -176,6 +187,7 @@ def compile_command(project_dir: Path | None, select: tuple[str, ...], dialect: 
 @handle_errors
 def run_command(
     project_dir: Path | None,
+    target: str | None,
     select: tuple[str, ...],
     start: str | None,
     end: str | None,
@@ -190,7 +202,9 @@ def run_command(
     from sqlmon.alerts.rules import at_or_above
     from sqlmon.runner import run
 
-    result = run(project_dir, list(select) or None, _parse_time(start, "--start"), _parse_time(end, "--end"))
+    result = run(
+        project_dir, list(select) or None, _parse_time(start, "--start"), _parse_time(end, "--end"), target=target
+    )
     if result.status == "error":
         code = ExitCode.RUNTIME_ERROR
     elif at_or_above(result.alerts, fail_on):

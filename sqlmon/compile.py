@@ -15,10 +15,12 @@ from sqlmon.runner import Session, select_monitors, utcnow
 from sqlmon.sql.compiler import SqlCompiler
 
 
-def compile_project(root: Path | None, select: list[str] | None, dialect: str | None, end: datetime | None) -> str:
-    project = load_project(root)
+def compile_project(
+    root: Path | None, select: list[str] | None, dialect: str | None, end: datetime | None, target: str | None = None
+) -> str:
+    project = load_project(root, target)
     monitors = select_monitors(project, select)
-    with connect(project.spec.connection, project.root, read_only=True) as engine:
+    with connect(project, read_only=True) as engine:
         session = Session(project, engine)
         from sqlmon.checks import check_project
 

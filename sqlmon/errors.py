@@ -30,6 +30,14 @@ class Location:
         return f"{self.file}:{self.line}"
 
 
+def redact(text: str, secrets: list[str] | tuple[str, ...]) -> str:
+    """`text` with every secret (a password, a value from ${ENV}) replaced by ***."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 class SqlmonError(Exception):
     exit_code: ExitCode = ExitCode.RUNTIME_ERROR
 

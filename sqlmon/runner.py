@@ -106,9 +106,9 @@ class Session:
         self.store = Store(engine, self.compiler, project.spec.results_schema)
 
     @classmethod
-    def open(cls, root: Path | None = None, read_only: bool = False) -> Session:
-        project = load_project(root)
-        return cls(project, connect(project.spec.connection, project.root, read_only=read_only))
+    def open(cls, root: Path | None = None, read_only: bool = False, target: str | None = None) -> Session:
+        project = load_project(root, target)
+        return cls(project, connect(project, read_only=read_only))
 
     # --- windows --------------------------------------------------------------------------------------------------
 
@@ -209,13 +209,14 @@ def run(
     select: list[str] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    target: str | None = None,
 ) -> RunResult:
     """Compute the windows not yet computed (or those from `start`), store the results, and return them."""
-    project = load_project(root)
+    project = load_project(root, target)
     monitors = select_monitors(project, select)
     started = utcnow()
     as_of = end or started
-    engine = connect(project.spec.connection, project.root)
+    engine = connect(project)
     try:
         session = Session(project, engine)
         check_project(project, monitors, session.catalog)
@@ -238,7 +239,7 @@ def run(
             "finished_at": result.finished_at,
             "status": result.status,
             "sqlmon_version": __version__,
-            "target": project.spec.connection.type,
+            "target": f"{project.target} ({project.connection.type})",
             "error": result.error,
         }
         session.store.write(record)

@@ -169,7 +169,7 @@ def test_a_text_where_a_list_is_expected_in_sqlmon_yml(make_project):
 
 def test_an_unsupported_connection_type(make_project):
     root = make_project("", project_yml=PROJECT_YML.replace("type: duckdb", "type: oracle"))
-    assert offline(root) == ["sqlmon.yml:3: connection.type: Input should be 'duckdb' (got `oracle`)"]
+    assert offline(root) == ["sqlmon.yml:3: connection.type: unknown type `oracle` (known: duckdb, postgres, spark)"]
 
 
 def test_a_monitor_name_must_be_an_identifier(make_project):

@@ -67,6 +67,11 @@ def _data_path(node: Any, loc: tuple[Any, ...], missing: bool) -> tuple[Any, ...
     return tuple(path)
 
 
+def _tags(expected: str) -> list[str]:
+    """pydantic lists a union's tags as "'a', 'b'"."""
+    return [tag.strip().strip("'") for tag in expected.split(",")]
+
+
 def problems_from_validation(
     exc: ValidationError, file: str, node: Any, model: type[BaseModel], prefix: tuple[Any, ...] = ()
 ) -> list[ConfigProblem]:
@@ -75,6 +80,8 @@ def problems_from_validation(
     for error in exc.errors():
         kind = error["type"]
         path = _data_path(node, tuple(error["loc"]), missing=kind == "missing")
+        if kind == "union_tag_invalid":  # point at the `type:` key itself, not its mapping
+            path = (*path, error["ctx"]["discriminator"].strip("'"))
         key = format_key(prefix + path)
         location = Location(file, line_of(node, path))
         hint = None
@@ -83,6 +90,10 @@ def problems_from_validation(
             allowed = allowed_keys(model, path[:-1])
             message = f"unknown key `{name}`"
             hint = suggest(name, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
+        elif kind == "union_tag_invalid":
+            message = f"unknown type `{error['ctx']['tag']}`"
+            hint = suggest(str(error["ctx"]["tag"]), _tags(error["ctx"]["expected_tags"]))
+            hint = (hint + " " if hint else "") + f"known: {', '.join(_tags(error['ctx']['expected_tags']))}"
         elif kind == "missing":
             message = f"missing required key `{path[-1] if path else '?'}`"
             hint = "add it"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,7 +11,16 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sqlmon.config.errors_pydantic import problems_from_validation, suggest
-from sqlmon.config.specs import BaselineSpec, MonitorSpec, Origin, ProjectSpec, SourceSpec, ThresholdRule
+from sqlmon.config.specs import (
+    SECRET_KEYS,
+    BaselineSpec,
+    ConnectionSpec,
+    MonitorSpec,
+    Origin,
+    ProjectSpec,
+    SourceSpec,
+    ThresholdRule,
+)
 from sqlmon.config.yaml_loader import YamlMap, YamlSeq, format_key, line_of, load_yaml_file
 from sqlmon.errors import ConfigError, ConfigProblem, Location
 from sqlmon.monitors import registry
@@ -25,6 +36,12 @@ class Project:
     sources: dict[str, SourceSpec] = field(default_factory=dict)
     monitors: dict[str, MonitorSpec] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    target: str = "default"
+    secrets: list[str] = field(default_factory=list)  # values from ${ENV} or password keys; redacted from output
+
+    @property
+    def connection(self) -> ConnectionSpec:
+        return self.spec.resolve(self.target)[1]
 
     def baseline_of(self, monitor: MonitorSpec) -> BaselineSpec | None:
         return monitor.baseline or self.sources[monitor.source].baseline
@@ -39,6 +56,41 @@ class Project:
             else:
                 rules[metric] = rule
         return rules
+
+
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def interpolate_env(node: Any, file: str, path: tuple[Any, ...], secrets: list[str], problems: list) -> Any:
+    """Replace `${NAME}` and `${NAME:-default}` in string values of sqlmon.yml with environment variables, in place.
+
+    Substituted values are treated as secrets: they are redacted from every message sqlmon prints.
+    """
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in list(items):
+        if isinstance(value, dict | list):
+            interpolate_env(value, file, (*path, key), secrets, problems)
+        elif isinstance(value, str) and "${" in value:
+
+            def substitute(match: re.Match[str], key: Any = key) -> str:
+                name, default = match.group(1), match.group(2)
+                found = os.environ.get(name, default)
+                if found is None:
+                    problems.append(
+                        ConfigProblem(
+                            Location(file, line_of(node, (key,))),
+                            format_key((*path, key)),
+                            f"environment variable `{name}` is not set",
+                            f"export {name}=…, or write `${{{name}:-default}}`",
+                        )
+                    )
+                    return ""
+                if found:
+                    secrets.append(found)
+                return found
+
+            node[key] = _ENV_REFERENCE.sub(substitute, value)
+    return node
 
 
 def find_project_root(start: Path) -> Path:
@@ -81,17 +133,35 @@ def _validate(model: type[BaseModel], data: Any, file: str, node: Any, prefix: t
     return result
 
 
-def load_project(root: Path | None = None) -> Project:
-    """Read and validate a project. Raises ConfigError listing every problem, each with file:line and a fix."""
+def load_project(root: Path | None = None, target: str | None = None) -> Project:
+    """Read and validate a project. Raises ConfigError listing every problem, each with file:line and a fix.
+
+    `target` picks one of `targets:` in sqlmon.yml (default: `target:`, else the first).
+    """
     root = find_project_root(root or Path.cwd()) if root is None or not (root / PROJECT_FILE).is_file() else root
     root = root.resolve()
     problems: list[ConfigProblem] = []
     project_doc = load_yaml_file(root / PROJECT_FILE, PROJECT_FILE)
     data = project_doc if project_doc is not None else YamlMap()
+    secrets: list[str] = []
+    interpolate_env(data, PROJECT_FILE, (), secrets, problems)
     spec = _validate(ProjectSpec, data, PROJECT_FILE, project_doc, (), problems)
     if spec is None:
         raise ConfigError(problems)
-    project = Project(root=root, spec=spec)
+    try:
+        chosen, connection = spec.resolve(target)
+    except KeyError:
+        hint = suggest(str(target), spec.target_names())
+        raise ConfigError(
+            ConfigProblem(
+                Location(PROJECT_FILE, line_of(project_doc, ("targets",))),
+                "--target",
+                f"no target `{target}` in {PROJECT_FILE}",
+                hint or f"targets: {', '.join(spec.target_names())}",
+            )
+        ) from None
+    secrets += [str(getattr(connection, key)) for key in SECRET_KEYS if getattr(connection, key, None)]
+    project = Project(root=root, spec=spec, target=chosen, secrets=sorted(set(secrets), key=len, reverse=True))
 
     raw_sources: list[SourceSpec] = []
     raw_monitors: list[tuple[str, YamlMap, int]] = []

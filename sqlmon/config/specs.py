@@ -7,7 +7,7 @@ Monitor kinds subclass `MonitorSpec` in their own modules (sqlmon/monitors/).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
@@ -58,7 +58,7 @@ class OriginMixin:
 # --- connection and project -------------------------------------------------------------------------------------
 
 
-class ConnectionSpec(StrictModel):
+class DuckDBConnection(StrictModel):
     type: Literal["duckdb"] = "duckdb"
     path: str = Field(default="warehouse.duckdb", description="DuckDB database file, relative to the project folder")
     memory_limit: str | None = Field(
@@ -67,11 +67,59 @@ class ConnectionSpec(StrictModel):
     threads: int | None = Field(default=None, ge=1)
 
 
+class PostgresConnection(StrictModel):
+    type: Literal["postgres"]
+    host: str = "localhost"
+    port: int = Field(default=5432, ge=1, le=65535)
+    user: str | None = None
+    password: str | None = Field(default=None, description="write `${ENV_VAR}`; never stored or printed")
+    dbname: str = "postgres"
+    sslmode: str | None = None
+    connect_timeout: int = Field(default=10, ge=1)
+
+
+class SparkConnection(StrictModel):
+    type: Literal["spark"]
+    master: str = Field(default="local[*]", description="Spark master for a session started by sqlmon")
+    remote: str | None = Field(default=None, description="Spark Connect URL, e.g. `sc://host:15002`")
+    warehouse_dir: str | None = Field(default=None, description="spark.sql.warehouse.dir, relative to the project")
+    table_format: Literal["parquet", "delta"] = Field(
+        default="parquet", description="format of the results tables; delta allows in-place deletes"
+    )
+    conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
+
+
+ConnectionSpec = Annotated[DuckDBConnection | PostgresConnection | SparkConnection, Field(discriminator="type")]
+SECRET_KEYS = ("password",)
+
+
 class ProjectSpec(StrictModel):
     name: str = "sqlmon"
-    connection: ConnectionSpec = Field(default_factory=ConnectionSpec)
+    connection: ConnectionSpec | None = Field(default=None, description="the warehouse, when there is one target")
+    targets: dict[str, ConnectionSpec] = Field(default_factory=dict, description="named warehouses; --target picks")
+    target: str | None = Field(default=None, description="the target used without --target")
     results_schema: str = Field(default="sqlmon", pattern=IDENTIFIER_PATTERN)
     monitor_paths: list[str] = Field(default_factory=lambda: ["monitors"])
+
+    @model_validator(mode="after")
+    def _one_way_to_connect(self) -> ProjectSpec:
+        if self.connection is not None and self.targets:
+            raise ValueError("give either `connection` or `targets`, not both")
+        if self.target is not None and self.target not in self.targets:
+            raise ValueError(f"`target: {self.target}` is not one of `targets` ({', '.join(self.targets) or 'none'})")
+        return self
+
+    def target_names(self) -> list[str]:
+        return list(self.targets) if self.targets else ["default"]
+
+    def resolve(self, target: str | None) -> tuple[str, DuckDBConnection | PostgresConnection | SparkConnection]:
+        """The connection of `target` (default: `target:`, else the first of `targets`, else `connection`)."""
+        if not self.targets:
+            if target not in (None, "default"):
+                raise KeyError(target)
+            return "default", self.connection or DuckDBConnection()
+        name = target or self.target or next(iter(self.targets))
+        return name, self.targets[name]
 
 
 # --- sources and baselines ----------------------------------------------------------------------------------------

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlmon.config.specs import ConnectionSpec
 from sqlmon.engines.base import Engine
 
+if TYPE_CHECKING:
+    from sqlmon.config.loader import Project
 
-def connect(spec: ConnectionSpec, project_root: Path, read_only: bool = False) -> Engine:
+ENGINE_MODULES = {"duckdb": "DuckDBEngine", "postgres": "PostgresEngine", "spark": "SparkEngine"}
+
+
+def connect(project: Project, read_only: bool = False) -> Engine:
+    """Open the project's target warehouse. Connection errors never show a secret (see Project.secrets)."""
+    spec = project.connection
     if spec.type == "duckdb":
-        from sqlmon.engines.duckdb import DuckDBEngine
-
-        return DuckDBEngine.open(spec, project_root, read_only=read_only)
-    raise ValueError(f"unknown connection type `{spec.type}`")
+        from sqlmon.engines.duckdb import DuckDBEngine as engine_class
+    elif spec.type == "postgres":
+        from sqlmon.engines.postgres import PostgresEngine as engine_class  # type: ignore[assignment]
+    elif spec.type == "spark":
+        from sqlmon.engines.spark import SparkEngine as engine_class  # type: ignore[assignment]
+    else:  # the spec's Literal types make this unreachable from YAML
+        raise ValueError(f"unknown connection type `{spec.type}`")
+    return engine_class.open(spec, project.root, read_only=read_only, secrets=project.secrets)

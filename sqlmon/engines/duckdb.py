@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from sqlmon.config.specs import ConnectionSpec
+from sqlmon.config.specs import DuckDBConnection
 from sqlmon.engines.base import Engine
 from sqlmon.errors import EngineError
 
@@ -22,7 +22,9 @@ class DuckDBEngine(Engine):
         self.description = description
 
     @classmethod
-    def open(cls, spec: ConnectionSpec, project_root: Path, read_only: bool = False) -> DuckDBEngine:
+    def open(
+        cls, spec: DuckDBConnection, project_root: Path, read_only: bool = False, secrets: list[str] | None = None
+    ) -> DuckDBEngine:
         import duckdb
 
         path = spec.path if spec.path == ":memory:" else str((project_root / spec.path).resolve())
