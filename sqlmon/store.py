@@ -19,8 +19,8 @@ from sqlmon.sql.compiler import SqlCompiler
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "sqlmon_runs": (
         ("run_id", "VARCHAR"),
-        ("started_at", "TIMESTAMP"),
-        ("finished_at", "TIMESTAMP"),
+        ("started_at", "TIMESTAMPNTZ"),
+        ("finished_at", "TIMESTAMPNTZ"),
         ("status", "VARCHAR"),
         ("sqlmon_version", "VARCHAR"),
         ("target", "VARCHAR"),
@@ -35,16 +35,16 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("segment", "VARCHAR"),
         ("metric", "VARCHAR"),
         ("value", "DOUBLE"),
-        ("window_start", "TIMESTAMP"),
-        ("window_end", "TIMESTAMP"),
-        ("computed_at", "TIMESTAMP"),
+        ("window_start", "TIMESTAMPNTZ"),
+        ("window_end", "TIMESTAMPNTZ"),
+        ("computed_at", "TIMESTAMPNTZ"),
     ),
     "sqlmon_histograms": (
         ("run_id", "VARCHAR"),
         ("monitor", "VARCHAR"),
         ("column_name", "VARCHAR"),
         ("segment", "VARCHAR"),
-        ("window_start", "TIMESTAMP"),
+        ("window_start", "TIMESTAMPNTZ"),
         ("side", "VARCHAR"),
         ("bin", "INTEGER"),
         ("lower", "DOUBLE"),
@@ -63,8 +63,8 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("severity", "VARCHAR"),
         ("rule", "VARCHAR"),
         ("message", "VARCHAR"),
-        ("window_start", "TIMESTAMP"),
-        ("created_at", "TIMESTAMP"),
+        ("window_start", "TIMESTAMPNTZ"),
+        ("created_at", "TIMESTAMPNTZ"),
     ),
     # The columns each run saw in each source table, so schema_contract can report changes between runs.
     "sqlmon_schemas": (
@@ -74,7 +74,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("column_name", "VARCHAR"),
         ("data_type", "VARCHAR"),
         ("ordinal", "INTEGER"),
-        ("observed_at", "TIMESTAMP"),
+        ("observed_at", "TIMESTAMPNTZ"),
     ),
 }
 VIEWS = {"sqlmon_latest_metrics": "store.views.latest_metrics", "sqlmon_open_alerts": "store.views.open_alerts"}
@@ -121,7 +121,16 @@ class Store:
                         for col, kind in columns
                     ],
                 )
-                self.engine.execute(self._sql(exp.Create(this=definition, kind="TABLE", exists=True)))
+                self.engine.execute(
+                    self._sql(
+                        exp.Create(
+                            this=definition,
+                            kind="TABLE",
+                            exists=True,
+                            properties=self.engine.create_table_properties(),
+                        )
+                    )
+                )
                 continue
             present = {col for col, _ in existing}
             for col, kind in columns:
@@ -185,26 +194,77 @@ class Store:
         return {name: data_type for name, data_type in rows} if rows else None
 
     def write(self, record: RunRecord) -> None:
-        """One transaction: delete the windows being recomputed, append everything, then the run row."""
-        with self.engine.transaction():
-            for monitor, window_start in sorted(record.replaced):
-                for name in WINDOWED_TABLES:
-                    condition = exp.and_(
-                        exp.column("monitor").eq(exp.Literal.string(monitor)),
-                        exp.column("window_start").eq(_timestamp(window_start)),
+        """One transaction: drop the rows of the windows being recomputed, append everything, then the run row.
+
+        On an engine without transactions or DELETE (Spark on parquet) a table that holds rows to replace is rewritten
+        without them first, and appends follow; the run row comes last, so a reader never sees a run as finished
+        before its rows are in.
+        """
+        conditions = {name: self._replaced_condition(record.replaced) for name in WINDOWED_TABLES}
+        snapshots = sorted({(r["table_name"], r["observed_at"]) for r in record.schemas})
+        conditions["sqlmon_schemas"] = (
+            exp.or_(
+                *[
+                    exp.and_(
+                        exp.column("table_name").eq(exp.Literal.string(table_name)),
+                        exp.column("observed_at").eq(_timestamp(observed_at)),
                     )
-                    self.engine.execute(self._sql(exp.delete(self.table(name), where=condition)))
-            for table_name, observed_at in sorted({(r["table_name"], r["observed_at"]) for r in record.schemas}):
-                condition = exp.and_(
-                    exp.column("table_name").eq(exp.Literal.string(table_name)),
-                    exp.column("observed_at").eq(_timestamp(observed_at)),
-                )
-                self.engine.execute(self._sql(exp.delete(self.table("sqlmon_schemas"), where=condition)))
+                    for table_name, observed_at in snapshots
+                ]
+            )
+            if snapshots
+            else None
+        )
+        with self.engine.transaction():
+            for name, condition in conditions.items():
+                if condition is not None:
+                    self._remove(name, condition)
             self._append("sqlmon_metrics", record.metrics)
             self._append("sqlmon_histograms", record.histograms)
             self._append("sqlmon_alerts", record.alerts)
             self._append("sqlmon_schemas", record.schemas)
             self._append("sqlmon_runs", [record.run])
+
+    @staticmethod
+    def _replaced_condition(replaced: set[tuple[str, datetime]]) -> exp.Expression | None:
+        by_monitor: dict[str, list[datetime]] = {}
+        for monitor, window_start in sorted(replaced):
+            by_monitor.setdefault(monitor, []).append(window_start)
+        if not by_monitor:
+            return None
+        return exp.or_(
+            *[
+                exp.and_(
+                    exp.column("monitor").eq(exp.Literal.string(monitor)),
+                    exp.column("window_start").isin(*[_timestamp(start) for start in starts]),
+                )
+                for monitor, starts in by_monitor.items()
+            ]
+        )
+
+    def _remove(self, name: str, condition: exp.Expression) -> None:
+        if self.engine.supports_delete:
+            self.engine.execute(self._sql(exp.delete(self.table(name), where=condition)))
+            return
+        count = exp.select(exp.func("COUNT", exp.Star())).from_(self.table(name)).where(condition)
+        if not self.engine.query(self._sql(count))[0][0]:
+            return  # the usual incremental run: nothing to replace, nothing to rewrite
+        staging = exp.table_(
+            exp.to_identifier(f"{name}__sqlmon_rewrite", quoted=True), db=exp.to_identifier(self.schema, quoted=True)
+        )
+        keep = exp.select("*").from_(self.table(name)).where(exp.not_(condition))
+        self.engine.execute(self._sql(exp.Drop(this=staging.copy(), kind="TABLE", exists=True)))
+        self.engine.execute(
+            self._sql(
+                exp.Create(
+                    this=staging.copy(), kind="TABLE", expression=keep, properties=self.engine.create_table_properties()
+                )
+            )
+        )
+        self.engine.execute(self._sql(exp.Drop(this=self.table(name), kind="TABLE")))
+        self.engine.execute(
+            self._sql(exp.Alter(this=staging.copy(), kind="TABLE", actions=[exp.AlterRename(this=self.table(name))]))
+        )
 
     def _append(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
         columns = [col for col, _ in TABLES[name]]
@@ -212,4 +272,4 @@ class Store:
 
 
 def _timestamp(value: datetime) -> exp.Expression:
-    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
+    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMPNTZ")

@@ -326,7 +326,8 @@ def test_no_project_here_exits_2(tmp_path):
         ),
         (
             ["compile", "--dialect", "oracle"],
-            "Error: Invalid value for --dialect: unknown dialect `oracle`; known: duckdb",
+            "Error: Invalid value for --dialect: unknown dialect `oracle`; "
+            "known: duckdb, postgres, spark, databricks, snowflake, bigquery, redshift, trino",
         ),
     ],
 )

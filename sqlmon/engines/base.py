@@ -18,6 +18,11 @@ class Engine(ABC):
     # Whether DDL and DML can be rolled back together; where they cannot, the store orders writes so that a failure
     # leaves nothing a reader would take for a finished run.
     transactional_ddl: bool = True
+    supports_delete: bool = True
+
+    def create_table_properties(self) -> exp.Properties | None:
+        """Extra clauses for CREATE TABLE (e.g. Spark's USING PARQUET)."""
+        return None
 
     @abstractmethod
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None: ...
@@ -53,3 +58,20 @@ class Engine(ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def information_schema_query(table: str, dialect: str) -> str:
+    """Columns and types of `[catalog.]schema.table` in table order, from the standard information_schema."""
+    parts = table.split(".")
+    conditions = [exp.column("table_name").eq(exp.Literal.string(parts[-1]))]
+    schema = exp.Literal.string(parts[-2]) if len(parts) >= 2 else exp.func("current_schema")
+    conditions.append(exp.column("table_schema").eq(schema))
+    if len(parts) >= 3:
+        conditions.append(exp.column("table_catalog").eq(exp.Literal.string(parts[-3])))
+    query = (
+        exp.select("column_name", "data_type")
+        .from_(exp.table_("columns", db="information_schema"))
+        .where(exp.and_(*conditions))
+        .order_by("ordinal_position")
+    )
+    return query.sql(dialect=dialect)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlglot import exp
 
 from sqlmon.config.specs import DuckDBConnection
-from sqlmon.engines.base import Engine
+from sqlmon.engines.base import Engine, information_schema_query
 from sqlmon.errors import EngineError
 
 
@@ -89,26 +89,7 @@ class DuckDBEngine(Engine):
         return [described.get(c, "VARCHAR") for c in columns]
 
     def describe(self, table: str) -> list[tuple[str, str]] | None:
-        parts = table.split(".")
-        name = parts[-1]
-        schema = parts[-2] if len(parts) >= 2 else None
-        catalog = parts[-3] if len(parts) >= 3 else None
-        conditions = [exp.column("table_name").eq(exp.Literal.string(name))]
-        if schema:
-            conditions.append(exp.column("table_schema").eq(exp.Literal.string(schema)))
-        else:
-            conditions.append(exp.column("table_schema").eq(exp.func("current_schema")))
-        if catalog:
-            conditions.append(exp.column("table_catalog").eq(exp.Literal.string(catalog)))
-        else:
-            conditions.append(exp.column("table_catalog").eq(exp.func("current_database")))
-        query = (
-            exp.select("column_name", "data_type")
-            .from_(exp.table_("columns", db="information_schema"))
-            .where(exp.and_(*conditions))
-            .order_by("ordinal_position")
-        )
-        rows = self.query(query.sql(dialect="duckdb"))
+        rows = self.query(information_schema_query(table, self.dialect))
         return [(str(n), str(t)) for n, t in rows] if rows else None
 
     @contextmanager

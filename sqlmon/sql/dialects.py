@@ -20,10 +20,44 @@ class DialectSpec:
     sqlglot_dialect: str
     # sqlglot node class -> function returning the replacement node, for constructs sqlglot writes wrongly here.
     transforms: dict[type[exp.Expression], Callable[[exp.Expression], exp.Expression]] = field(default_factory=dict)
+    executed_in_tests: bool = False  # an engine of this dialect runs the test suite; the others compile and parse
 
 
+def _equals_nan(node: exp.Expression) -> exp.Expression:
+    # PostgreSQL, Redshift and Snowflake have no isnan(); their NaN equals itself, so equality with NaN tests for it.
+    return exp.EQ(this=node.this, expression=exp.cast(exp.Literal.string("NaN"), "DOUBLE"))
+
+
+def _abs_equals_infinity(spelling: str) -> Callable[[exp.Expression], exp.Expression]:
+    # No isinf() there either: |x| = +inf, with the engine's own spelling of the infinity literal.
+    def transform(node: exp.Expression) -> exp.Expression:
+        return exp.EQ(this=exp.Abs(this=node.this), expression=exp.cast(exp.Literal.string(spelling), "DOUBLE"))
+
+    return transform
+
+
+def _function(name: str) -> Callable[[exp.Expression], exp.Expression]:
+    def transform(node: exp.Expression) -> exp.Expression:
+        return exp.Anonymous(this=name, expressions=[node.this])
+
+    return transform
+
+
+# sqlglot writes IS_NAN()/IS_INF() for dialects that lack them, without an "unsupported" error; each row below
+# says what that engine has instead. tests/test_dialects.py runs or parses every construct for every dialect.
+_POSTGRES_LIKE = {exp.IsNan: _equals_nan, exp.IsInf: _abs_equals_infinity("Infinity")}
+_SPARK_LIKE = {exp.IsInf: _abs_equals_infinity("Infinity")}
 DIALECTS: dict[str, DialectSpec] = {
-    "duckdb": DialectSpec("duckdb", "duckdb"),
+    "duckdb": DialectSpec("duckdb", "duckdb", executed_in_tests=True),
+    "postgres": DialectSpec("postgres", "postgres", _POSTGRES_LIKE, executed_in_tests=True),
+    "spark": DialectSpec("spark", "spark", _SPARK_LIKE, executed_in_tests=True),
+    "databricks": DialectSpec("databricks", "databricks", _SPARK_LIKE),
+    "snowflake": DialectSpec(
+        "snowflake", "snowflake", {exp.IsNan: _equals_nan, exp.IsInf: _abs_equals_infinity("inf")}
+    ),
+    "bigquery": DialectSpec("bigquery", "bigquery"),  # IS_NAN and IS_INF exist there
+    "redshift": DialectSpec("redshift", "redshift", _POSTGRES_LIKE),
+    "trino": DialectSpec("trino", "trino", {exp.IsInf: _function("is_infinite")}),  # is_nan exists there
 }
 
 

@@ -1,0 +1,92 @@
+"""PostgreSQL through psycopg 3 (`pip install 'sqlmon[postgres]'`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from sqlmon.config.specs import PostgresConnection
+from sqlmon.engines.base import Engine, information_schema_query
+from sqlmon.errors import EngineError, redact
+
+
+class PostgresEngine(Engine):
+    dialect = "postgres"
+
+    def __init__(self, connection: Any, description: str, secrets: list[str]):
+        self._con = connection
+        self.description = description
+        self._secrets = secrets
+        self._in_transaction = False
+
+    @classmethod
+    def open(
+        cls, spec: PostgresConnection, project_root: Path, read_only: bool = False, secrets: list[str] | None = None
+    ) -> PostgresEngine:
+        try:
+            import psycopg
+        except ImportError:
+            raise EngineError("the postgres engine needs psycopg: pip install 'sqlmon[postgres]'") from None
+        secrets = list(secrets or [])
+        settings: dict[str, Any] = {"host": spec.host, "port": spec.port, "dbname": spec.dbname}
+        settings.update({k: v for k, v in (("user", spec.user), ("password", spec.password)) if v is not None})
+        if spec.sslmode:
+            settings["sslmode"] = spec.sslmode
+        description = f"postgres://{spec.user + '@' if spec.user else ''}{spec.host}:{spec.port}/{spec.dbname}"
+        try:
+            # autocommit: reads need no transaction; writes open one explicitly in `transaction()`
+            con = psycopg.connect(**settings, autocommit=True, connect_timeout=spec.connect_timeout)
+        except psycopg.Error as exc:
+            message = redact(str(exc).strip(), secrets)
+            raise EngineError(f"cannot connect to {description}: {message}") from None
+        if read_only:
+            con.execute("SET default_transaction_read_only = on")
+        return cls(con, description, secrets)
+
+    def _run(self, sql: str, parameters: Sequence[Any] | None) -> Any:
+        import psycopg
+
+        try:
+            return self._con.execute(sql, parameters)
+        except psycopg.Error as exc:
+            message = redact(str(exc).strip(), self._secrets)
+            raise EngineError(f"PostgreSQL: {message}\nwhile running:\n{sql}") from None
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
+        self._run(sql, parameters)
+
+    def query(self, sql: str, parameters: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self._run(sql, parameters).fetchall()
+
+    def insert_rows(self, table: exp.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        import psycopg
+
+        statement = exp.insert(
+            exp.values([tuple(exp.Placeholder() for _ in columns)]),
+            table.copy(),
+            columns=[exp.to_identifier(c, quoted=True) for c in columns],
+        ).sql(dialect="postgres")
+        try:
+            with self._con.cursor() as cursor:
+                cursor.executemany(statement, [list(row) for row in rows])
+        except psycopg.Error as exc:
+            message = redact(str(exc).strip(), self._secrets)
+            raise EngineError(f"PostgreSQL: {message}\nwhile inserting into {table.sql()}") from None
+
+    def describe(self, table: str) -> list[tuple[str, str]] | None:
+        rows = self.query(information_schema_query(table, self.dialect))
+        return [(str(n), str(t)) for n, t in rows] if rows else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._con.transaction():
+            yield
+
+    def close(self) -> None:
+        self._con.close()

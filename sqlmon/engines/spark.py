@@ -1,0 +1,113 @@
+"""Spark SQL through pyspark (`pip install 'sqlmon[spark]'`): a local session, a Spark Connect server, or a session
+the caller already has (`SparkEngine(spark_session)`, e.g. in a Databricks notebook)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from sqlmon.config.specs import SparkConnection
+from sqlmon.engines.base import Engine
+from sqlmon.errors import EngineError, redact
+
+
+class SparkEngine(Engine):
+    dialect = "spark"
+    # Spark SQL has no multi-statement transactions, and plain parquet tables no DELETE: the store replaces a
+    # recomputed window by rewriting the affected table (see Store.write), and appends otherwise.
+    transactional_ddl = False
+    supports_delete = False
+
+    def __init__(self, session: Any, table_format: str = "parquet", secrets: list[str] | None = None):
+        self._spark = session
+        self.table_format = table_format
+        self.supports_delete = table_format == "delta"
+        self._secrets = list(secrets or [])
+        self.description = f"spark {session.version}"
+
+    @classmethod
+    def open(
+        cls, spec: SparkConnection, project_root: Path, read_only: bool = False, secrets: list[str] | None = None
+    ) -> SparkEngine:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise EngineError("the spark engine needs pyspark: pip install 'sqlmon[spark]'") from None
+        builder = SparkSession.builder.appName("sqlmon")
+        if spec.remote:
+            builder = builder.remote(spec.remote)
+        else:
+            builder = builder.master(spec.master).config("spark.ui.enabled", "false")
+            if spec.warehouse_dir:
+                builder = builder.config("spark.sql.warehouse.dir", str((project_root / spec.warehouse_dir).resolve()))
+        for key, value in spec.conf.items():
+            builder = builder.config(key, value)
+        try:
+            session = builder.getOrCreate()
+        except Exception as exc:  # py4j and Spark Connect raise their own hierarchies
+            raise EngineError(f"cannot start Spark: {redact(str(exc).strip(), secrets or [])}") from None
+        return cls(session, spec.table_format, secrets)
+
+    def _sql(self, sql: str) -> Any:
+        try:
+            return self._spark.sql(sql)
+        except Exception as exc:
+            message = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc), self._secrets)
+            raise EngineError(f"Spark: {message}\nwhile running:\n{sql}") from None
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
+        if parameters:
+            raise EngineError("the spark engine takes no statement parameters")
+        self._sql(sql).collect()
+
+    def query(self, sql: str, parameters: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        if parameters:
+            raise EngineError("the spark engine takes no statement parameters")
+        return [tuple(row) for row in self._sql(sql).collect()]
+
+    def insert_rows(self, table: exp.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        # Results are aggregates, so a batch is small: one INSERT … VALUES with literals written by sqlglot.
+        batch = 2000
+        for start in range(0, len(rows), batch):
+            values = exp.values([tuple(_literal(v) for v in row) for row in rows[start : start + batch]])
+            statement = exp.insert(values, table.copy(), columns=[exp.to_identifier(c, quoted=True) for c in columns])
+            self.execute(statement.sql(dialect="spark"))
+
+    def describe(self, table: str) -> list[tuple[str, str]] | None:
+        quoted = exp.to_table(table).sql(dialect="spark", identify=True)
+        try:
+            if not self._spark.catalog.tableExists(table):
+                return None
+            schema = self._spark.table(quoted).schema
+        except Exception:
+            return None
+        return [(field.name, field.dataType.simpleString()) for field in schema.fields]
+
+    def create_table_properties(self) -> exp.Properties:
+        return exp.Properties(expressions=[exp.FileFormatProperty(this=exp.Var(this=self.table_format.upper()))])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        yield
+
+    def close(self) -> None:
+        # A session may be shared with the caller (notebooks, the test suite); stopping it is theirs to decide.
+        pass
+
+
+def _literal(value: Any) -> exp.Expression:
+    from datetime import datetime
+
+    if value is None:
+        return exp.null()
+    if isinstance(value, datetime):
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return exp.cast(exp.Literal.string(str(value)), "DOUBLE")
+        return exp.cast(exp.Literal.number(repr(value)), "DOUBLE")
+    return exp.convert(value)
