@@ -35,26 +35,28 @@ COUNT(CASE WHEN {{ is_valid_number(column, floating) }}
     no value is valid. The quantile is the value of rank ceil(n·q) among the n valid values in ascending order, with
     q = k/bins and n·q evaluated in double precision, which is exactly numpy.quantile(method='inverted_cdf') on the raw
     values. (QUANTILE_DISC differs: it rounds q or n − n·q, so at some bin counts it picks the neighbouring value.)
-    The ranks are computed first, so the ranked values meet them in an equi-join. -#}
-{% macro quantiles(rel, column, floating, bins) -%}
-WITH q_valid AS (
+    The ranks are computed first, so the ranked values meet them in an equi-join. `tag` prefixes the CTE names:
+    Spark hoists CTEs out of subqueries, so two parts of one statement must not share names. -#}
+{% macro quantiles(rel, column, floating, bins, tag='') -%}
+WITH {{ tag }}q_valid AS (
   SELECT CAST({{ column | ident }} AS DOUBLE) AS x FROM {{ relation(rel) }} AS q_rel
   WHERE {{ is_valid_number(column, floating) }}
 ),
-q_ranks AS (
+{{ tag }}q_ranks AS (
   SELECT q_k.k, CEIL(CAST(q_n.n AS DOUBLE) * (CAST(q_k.k AS DOUBLE) / CAST({{ bins | literal }} AS DOUBLE))) AS r
-  FROM (SELECT COUNT(*) AS n FROM q_valid) AS q_n
+  FROM (SELECT COUNT(*) AS n FROM {{ tag }}q_valid) AS q_n
   CROSS JOIN (VALUES {% for k in range(1, bins) %}({{ k | literal }}){{ ", " if not loop.last }}{% endfor %}) AS q_k(k)
 )
-SELECT CAST(q_ranks.k AS VARCHAR) AS k, q_sorted.x AS a, CAST(NULL AS DOUBLE) AS b
-FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY x) AS rn FROM q_valid) AS q_sorted
-JOIN q_ranks ON q_sorted.rn = q_ranks.r
+SELECT CAST({{ tag }}q_ranks.k AS VARCHAR) AS k, q_sorted.x AS a, CAST(NULL AS DOUBLE) AS b
+FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY x) AS rn FROM {{ tag }}q_valid) AS q_sorted
+JOIN {{ tag }}q_ranks ON q_sorted.rn = {{ tag }}q_ranks.r
 {%- endmacro %}
 
+{#- Cast to a plain TIMESTAMP: a DATE becomes its midnight, a TIMESTAMPTZ its UTC time (sessions run in UTC). -#}
 {% macro min_value(column) -%}
-MIN({{ column | ident }})
+MIN(CAST({{ column | ident }} AS TIMESTAMP))
 {%- endmacro %}
 
 {% macro max_value(column) -%}
-MAX({{ column | ident }})
+MAX(CAST({{ column | ident }} AS TIMESTAMP))
 {%- endmacro %}

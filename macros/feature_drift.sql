@@ -2,7 +2,7 @@
 
 {#- Per-category counts on both sides (k, baseline count a, current count b). Categories beyond the
     max_categories most frequent (both sides together) are folded into one row with k = NULL. -#}
-{% macro category_counts(column, current, baseline, max_categories) -%}
+{% macro category_counts(column, current, baseline, max_categories, tag='') -%}
 SELECT CASE WHEN rn <= {{ max_categories | literal }} THEN k END AS k, SUM(nb) AS a, SUM(nc) AS b
 FROM (
   SELECT k, nb, nc, ROW_NUMBER() OVER (ORDER BY nb + nc DESC, k) AS rn
@@ -25,7 +25,7 @@ GROUP BY 1
     samples: F_base and F_cur are step functions that only change at observed values, so the supremum and the
     integral of |F_base - F_cur| are taken exactly over that grid. Wasserstein uses finite values only, and is NULL
     when a side has none. -#}
-{% macro ks_wasserstein(column, floating, current, baseline) -%}
+{% macro ks_wasserstein(column, floating, current, baseline, tag='') -%}
 SELECT CAST(NULL AS VARCHAR) AS k, MAX(ABS(fb - fc)) AS a,
   CASE WHEN MAX(gb) IS NOT NULL AND MAX(gc) IS NOT NULL
     THEN SUM(CASE WHEN ISINF(x) OR dx IS NULL OR ISINF(dx) THEN 0 ELSE ABS(gb - gc) * dx END) END AS b

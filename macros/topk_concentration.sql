@@ -9,17 +9,17 @@
     a = value). With a baseline, also the values that held at least min_share of the baseline and are now gone:
     their count as `dropped_values`, and the largest of them by name (b = 1). When either side holds no mass (e.g. an
     empty window) nothing can be said to have vanished: `dropped_values` is NULL and no name is listed. -#}
-{% macro concentration(column, weight, k, current, baseline, min_share, list_limit) -%}
-WITH cur AS (
+{% macro concentration(column, weight, k, current, baseline, min_share, list_limit, tag='') -%}
+WITH {{ tag }}cur AS (
   SELECT {{ column | ident }} AS v, {{ mass(weight) }} AS n FROM {{ relation(current) }} AS c_rel
   WHERE {{ column | ident }} IS NOT NULL GROUP BY 1
 ),
-ranked AS (
+{{ tag }}ranked AS (
   SELECT n, ROW_NUMBER() OVER (ORDER BY n DESC) AS r_desc, ROW_NUMBER() OVER (ORDER BY n) AS r_asc,
     SUM(n) OVER () AS total, CAST(COUNT(*) OVER () AS DOUBLE) AS d
-  FROM cur WHERE n > 0
+  FROM {{ tag }}cur WHERE n > 0
 ),
-stats AS (
+{{ tag }}stats AS (
   SELECT
     SUM(CASE WHEN r_desc <= {{ k | literal }} THEN n ELSE 0 END) / MAX(total) AS top_k_share,
     SUM((n / total) * (n / total)) AS hhi,
@@ -28,31 +28,31 @@ stats AS (
     CASE WHEN MAX(d) IS NULL THEN NULL WHEN MAX(d) > 1 THEN 2 * SUM(r_asc * n) / (MAX(d) * MAX(total)) - (MAX(d) + 1) / MAX(d)
       ELSE 0 END AS gini,
     CAST(COUNT(*) AS DOUBLE) AS distinct_count
-  FROM ranked
+  FROM {{ tag }}ranked
 ){% if baseline %},
-base AS (
+{{ tag }}base AS (
   SELECT v, n / SUM(n) OVER () AS share FROM (
     SELECT {{ column | ident }} AS v, {{ mass(weight) }} AS n FROM {{ relation(baseline) }} AS b_rel
     WHERE {{ column | ident }} IS NOT NULL GROUP BY 1
   ) AS base_counts WHERE n > 0
 ),
-dropped AS (
-  SELECT base.v, base.share FROM base LEFT JOIN cur ON base.v = cur.v
-  WHERE base.share >= {{ min_share | literal }} AND (cur.v IS NULL OR cur.n <= 0)
+{{ tag }}dropped AS (
+  SELECT {{ tag }}base.v, {{ tag }}base.share FROM {{ tag }}base LEFT JOIN {{ tag }}cur ON {{ tag }}base.v = {{ tag }}cur.v
+  WHERE {{ tag }}base.share >= {{ min_share | literal }} AND ({{ tag }}cur.v IS NULL OR {{ tag }}cur.n <= 0)
 ){% endif %}
 
-SELECT 'top_k_share' AS k, top_k_share AS a, CAST(NULL AS DOUBLE) AS b FROM stats
-UNION ALL SELECT 'hhi', hhi, NULL FROM stats
-UNION ALL SELECT 'entropy_norm', entropy_norm, NULL FROM stats
-UNION ALL SELECT 'gini', gini, NULL FROM stats
-UNION ALL SELECT 'distinct_count', distinct_count, NULL FROM stats
+SELECT 'top_k_share' AS k, top_k_share AS a, CAST(NULL AS DOUBLE) AS b FROM {{ tag }}stats
+UNION ALL SELECT 'hhi', hhi, NULL FROM {{ tag }}stats
+UNION ALL SELECT 'entropy_norm', entropy_norm, NULL FROM {{ tag }}stats
+UNION ALL SELECT 'gini', gini, NULL FROM {{ tag }}stats
+UNION ALL SELECT 'distinct_count', distinct_count, NULL FROM {{ tag }}stats
 {% if baseline %}
 UNION ALL SELECT 'dropped_values',
-  CASE WHEN distinct_count > 0 AND EXISTS (SELECT 1 FROM base) THEN (SELECT CAST(COUNT(*) AS DOUBLE) FROM dropped) END,
+  CASE WHEN distinct_count > 0 AND EXISTS (SELECT 1 FROM {{ tag }}base) THEN (SELECT CAST(COUNT(*) AS DOUBLE) FROM {{ tag }}dropped) END,
   NULL
-FROM stats
+FROM {{ tag }}stats
 UNION ALL SELECT * FROM (
-  SELECT CAST(v AS VARCHAR), share, 1 FROM dropped WHERE EXISTS (SELECT 1 FROM ranked)
+  SELECT CAST(v AS VARCHAR), share, 1 FROM {{ tag }}dropped WHERE EXISTS (SELECT 1 FROM {{ tag }}ranked)
   ORDER BY share DESC, CAST(v AS VARCHAR) LIMIT {{ list_limit | literal }}
 ) AS dropped_names
 {% endif %}

@@ -130,7 +130,8 @@ class Executor:
     def _distributions(
         self, requests: Sequence[Distribution], source: str, window: Window | None, execute: bool
     ) -> None:
-        parts = [self.compiler.macro(r.macro, **dict(r.args)) for r in requests]
+        # `tag` keeps the CTE names of the parts apart: Spark hoists CTEs out of subqueries into one WITH.
+        parts = [self.compiler.macro(r.macro, **dict(r.args), tag=f"p{i}_") for i, r in enumerate(requests)]
         rows = self._record(
             source,
             window,

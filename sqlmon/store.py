@@ -253,7 +253,7 @@ class Store:
             exp.to_identifier(f"{name}__sqlmon_rewrite", quoted=True), db=exp.to_identifier(self.schema, quoted=True)
         )
         keep = exp.select("*").from_(self.table(name)).where(exp.not_(condition))
-        self.engine.execute(self._sql(exp.Drop(this=staging.copy(), kind="TABLE", exists=True)))
+        self.engine.execute(self._sql(exp.Drop(tables=[staging.copy()], kind="TABLE", exists=True)))
         self.engine.execute(
             self._sql(
                 exp.Create(
@@ -261,7 +261,7 @@ class Store:
                 )
             )
         )
-        self.engine.execute(self._sql(exp.Drop(this=self.table(name), kind="TABLE")))
+        self.engine.execute(self._sql(exp.Drop(tables=[self.table(name)], kind="TABLE")))
         self.engine.execute(
             self._sql(exp.Alter(this=staging.copy(), kind="TABLE", actions=[exp.AlterRename(this=self.table(name))]))
         )

@@ -144,3 +144,82 @@ def start_postgres() -> PostgresServer:
             if time.time() > deadline:
                 raise
             time.sleep(0.2)
+
+
+# --- Spark ------------------------------------------------------------------------------------------------------
+
+
+def start_spark(warehouse: Path):
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        pytest.skip("engine unavailable: pyspark is not installed")
+    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+        pytest.skip("engine unavailable: Spark needs a Java runtime (java not on PATH)")
+    return (
+        SparkSession.builder.master("local[2]")
+        .appName("sqlmon-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.warehouse.dir", str(warehouse))
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+
+
+# --- loading the same rows into every engine ---------------------------------------------------------------------
+
+# logical type -> (DuckDB, PostgreSQL) column type; Spark takes a StructType built in load_spark
+COLUMN_TYPES = {
+    "timestamp": ("TIMESTAMP", "TIMESTAMP"),
+    "double": ("DOUBLE", "DOUBLE PRECISION"),
+    "integer": ("INTEGER", "INTEGER"),
+    "decimal": ("DECIMAL(12, 2)", "NUMERIC(12, 2)"),
+    "string": ("VARCHAR", "TEXT"),
+    "boolean": ("BOOLEAN", "BOOLEAN"),
+}
+
+
+def _ddl(table: str, columns: dict[str, str], engine: int) -> str:
+    schema, name = table.split(".")
+    body = ", ".join(f'"{c}" {COLUMN_TYPES[t][engine]}' for c, t in columns.items())
+    return f'CREATE TABLE "{schema}"."{name}" ({body})'
+
+
+def load_duckdb(path: Path, tables: dict[str, tuple[dict[str, str], list[tuple]]]) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    for table, (columns, rows) in tables.items():
+        con.execute(_ddl(table, columns, 0))
+        con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' for _ in columns)})", rows)
+    con.close()
+
+
+def load_postgres(server: PostgresServer, dbname: str, tables: dict[str, tuple[dict[str, str], list[tuple]]]) -> None:
+    server.create_database(dbname)
+    with server.connect(dbname) as con:
+        con.execute("CREATE SCHEMA main")
+        for table, (columns, rows) in tables.items():
+            con.execute(_ddl(table, columns, 1))
+            with con.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO {table} VALUES ({', '.join('%s' for _ in columns)})", rows)
+
+
+def load_spark(session, database: str, tables: dict[str, tuple[dict[str, str], list[tuple]]]) -> None:
+    from pyspark.sql import types as T
+
+    spark_types = {
+        "timestamp": T.TimestampNTZType(),
+        "double": T.DoubleType(),
+        "integer": T.IntegerType(),
+        "decimal": T.DecimalType(12, 2),
+        "string": T.StringType(),
+        "boolean": T.BooleanType(),
+    }
+    session.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+    for table, (columns, rows) in tables.items():
+        schema = T.StructType([T.StructField(c, spark_types[t], True) for c, t in columns.items()])
+        frame = session.createDataFrame(rows, schema)
+        frame.write.mode("overwrite").saveAsTable(f"`{database}`.`{table.split('.')[1]}`")

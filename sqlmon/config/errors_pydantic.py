@@ -81,7 +81,8 @@ def problems_from_validation(
         kind = error["type"]
         path = _data_path(node, tuple(error["loc"]), missing=kind == "missing")
         if kind == "union_tag_invalid":  # point at the `type:` key itself, not its mapping
-            path = (*path, error["ctx"]["discriminator"].strip("'"))
+            discriminator = error["ctx"]["discriminator"].strip("'")
+            path = (*path, discriminator if discriminator.isidentifier() else "type")
         key = format_key(prefix + path)
         location = Location(file, line_of(node, path))
         hint = None

@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sqlmon.config.durations import parse_duration
 from sqlmon.errors import Location
@@ -89,7 +99,19 @@ class SparkConnection(StrictModel):
     conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
 
 
-ConnectionSpec = Annotated[DuckDBConnection | PostgresConnection | SparkConnection, Field(discriminator="type")]
+def _connection_type(value: Any) -> str:
+    """A connection without `type` is the embedded default, DuckDB."""
+    if isinstance(value, dict):
+        return str(value.get("type", "duckdb"))
+    return str(getattr(value, "type", "duckdb"))
+
+
+ConnectionSpec = Annotated[
+    Annotated[DuckDBConnection, Tag("duckdb")]
+    | Annotated[PostgresConnection, Tag("postgres")]
+    | Annotated[SparkConnection, Tag("spark")],
+    Discriminator(_connection_type),
+]
 SECRET_KEYS = ("password",)
 
 

@@ -40,6 +40,8 @@ class DuckDBEngine(Engine):
             con = duckdb.connect(path, read_only=read_only, config=config)
         except duckdb.Error as exc:
             raise EngineError(f"cannot open DuckDB database {path}: {exc}") from None
+        # Window bounds are naive UTC; a session in UTC compares them with TIMESTAMPTZ columns correctly.
+        con.execute("SET TimeZone = 'UTC'")
         return cls(con, path)
 
     def _run(self, sql: str, parameters: Sequence[Any] | None) -> Any:
@@ -54,7 +56,13 @@ class DuckDBEngine(Engine):
         self._run(sql, parameters)
 
     def query(self, sql: str, parameters: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        return self._run(sql, parameters).fetchall()
+        import duckdb
+
+        cursor = self._run(sql, parameters)
+        try:
+            return cursor.fetchall()
+        except duckdb.Error as exc:  # some errors only surface while rows are fetched
+            raise EngineError(f"DuckDB: {str(exc).strip()}\nwhile running:\n{sql}") from None
 
     def insert_rows(self, table: exp.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         # executemany binds row by row and is slow; a registered DataFrame inserts thousands of rows in one step.

@@ -43,6 +43,8 @@ class PostgresEngine(Engine):
         except psycopg.Error as exc:
             message = redact(str(exc).strip(), secrets)
             raise EngineError(f"cannot connect to {description}: {message}") from None
+        # Window bounds are naive UTC; a session in UTC compares them with timestamptz columns correctly.
+        con.execute("SET TIME ZONE 'UTC'")
         if read_only:
             con.execute("SET default_transaction_read_only = on")
         return cls(con, description, secrets)

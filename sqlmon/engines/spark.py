@@ -41,7 +41,9 @@ class SparkEngine(Engine):
         if spec.remote:
             builder = builder.remote(spec.remote)
         else:
+            # UTC, so timestamps compare and come back as they are stored, whatever the machine's zone
             builder = builder.master(spec.master).config("spark.ui.enabled", "false")
+            builder = builder.config("spark.sql.session.timeZone", "UTC")
             if spec.warehouse_dir:
                 builder = builder.config("spark.sql.warehouse.dir", str((project_root / spec.warehouse_dir).resolve()))
         for key, value in spec.conf.items():

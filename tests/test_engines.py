@@ -1,0 +1,246 @@
+"""One suite, every engine: the same rows in DuckDB, PostgreSQL and Spark give the same metrics.
+
+DuckDB's numbers are checked against scipy/numpy in tests/test_metrics_*.py; here every other engine must agree with
+them: exact metrics to 1e-9, binned ones bin for bin (the edges are the same, so the counts must be identical), and
+the results tables read back the same.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sqlmon.runner import run
+from tests import engines
+
+START = datetime(2026, 10, 1)
+END = START + timedelta(days=3)
+TOL = 1e-9
+
+COLUMNS = {
+    "ts": "timestamp",
+    "amount": "double",
+    "age": "integer",
+    "price": "decimal",
+    "country": "string",
+    "flag": "boolean",
+    "score": "double",
+    "item": "string",
+    "weight": "double",
+}
+BASELINE_COLUMNS = {c: t for c, t in COLUMNS.items() if c != "ts"}
+
+MONITORS = """\
+sources:
+  - name: events
+    table: {db}.events
+    timestamp: ts
+    window: 1 day
+    backfill: 30 days
+    baseline: {{table: {db}.training}}
+  - name: events_rolling
+    table: {db}.events
+    timestamp: ts
+    window: 1 day
+    backfill: 30 days
+    baseline: {{previous: 1 day}}
+monitors:
+  - {{name: nulls, type: null_rate, source: events}}
+  - name: drift
+    type: feature_drift
+    source: events
+    columns: [amount, age, price, country, flag]
+    bins: 7
+    max_categories: 4
+  - name: drift_rolling
+    type: feature_drift
+    source: events_rolling
+    columns: [amount, age, country]
+  - {{name: scores, type: prediction_histogram, source: events, column: score, decision_threshold: 0.7}}
+  - {{name: scores_quantile, type: prediction_histogram, source: events, column: score, binning: quantile, bins: 5}}
+  - {{name: items, type: topk_concentration, source: events_rolling, column: item, k: 3, weight: weight}}
+  - {{name: items_plain, type: topk_concentration, source: events, column: item, k: 5}}
+  - name: contract
+    type: schema_contract
+    source: events
+    columns: {{ts: timestamp, amount: float, age: integer, price: decimal, country: string, flag: boolean,
+               score: float, item: string, weight: float}}
+"""
+
+
+def _rows(n: int, rng: np.random.Generator, start: datetime | None, shift: float) -> list[tuple]:
+    countries = ["DE", "FR", 'O\'Brien "quoted"', "US", "GB", "BR"]
+    rows = []
+    for _ in range(n):
+        amount = float(rng.lognormal(3 + shift, 1))
+        u = rng.random()
+        if u < 0.03:
+            amount = float("nan")
+        elif u < 0.05:
+            amount = None
+        elif u < 0.06:
+            amount = float("inf") if u < 0.055 else float("-inf")
+        age = None if rng.random() < 0.05 else int(rng.integers(0, 40 + 10 * shift))
+        price = Decimal(f"{rng.integers(100, 100000) / 100:.2f}")
+        country = None if rng.random() < 0.02 else countries[int(rng.integers(0, 5 + (shift > 0)))]
+        item = f"item_{int(rng.zipf(1.6)) % 50:02d}"
+        row = (
+            amount,
+            age,
+            price,
+            country,
+            bool(rng.random() < 0.3),
+            float(rng.beta(2, 5 - shift)),
+            item,
+            float(rng.integers(1, 4)),
+        )
+        rows.append(((start + timedelta(seconds=int(rng.integers(0, 86400))),) if start else ()) + row)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def data() -> dict[str, tuple[dict[str, str], list[tuple]]]:
+    rng = np.random.default_rng(11)
+    events = [row for day in range(3) for row in _rows(400, rng, START + timedelta(days=day), shift=0.4 * day)]
+    return {"training": (BASELINE_COLUMNS, _rows(1500, rng, None, 0.0)), "events": (COLUMNS, events)}
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    server = engines.start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory):
+    session = engines.start_spark(tmp_path_factory.mktemp("spark-warehouse"))
+    yield session
+    session.stop()
+
+
+def _project(folder: Path, connection: str, db: str, results_schema: str = "sqlmon") -> Path:
+    (folder / "monitors").mkdir(parents=True)
+    (folder / "sqlmon.yml").write_text(f"{connection}results_schema: {results_schema}\n")
+    (folder / "monitors" / "m.yml").write_text(MONITORS.format(db=db))
+    return folder
+
+
+def _tables(data: dict, db: str) -> dict:
+    return {f"{db}.{name}": spec for name, spec in data.items()}
+
+
+@pytest.fixture(scope="module")
+def duckdb_results(tmp_path_factory, data):
+    root = _project(tmp_path_factory.mktemp("duckdb"), "connection: {type: duckdb, path: warehouse.duckdb}\n", "main")
+    engines.load_duckdb(root / "warehouse.duckdb", _tables(data, "main"))
+    result = run(root, end=END)
+    assert result.status == "success", result.error
+    return root, result
+
+
+@pytest.fixture(scope="module")
+def postgres_results(tmp_path_factory, data, postgres):
+    root = _project(tmp_path_factory.mktemp("postgres"), postgres.connection_yaml("parity"), "main")
+    engines.load_postgres(postgres, "parity", _tables(data, "main"))
+    result = run(root, end=END)
+    assert result.status == "success", result.error
+    return root, result
+
+
+@pytest.fixture(scope="module")
+def spark_results(tmp_path_factory, data, spark):
+    connection = "connection: {type: spark, master: 'local[2]'}\n"
+    root = _project(tmp_path_factory.mktemp("spark"), connection, "parity", results_schema="sqlmon_parity")
+    engines.load_spark(spark, "parity", _tables(data, "parity"))
+    result = run(root, end=END)
+    assert result.status == "success", result.error
+    return root, result
+
+
+def _metrics(result) -> dict[tuple, float | None]:
+    return {(m.monitor, m.column, m.metric, m.window.start if m.window else None): m.value for m in result.metrics}
+
+
+def _assert_same_metrics(reference, other) -> float:
+    ours, theirs = _metrics(reference), _metrics(other)
+    assert ours.keys() == theirs.keys()
+    largest = 0.0
+    for key, expected in ours.items():
+        actual = theirs[key]
+        if expected is None or actual is None:
+            assert expected is None and actual is None, key
+            continue
+        deviation = abs(actual - expected) / max(1.0, abs(expected))
+        largest = max(largest, deviation)
+        assert deviation <= TOL, (key, expected, actual)
+    return largest
+
+
+def test_the_duckdb_run_covers_every_kind_and_window(duckdb_results):
+    _, result = duckdb_results
+    assert {m.monitor_type for m in result.metrics} == {
+        "null_rate",
+        "feature_drift",
+        "prediction_histogram",
+        "topk_concentration",
+        "schema_contract",
+    }
+    assert [w.start.day for w in result.windows["events"]] == [1, 2, 3]
+    assert not any(math.isnan(m.value) for m in result.metrics if m.value is not None)
+
+
+def test_postgres_computes_the_same_metrics_as_duckdb(duckdb_results, postgres_results):
+    largest = _assert_same_metrics(duckdb_results[1], postgres_results[1])
+    print(f"largest PostgreSQL deviation from DuckDB: {largest:.3g}")
+
+
+def test_spark_computes_the_same_metrics_as_duckdb(duckdb_results, spark_results):
+    largest = _assert_same_metrics(duckdb_results[1], spark_results[1])
+    print(f"largest Spark deviation from DuckDB: {largest:.3g}")
+
+
+def test_alerts_agree_across_engines(duckdb_results, postgres_results, spark_results):
+    def alerts(result):
+        return sorted((a.monitor, a.column, a.metric, a.severity, a.window_start) for a in result.alerts)
+
+    assert alerts(duckdb_results[1]) == alerts(postgres_results[1]) == alerts(spark_results[1])
+    assert alerts(duckdb_results[1])  # the shifted days do alert, so the comparison is not vacuous
+
+
+def _stored(root: Path, engine_name: str, postgres=None, spark=None) -> list[tuple]:
+    """sqlmon_metrics as each engine reads it back, normalised for comparison."""
+    query = "SELECT monitor, column_name, metric, window_start, window_end, value FROM {schema}.sqlmon_metrics"
+    if engine_name == "duckdb":
+        import duckdb
+
+        con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+        rows = con.execute(query.format(schema="sqlmon")).fetchall()
+        con.close()
+    elif engine_name == "postgres":
+        with postgres.connect("parity") as con:
+            rows = con.execute(query.format(schema="sqlmon")).fetchall()
+    else:
+        rows = [tuple(r) for r in spark.sql(query.format(schema="sqlmon_parity")).collect()]
+    return sorted((*r[:5], None if r[5] is None else round(float(r[5]), 9)) for r in rows)
+
+
+def test_results_read_back_the_same_from_every_engine(duckdb_results, postgres_results, spark_results, postgres, spark):
+    duck = _stored(duckdb_results[0], "duckdb")
+    assert duck == _stored(postgres_results[0], "postgres", postgres=postgres)
+    assert duck == _stored(spark_results[0], "spark", spark=spark)
+
+
+@pytest.mark.parametrize("engine_name", ["postgres", "spark"])
+def test_a_backfill_replaces_rows_without_duplicates(engine_name, request, postgres, spark):
+    # on Spark (parquet, no DELETE) this rewrites the results tables without the replaced windows
+    root, _ = request.getfixturevalue(f"{engine_name}_results")
+    before = _stored(root, engine_name, postgres=postgres, spark=spark)
+    again = run(root, start=START, end=END)
+    assert again.status == "success", again.error
+    assert _stored(root, engine_name, postgres=postgres, spark=spark) == before
