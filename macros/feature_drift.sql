@@ -1,13 +1,19 @@
 {% from "common.sql" import relation, is_valid_number %}
 
-{#- Per-category counts on both sides (k, baseline count a, current count b). Categories beyond the
-    max_categories most frequent (both sides together) are folded into one row with k = NULL. -#}
+{#- Per-category counts on both sides (k, baseline count a, current count b). Categories are ranked by their
+    larger share of either side, so a category that is new and large in the window ranks high however big the
+    baseline table is; those beyond max_categories are folded into one row with k = NULL. -#}
 {% macro category_counts(column, current, baseline, max_categories, tag='') -%}
 SELECT CASE WHEN rn <= {{ max_categories | literal }} THEN k END AS k, SUM(nb) AS a, SUM(nc) AS b
 FROM (
-  SELECT k, nb, nc, ROW_NUMBER() OVER (ORDER BY nb + nc DESC, k) AS rn
+  SELECT k, nb, nc, ROW_NUMBER() OVER (
+    ORDER BY GREATEST(COALESCE(nb / NULLIF(tb, 0), 0), COALESCE(nc / NULLIF(tc, 0), 0)) DESC, k
+  ) AS rn
   FROM (
-    SELECT COALESCE(base.k, cur.k) AS k, COALESCE(base.n, 0) AS nb, COALESCE(cur.n, 0) AS nc
+  SELECT k, nb, nc, SUM(nb) OVER () AS tb, SUM(nc) OVER () AS tc
+  FROM (
+    SELECT COALESCE(base.k, cur.k) AS k, CAST(COALESCE(base.n, 0) AS DOUBLE) AS nb,
+      CAST(COALESCE(cur.n, 0) AS DOUBLE) AS nc
     FROM (
       SELECT CAST({{ column | ident }} AS VARCHAR) AS k, COUNT(*) AS n FROM {{ relation(baseline) }} AS b_rel
       WHERE {{ column | ident }} IS NOT NULL GROUP BY 1
@@ -17,6 +23,7 @@ FROM (
       WHERE {{ column | ident }} IS NOT NULL GROUP BY 1
     ) AS cur ON base.k = cur.k
   ) AS joined
+  ) AS totals
 ) AS ranked
 GROUP BY 1
 {%- endmacro %}
@@ -25,7 +32,7 @@ GROUP BY 1
     samples: F_base and F_cur are step functions that only change at observed values, so the supremum and the
     integral of |F_base - F_cur| are taken exactly over that grid. Wasserstein uses finite values only, and is NULL
     when a side has none. -#}
-{% macro ks_wasserstein(column, floating, current, baseline, tag='') -%}
+{% macro ks_wasserstein(column, floating, floating_base, current, baseline, tag='') -%}
 SELECT CAST(NULL AS VARCHAR) AS k, MAX(ABS(fb - fc)) AS a,
   CASE WHEN MAX(gb) IS NOT NULL AND MAX(gc) IS NOT NULL
     THEN SUM(CASE WHEN ISINF(x) OR dx IS NULL OR ISINF(dx) THEN 0 ELSE ABS(gb - gc) * dx END) END AS b
@@ -42,7 +49,7 @@ FROM (
       CAST(SUM(CASE WHEN ISINF(x) THEN 0 ELSE nc END) AS DOUBLE) AS fin_c
     FROM (
       SELECT CAST({{ column | ident }} AS DOUBLE) AS x, COUNT(*) AS nb, 0 AS nc FROM {{ relation(baseline) }} AS b_rel
-      WHERE {{ is_valid_number(column, floating) }} GROUP BY 1
+      WHERE {{ is_valid_number(column, floating_base) }} GROUP BY 1
       UNION ALL
       SELECT CAST({{ column | ident }} AS DOUBLE) AS x, 0 AS nb, COUNT(*) AS nc FROM {{ relation(current) }} AS c_rel
       WHERE {{ is_valid_number(column, floating) }} GROUP BY 1

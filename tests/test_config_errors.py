@@ -874,3 +874,25 @@ def test_a_column_typed_differently_in_the_baseline_table(make_project):
         "baseline table main.training_text; both sides must be numeric, or both not (cast one side in a view, or "
         "compare against a baseline with the same types)"
     ]
+
+
+def test_a_categorical_column_typed_differently_in_the_baseline(make_project):
+    root = make_project(
+        """\
+        sources:
+          - name: events
+            table: main.events
+            baseline: {table: main.training_double}
+        monitors:
+          - name: drift
+            type: feature_drift
+            source: events
+            columns: [id]
+            categorical: [id]
+        """,
+        setup_sql=[*WAREHOUSE, "CREATE TABLE main.training_double (id DOUBLE)"],
+    )
+    assert problems(root) == [
+        "monitors/monitors.yml:9: monitors[0].columns[0]: categorical column `id` is integer here but float in the "
+        "baseline (give both sides the same type, e.g. cast one side in a view)"
+    ]

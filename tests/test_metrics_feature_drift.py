@@ -63,9 +63,11 @@ def check_numeric(db: Stored, monitor: str, column: str, base: np.ndarray, cur: 
 
 
 def categorical_reference(base: list, cur: list, max_categories: int | None = None) -> dict[str, object]:
-    """Counts per category (NULL excluded), the least frequent beyond max_categories folded into one bucket."""
+    """Counts per category (NULL excluded); categories ranked by their larger share of either side, those beyond
+    max_categories folded into one bucket."""
     nb, nc = Counter(v for v in base if v is not None), Counter(v for v in cur if v is not None)
-    order = sorted(set(nb) | set(nc), key=lambda k: (-(nb[k] + nc[k]), k))
+    total_b, total_c = sum(nb.values()), sum(nc.values())
+    order = sorted(set(nb) | set(nc), key=lambda k: (-max(nb[k] / total_b, nc[k] / total_c), k))
     kept = order if max_categories is None else order[:max_categories]
     folded = order[len(kept) :]
     keys = [*kept, *(["__other__"] if folded else [])]
@@ -417,3 +419,44 @@ def test_wasserstein_is_null_when_one_side_has_no_finite_value(make_project) -> 
     metrics = run_project(root).metrics("drift")
     assert metrics[("x", "wasserstein")] is None  # not computable, rather than a misleading 0
     assert_close("ks", metrics[("x", "ks")], sps.ks_2samp(train["x"], cur["x"]).statistic)
+
+
+def test_nan_in_a_double_baseline_is_missing_even_when_the_current_column_is_an_integer(make_project) -> None:
+    # pandas writes an int column with gaps as DOUBLE with NaN; the serving table has INTEGER with NULL
+    root = make_project(
+        """\
+        sources:
+          - {name: events, table: main.events, timestamp: ts, window: 1 day, baseline: {table: main.train}}
+        monitors:
+          - {name: drift, type: feature_drift, source: events, columns: [n]}
+        """,
+        setup_sql=[
+            "CREATE TABLE main.events AS SELECT TIMESTAMP '2026-03-10' + INTERVAL (i) MINUTE AS ts,"
+            " CASE WHEN i % 10 = 0 THEN NULL ELSE CAST(i % 100 AS INTEGER) END AS n FROM range(1000) t(i)",
+            "CREATE TABLE main.train AS SELECT CASE WHEN i % 10 = 0 THEN CAST('NaN' AS DOUBLE)"
+            " ELSE CAST(i % 100 AS DOUBLE) END AS n FROM range(1000) t(i)",
+        ],
+    )
+    metrics = run_project(root).metrics("drift")
+    assert metrics[("n", "psi")] == 0.0
+    assert metrics[("n", "ks")] == 0.0
+    assert metrics[("n", "wasserstein")] == 0.0
+
+
+def test_a_new_category_that_is_large_in_the_window_is_never_folded_away(make_project) -> None:
+    # 300 baseline categories over 30,000 rows; half of today's 400 rows are a category never seen before
+    names = [f"c{i:03d}" for i in range(300)]
+    train = {"c": np.array(names * 100, dtype=object)}
+    rng = np.random.default_rng(3)
+    cur_values = np.array(["NEW"] * 200 + list(rng.choice(names, 200)), dtype=object)
+    root = load(
+        make_project,
+        SOURCES,
+        """\
+        monitors:
+          - {name: drift, type: feature_drift, source: events, columns: [c], max_categories: 50}
+        """,
+        {"events": {"c": cur_values, "ts": times(400, W0, rng)}, "train": train},
+    )
+    db = run_project(root)
+    assert_close("unseen_rate", db.metrics("drift")[("c", "unseen_rate")], 0.5)

@@ -166,3 +166,10 @@ def metric_number(value: Any) -> float | None:
         return None
     value = float(value)
     return None if value != value else value
+
+
+def baseline_side(ctx: MonitorContext, column: ColumnInfo) -> ColumnInfo:
+    """The column as the baseline relation types it (falls back to the current side's when unknown)."""
+    if ctx.baseline_columns and column.name in ctx.baseline_columns:
+        return ctx.baseline_columns[column.name]
+    return column

@@ -26,6 +26,7 @@ from sqlmon.monitors.base import (
     MonitorOutput,
     Request,
     Results,
+    baseline_side,
     metric_number,
 )
 from sqlmon.monitors.binning import (
@@ -80,6 +81,18 @@ class FeatureDrift(MonitorKind):
                         "use numeric, string or boolean columns",
                     )
                 )
+        for index, name in enumerate(spec.columns):
+            now, then = ctx.columns.get(name), (ctx.baseline_columns or {}).get(name)
+            if now and then and _is_categorical(spec, now) and now.logical != then.logical:
+                # categories are compared as text, and 1 (INTEGER) is not 1.0 (DOUBLE) as text
+                problems.append(
+                    ConfigProblem(
+                        spec.locate("columns", index),
+                        f"columns[{index}]",
+                        f"categorical column `{name}` is {now.logical} here but {then.logical} in the baseline",
+                        "give both sides the same type, e.g. cast one side in a view",
+                    )
+                )
         for index, name in enumerate(spec.categorical):
             if name not in spec.columns:
                 problems.append(
@@ -100,25 +113,33 @@ class FeatureDrift(MonitorKind):
 
     def baseline_requests(self, spec: FeatureDriftSpec, ctx: MonitorContext) -> list[Request]:
         assert ctx.baseline is not None
-        return [q for col in self._numeric(spec, ctx) for q in quantile_requests(ctx.baseline, col, spec.bins)]
+        return [
+            q
+            for col in self._numeric(spec, ctx)
+            for q in quantile_requests(ctx.baseline, baseline_side(ctx, col), spec.bins)
+        ]
 
     def _plan(self, spec: FeatureDriftSpec, ctx: MonitorContext, baseline: Results) -> dict[str, dict[str, object]]:
         assert ctx.baseline is not None
         plan: dict[str, dict[str, object]] = {}
         for col in self._numeric(spec, ctx):
-            edges = edges_from_quantiles(quantile_requests(ctx.baseline, col, spec.bins), baseline)
+            # the baseline's own type decides its NaN filter: a pandas-written training table often holds NaN in a
+            # DOUBLE where the serving table has NULL in an INTEGER
+            base_col = baseline_side(ctx, col)
+            edges = edges_from_quantiles(quantile_requests(ctx.baseline, base_col, spec.bins), baseline)
             plan[col.name] = {
                 "edges": edges,
-                "base_bins": bin_requests(ctx.baseline, col, edges),
+                "base_bins": bin_requests(ctx.baseline, base_col, edges),
                 "cur_bins": bin_requests(ctx.current, col, edges),
                 "exact": Distribution.of(
                     "feature_drift.ks_wasserstein",
                     column=col.name,
                     floating=col.floating,
+                    floating_base=base_col.floating,
                     current=ctx.current,
                     baseline=ctx.baseline,
                 ),
-                "n_base": Aggregate.of(ctx.baseline, "common.valid_count", column=col.name, floating=col.floating),
+                "n_base": Aggregate.of(ctx.baseline, "common.valid_count", column=col.name, floating=base_col.floating),
                 "n_cur": Aggregate.of(ctx.current, "common.valid_count", column=col.name, floating=col.floating),
             }
         for col in self._categorical(spec, ctx):

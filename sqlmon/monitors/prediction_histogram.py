@@ -26,6 +26,7 @@ from sqlmon.monitors.base import (
     MonitorOutput,
     Request,
     Results,
+    baseline_side,
     metric_number,
 )
 from sqlmon.monitors.binning import bin_requests, edges_from_quantiles, fixed_edges, histogram_rows, quantile_requests
@@ -86,7 +87,7 @@ class PredictionHistogram(MonitorKind):
         assert ctx.baseline is not None
         if spec.edges is not None or spec.binning != "quantile":
             return []
-        return quantile_requests(ctx.baseline, ctx.columns[spec.column], spec.bins)
+        return quantile_requests(ctx.baseline, baseline_side(ctx, ctx.columns[spec.column]), spec.bins)
 
     def _edges(self, spec: PredictionHistogramSpec, ctx: MonitorContext, baseline: Results) -> list[float]:
         if spec.edges is not None:
@@ -105,7 +106,7 @@ class PredictionHistogram(MonitorKind):
         args = {"column": column.name, "floating": column.floating}
         return {
             "edges": edges,
-            "base_bins": bin_requests(ctx.baseline, column, edges),
+            "base_bins": bin_requests(ctx.baseline, baseline_side(ctx, column), edges),
             "cur_bins": bin_requests(ctx.current, column, edges),
             "n": Aggregate.of(ctx.current, "common.valid_count", **args),
             "mean": Aggregate.of(ctx.current, "prediction_histogram.mean", **args),
