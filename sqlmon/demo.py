@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from sqlmon.alerts.rules import Alert
+from sqlmon.errors import SqlmonError
 from sqlmon.resources import resource_dir
 from sqlmon.runner import run
 
@@ -37,9 +38,22 @@ class DemoResult:
     expected: int = 0  # incidents with at least one day inside the simulated days (set by `score`)
 
 
+MARKER = ".sqlmon-demo"
+
+
 def prepare(folder: Path) -> None:
-    """A fresh demo project: sqlmon.yml and the example monitors; an old demo warehouse is replaced."""
+    """A fresh demo project: sqlmon.yml and the example monitors; an old demo warehouse is replaced.
+
+    Only a folder the demo made (it holds a marker file) or an empty one is touched: pointing --dir at a real
+    project must not delete it.
+    """
+    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise SqlmonError(
+            f"{folder} is not empty and was not made by `sqlmon demo`; choose another --dir (the demo replaces "
+            "what is in it)"
+        )
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text("made by `sqlmon demo`; the next demo run may replace this folder\n")
     shutil.copy(resource_dir("example_warehouse") / "sqlmon.yml", folder / "sqlmon.yml")
     if (folder / "monitors").exists():
         shutil.rmtree(folder / "monitors")

@@ -126,22 +126,30 @@ class Session:
         monitor: MonitorSpec,
         as_of: datetime,
         start: datetime | None,
-        resume: dict[str, datetime],
+        stored: dict[str, dict[datetime, datetime]],
         data_range: tuple[datetime | None, datetime | None],
     ) -> list[Window]:
+        """The windows a run computes for a monitor.
+
+        With `start` (a backfill): every window from there, replacing what is stored. Otherwise every window of the
+        backfill horizon that is not stored yet — gaps included — and, for a monitor that has not run for longer
+        than the horizon, everything since its last stored window.
+        """
         assert source.window is not None and source.backfill is not None
         low, high = data_range
         if low is None or high is None:
             return []
         end = window_floor(as_of, source.window)
+        done = stored.get(monitor.name, {})
         if start is not None:
             first = start
-        elif monitor.name in resume:
-            first = resume[monitor.name]
         else:
             first = end - source.backfill
+            if done:
+                first = min(first, max(done.values()))
         first = max(window_floor(first, source.window), window_floor(low, source.window))
-        return [w for w in windows_between(first, end, source.window) if w.start <= high]
+        windows = [w for w in windows_between(first, end, source.window) if w.start <= high]
+        return windows if start is not None else [w for w in windows if w.start not in done]
 
     def latest_window(self, source: SourceSpec, as_of: datetime) -> Window | None:
         if source.window is None:
@@ -219,12 +227,14 @@ def run(
     engine = connect(project)
     try:
         session = Session(project, engine)
-        check_project(project, monitors, session.catalog)
+        broken = _broken_monitors(session, monitors)
+        monitors = [m for m in monitors if m.name not in broken]
         session.store.ensure()
         result = RunResult(
             run_id=uuid.uuid4().hex, status="success", started_at=started, finished_at=started, as_of=as_of
         )
         record = RunRecord(run={}, metrics=[], histograms=[], alerts=[], schemas=[], replaced=set())
+        _report_broken(session, broken, as_of, result, record)
         try:
             _compute_all(session, monitors, as_of, start, result, record)
         except SqlmonError as exc:
@@ -248,6 +258,66 @@ def run(
         engine.close()
 
 
+def _broken_monitors(
+    session: Session, monitors: list[MonitorSpec]
+) -> dict[str, tuple[MonitorSpec, list[ConfigProblem]]]:
+    """Monitors the warehouse no longer supports (a table or column gone), checked one by one.
+
+    A monitor that never produced a window is misconfigured: the run stops with every problem (exit 2) and writes
+    nothing. A monitor that worked before was broken by a change upstream: it is skipped and reported as an error
+    alert, while every other monitor — the schema contract that explains the change among them — still runs.
+    """
+    stored = session.store.stored_windows()
+    problems: list[ConfigProblem] = []
+    broken: dict[str, tuple[MonitorSpec, list[ConfigProblem]]] = {}
+    for monitor in monitors:
+        try:
+            check_project(session.project, [monitor], session.catalog)
+        except ConfigError as exc:
+            if monitor.name in stored:
+                broken[monitor.name] = (monitor, exc.problems)
+            else:
+                problems += exc.problems
+    if problems:
+        raise ConfigError(list({str(p): p for p in problems}.values()))
+    return broken
+
+
+def _report_broken(
+    session: Session,
+    broken: dict[str, tuple[MonitorSpec, list[ConfigProblem]]],
+    as_of: datetime,
+    result: RunResult,
+    record: RunRecord,
+) -> None:
+    for monitor, problems in broken.values():
+        source = session.project.sources[monitor.source]
+        window = session.latest_window(source, as_of)
+        window_start = window.start if window else as_of
+        message = "not computed: " + "; ".join(p.message for p in problems)
+        alert = Alert(
+            monitor.name, monitor.type, None, "monitor_error", None, "error", "monitor error", message, window_start
+        )
+        result.alerts.append(alert)
+        result.status = "error"
+        result.error = f"{len(broken)} monitor(s) could not run: " + ", ".join(broken)
+        record.alerts.append(
+            {
+                "run_id": result.run_id,
+                "monitor": monitor.name,
+                "column_name": None,
+                "segment": None,
+                "metric": "monitor_error",
+                "value": None,
+                "severity": "error",
+                "rule": "monitor error",
+                "message": message,
+                "window_start": window_start,
+                "created_at": result.started_at,
+            }
+        )
+
+
 def _compute_all(
     session: Session,
     monitors: list[MonitorSpec],
@@ -257,39 +327,45 @@ def _compute_all(
     record: RunRecord,
 ) -> None:
     project = session.project
-    resume = session.store.last_window_ends()
+    stored = session.store.stored_windows()
     by_source: dict[str, list[MonitorSpec]] = defaultdict(list)
     for monitor in monitors:
         by_source[monitor.source].append(monitor)
     for source_name, source_monitors in by_source.items():
         source = project.sources[source_name]
         columns = session.catalog.columns(source.table) or {}
-        record.schemas += [
-            {
-                "run_id": result.run_id,
-                "source": source.name,
-                "table_name": source.table,
-                "column_name": c.name,
-                "data_type": c.data_type,
-                "ordinal": i,
-                "observed_at": as_of,
-            }
-            for i, c in enumerate(columns.values())
-        ]
+        if start is None:  # a backfill looks at past windows; today's schema says nothing about them
+            record.schemas += [
+                {
+                    "run_id": result.run_id,
+                    "source": source.name,
+                    "table_name": source.table,
+                    "column_name": c.name,
+                    "data_type": c.data_type,
+                    "ordinal": i,
+                    "observed_at": as_of,
+                }
+                for i, c in enumerate(columns.values())
+            ]
         snapshot = [m for m in source_monitors if registry.get(m.type).snapshot]  # type: ignore[union-attr]
+        if start is not None:
+            snapshot = []
         windowed = [m for m in source_monitors if m not in snapshot]
         plan: dict[Window | None, list[MonitorSpec]] = defaultdict(list)
         if source.windowed and windowed:
             data_range = session.time_range(source)
             for monitor in windowed:
-                for window in session.windows_for(source, monitor, as_of, start, resume, data_range):
+                for window in session.windows_for(source, monitor, as_of, start, stored, data_range):
                     plan[window].append(monitor)
         elif windowed:
             plan[None] = list(windowed)
         result.windows[source.name] = sorted(w for w in plan if w is not None)
         if snapshot:
-            previous = session.store.previous_schema(source.table, before=as_of)
             window = session.latest_window(source, as_of)
+            # the schema as it stood when this window began: runs within one window compare with the same one
+            previous = session.store.previous_schema(
+                source.table, before=window.start if window else as_of, inclusive=window is not None
+            )
             outputs = session.compute(source.name, window, snapshot, previous_schema=previous)
             _collect(session, snapshot, window, as_of, outputs, result, record)
         for window in sorted(plan, key=lambda w: (w is not None, w)):

@@ -154,16 +154,18 @@ class Store:
                 self._sql(exp.Create(this=self.table(view), kind="VIEW", replace=True, expression=query))
             )
 
-    def last_window_ends(self) -> dict[str, datetime]:
-        """Per monitor, the end of the latest window with stored metrics: where an incremental run resumes."""
-        query = (
-            exp.select("monitor", exp.func("MAX", exp.column("window_end")))
-            .from_(self.table("sqlmon_metrics"))
-            .group_by("monitor")
-        )
-        return {monitor: end for monitor, end in self.engine.query(self._sql(query)) if end is not None}
+    def stored_windows(self) -> dict[str, dict[datetime, datetime]]:
+        """Per monitor, the windows (start → end) with stored metrics; empty before the first run."""
+        if self.engine.describe(f"{self.schema}.sqlmon_metrics") is None:
+            return {}
+        query = exp.select("monitor", "window_start", "window_end").distinct().from_(self.table("sqlmon_metrics"))
+        stored: dict[str, dict[datetime, datetime]] = {}
+        for monitor, start, end in self.engine.query(self._sql(query)):
+            if start is not None and end is not None:
+                stored.setdefault(monitor, {})[start] = end
+        return stored
 
-    def previous_schema(self, table: str, before: datetime) -> dict[str, str] | None:
+    def previous_schema(self, table: str, before: datetime, inclusive: bool = False) -> dict[str, str] | None:
         """The columns recorded for `table` by the latest run that saw it before `before` (the current run's time).
 
         Comparing with the schema seen before this run's point in time, not with the latest row, keeps a re-run of
@@ -175,7 +177,7 @@ class Store:
             .where(
                 exp.and_(
                     exp.column("table_name").eq(exp.Literal.string(table)),
-                    exp.LT(this=exp.column("observed_at"), expression=_timestamp(before)),
+                    (exp.LTE if inclusive else exp.LT)(this=exp.column("observed_at"), expression=_timestamp(before)),
                 )
             )
         )

@@ -426,3 +426,31 @@ def test_every_command_and_option_is_documented(name):
     assert f"sqlmon {name}" in text, f"docs/cli.md does not describe `sqlmon {name}`"
     missing = [option for option in long_options(main.commands[name]) if option not in text]
     assert missing == [], f"docs/cli.md does not mention {', '.join(missing)} of `sqlmon {name}`"
+
+
+def test_demo_refuses_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "sqlmon.yml").write_text("name: mine\n")
+    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path), "--days", "1"])
+    assert result.exit_code == 3
+    assert "was not made by `sqlmon demo`" in result.stderr
+    assert (tmp_path / "sqlmon.yml").read_text() == "name: mine\n"
+
+
+def test_json_output_is_strict_json_even_when_a_metric_is_infinite(make_project):
+    root = make_project(
+        """\
+        sources:
+          - {name: s, table: main.s, baseline: {table: main.s}}
+        monitors:
+          - {name: scores, type: prediction_histogram, source: s, column: score}
+        """,
+        setup_sql="CREATE TABLE main.s AS SELECT * FROM (VALUES (0.2), (0.4), (CAST('inf' AS DOUBLE))) t(score)",
+    )
+    result = CliRunner().invoke(main, ["run", "-p", str(root), "--format", "json"])
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    payload = json.loads(result.stdout, parse_constant=refuse)
+    [mean] = [m for m in payload["metrics"] if m["metric"] == "mean"]
+    assert mean["value"] is None

@@ -896,3 +896,30 @@ def test_a_categorical_column_typed_differently_in_the_baseline(make_project):
         "monitors/monitors.yml:9: monitors[0].columns[0]: categorical column `id` is integer here but float in the "
         "baseline (give both sides the same type, e.g. cast one side in a view)"
     ]
+
+
+def test_backfill_on_a_source_without_timestamp(make_project):
+    root = make_project(
+        """\
+        sources:
+          - name: events
+            table: main.events
+            backfill: 7 days
+        """
+    )
+    assert offline(root) == [
+        "monitors/monitors.yml:4: sources[0].backfill: `backfill` needs `timestamp`: the column that windows are cut on"
+    ]
+
+
+def test_a_nan_level_never_alerts_so_it_is_refused(make_project):
+    root = make_project(NULLS_WITH.format(rule="null_rate: {warn: .nan}"))
+    assert offline(root) == [
+        "monitors/monitors.yml:9: monitors[0].thresholds.null_rate.warn: a level cannot be NaN: it would never alert"
+    ]
+
+
+def test_a_null_rate_monitor_with_an_empty_column_list(make_project):
+    root = make_project(NULLS_WITH.format(rule="{}").replace("    thresholds:\n      {}\n", "    columns: []\n"))
+    [problem] = offline(root)
+    assert problem.startswith("monitors/monitors.yml:8: monitors[0].columns: ")

@@ -219,3 +219,56 @@ def test_a_source_without_timestamp_is_measured_whole_at_each_run(make_project):
     assert query(root, "SELECT DISTINCT window_start, window_end FROM sqlmon.sqlmon_metrics") == [
         (datetime(2026, 10, 5), datetime(2026, 10, 5))
     ]
+
+
+def test_a_gap_left_by_a_later_backfill_is_filled_by_the_next_run(project):
+    run(project, end=datetime(2026, 10, 3))  # days 1-2
+    run(project, start=datetime(2026, 10, 5), end=datetime(2026, 10, 6))  # day 5 only; 3 and 4 are missing
+    nxt = run(project, end=datetime(2026, 10, 6))
+    assert [w.start.day for w in nxt.windows["events"]] == [3, 4]
+    assert [d.day for d in stored_windows(project, "x_drift")] == [1, 2, 3, 4, 5]
+
+
+def test_a_column_dropped_upstream_skips_its_monitor_and_the_others_still_run(project):
+    import duckdb
+
+    run(project, end=datetime(2026, 10, 3))
+    con = duckdb.connect(str(project / "warehouse.duckdb"))
+    con.execute("ALTER TABLE main.events RENAME COLUMN kind TO category")
+    con.close()
+    result = run(project, end=datetime(2026, 10, 4))
+    assert result.status == "error" and "x_drift" in result.error
+    [alert] = [a for a in result.alerts if a.metric == "monitor_error"]
+    assert alert.monitor == "x_drift" and alert.severity == "error"
+    assert alert.message.startswith("not computed: column `kind` is not in source table main.events")
+    assert [d.day for d in stored_windows(project, "event_nulls")] == [1, 2, 3]  # the healthy monitor went on
+    assert query(project, "SELECT monitor, metric FROM sqlmon.sqlmon_alerts WHERE metric = 'monitor_error'") == [
+        ("x_drift", "monitor_error")
+    ]
+
+
+def test_a_typo_in_a_monitor_that_never_ran_stops_the_run_before_anything_is_written(make_project):
+    root = make_project(
+        MONITORS.format(backfill="30 days").replace("columns: [x, kind]", "columns: [x, knd]"),
+        tables={"events": _events(2), "reference": _events(1).drop(columns="ts")},
+    )
+    from sqlmon.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"column `knd` is not in source table main\.events"):
+        run(root, end=datetime(2026, 10, 3))
+    assert query(root, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sqlmon'") == [(0,)]
+
+
+def test_schema_changes_stay_reported_when_a_window_is_run_again_later_the_same_day(make_project):
+    import duckdb
+
+    root = make_project(SCHEMA_MONITORS, tables={"events": _events(3)})
+    run(root, end=datetime(2026, 10, 2))
+    con = duckdb.connect(str(root / "warehouse.duckdb"))
+    con.execute("ALTER TABLE main.events ADD COLUMN extra INTEGER")
+    con.close()
+    first = run(root, end=datetime(2026, 10, 3, 1, 30))
+    later = run(root, end=datetime(2026, 10, 3, 2, 30))  # same daily window, an hour on
+    change = "schema_changes = 1 (warn: > 0); +extra"
+    assert change in [a.message for a in first.alerts]
+    assert change in [a.message for a in later.alerts]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -58,7 +59,8 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
     lines.append(f"  {result.statements} SQL statement{plural}, {seconds:.1f} s")
     if result.error:
         lines += ["", f"error: {result.error}"]
-        return "\n".join(lines)
+        if not result.metrics and not result.alerts:
+            return "\n".join(lines)
     latest = _latest(result.metrics)
     rows = [r for r in latest if r.ruled]
     if rows:
@@ -151,4 +153,15 @@ def json_report(result: RunResult, exit_code: int) -> str:
             for a in result.alerts
         ],
     }
-    return json.dumps(payload, indent=2)
+    return json.dumps(_finite(payload), indent=2, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or Infinity: a non-finite metric value becomes null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

@@ -19,7 +19,10 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(
             f"`{text}` is not a duration; write a positive whole number and a unit, e.g. `1 day`, `6 hours`"
         )
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2).lower()])
+    seconds = int(match.group(1)) * _UNITS[match.group(2).lower()]
+    if seconds > 100 * 366 * 86400:
+        raise ValueError(f"`{text}` is longer than a century; write a shorter duration")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(value: timedelta) -> str:

@@ -188,11 +188,11 @@ class SourceSpec(OriginMixin, StrictModel):
         return None if value is None else _duration(value)
 
     # These two check a key against `timestamp` (declared above them), so the error points at the key's own line.
-    @field_validator("window")
+    @field_validator("window", "backfill")
     @classmethod
     def _window_needs_timestamp(cls, value: timedelta | None, info: ValidationInfo) -> timedelta | None:
         if value is not None and "timestamp" in info.data and info.data["timestamp"] is None:
-            raise ValueError("`window` needs `timestamp`: the column that windows are cut on")
+            raise ValueError(f"`{info.field_name}` needs `timestamp`: the column that windows are cut on")
         return value
 
     @field_validator("baseline")
@@ -242,7 +242,11 @@ class ThresholdRule(StrictModel):
         if isinstance(value, list | tuple):
             if len(value) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
                 raise ValueError(f"a range is a pair of numbers [low, high], not `{list(value)}`")
+            if any(v != v for v in value):
+                raise ValueError("a level cannot be NaN: it would never alert")
             return (float(value[0]), float(value[1]))
+        if value != value:
+            raise ValueError("a level cannot be NaN: it would never alert")
         return float(value)
 
     @model_validator(mode="after")

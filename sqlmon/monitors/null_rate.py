@@ -27,7 +27,7 @@ from sqlmon.monitors.registry import register
 
 class NullRateSpec(MonitorSpec):
     type: Literal["null_rate"]
-    columns: list[str] | Literal["all"] = Field(default="all", description="columns to watch, or `all`")
+    columns: list[str] | Literal["all"] = Field(default="all", min_length=1, description="columns to watch, or `all`")
     nan_as_null: bool = Field(default=True, description="count NaN in floating columns as missing")
 
 
