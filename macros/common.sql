@@ -1,6 +1,7 @@
 {#- Building blocks shared by the monitor macros. Written in DuckDB SQL (sqlmon's canonical dialect); sqlglot
     writes it out for the target engine. Identifiers and literals only ever pass through the ident/table/literal
-    filters. -#}
+    filters. Ascending window orders say NULLS FIRST although no NULL reaches them: engines differ in where NULLs
+    sort by default, and BigQuery cannot express DuckDB's default inside a window. -#}
 
 {#- The rows a request reads: a table, cut to a half-open time window when the request has one. -#}
 {% macro relation(rel) -%}
@@ -48,7 +49,7 @@ WITH {{ tag }}q_valid AS (
   CROSS JOIN (VALUES {% for k in range(1, bins) %}({{ k | literal }}){{ ", " if not loop.last }}{% endfor %}) AS q_k(k)
 )
 SELECT CAST({{ tag }}q_ranks.k AS VARCHAR) AS k, q_sorted.x AS a, CAST(NULL AS DOUBLE) AS b
-FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY x) AS rn FROM {{ tag }}q_valid) AS q_sorted
+FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY x ASC NULLS FIRST) AS rn FROM {{ tag }}q_valid) AS q_sorted
 JOIN {{ tag }}q_ranks ON q_sorted.rn = {{ tag }}q_ranks.r
 {%- endmacro %}
 

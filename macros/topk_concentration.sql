@@ -15,7 +15,7 @@ WITH {{ tag }}cur AS (
   WHERE {{ column | ident }} IS NOT NULL GROUP BY 1
 ),
 {{ tag }}ranked AS (
-  SELECT n, ROW_NUMBER() OVER (ORDER BY n DESC) AS r_desc, ROW_NUMBER() OVER (ORDER BY n) AS r_asc,
+  SELECT n, ROW_NUMBER() OVER (ORDER BY n DESC) AS r_desc, ROW_NUMBER() OVER (ORDER BY n ASC NULLS FIRST) AS r_asc,
     SUM(n) OVER () AS total, CAST(COUNT(*) OVER () AS DOUBLE) AS d
   FROM {{ tag }}cur WHERE n > 0
 ),

@@ -100,7 +100,12 @@ class SqlCompiler:
     def to_sql(self, tree: exp.Expression, pretty: bool = True) -> str:
         if self.dialect.transforms:
             tree = apply_transforms(tree.copy(), self.dialect)
-        return tree.sql(dialect=self.dialect.sqlglot_dialect, pretty=pretty, unsupported_level=sqlglot.ErrorLevel.RAISE)
+        try:
+            return tree.sql(
+                dialect=self.dialect.sqlglot_dialect, pretty=pretty, unsupported_level=sqlglot.ErrorLevel.RAISE
+            )
+        except sqlglot.errors.UnsupportedError as exc:
+            raise TemplateError(f"SQL for {self.dialect.name} cannot be written: {exc}") from None
 
     def statement(self, template: str, pretty: bool = True, **context: Any) -> str:
         """Render a statement template, parse it, and write it in the target dialect."""

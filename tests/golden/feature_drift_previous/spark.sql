@@ -1,0 +1,328 @@
+-- sqlmon compile: 1 monitor(s), dialect spark
+
+-- source events_rolling (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 4 statement(s)
+-- monitors: feature_drift_previous
+
+-- 1. distributions: quantiles
+WITH p0_q_valid AS (
+  SELECT
+    CAST(`amount` AS DOUBLE) AS x
+  FROM (
+    SELECT
+      *
+    FROM `main`.`events`
+    WHERE
+      `ts` >= CAST('2026-10-01 00:00:00' AS TIMESTAMP_NTZ)
+      AND `ts` < CAST('2026-10-03 00:00:00' AS TIMESTAMP_NTZ)
+  ) AS q_rel
+  WHERE
+    (
+      NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+    )
+), p0_q_ranks AS (
+  SELECT
+    q_k.k,
+    CEIL(CAST(q_n.n AS DOUBLE) * (
+      CAST(q_k.k AS DOUBLE) / CAST(4 AS DOUBLE)
+    )) AS r
+  FROM (
+    SELECT
+      COUNT(*) AS n
+    FROM p0_q_valid
+  ) AS q_n
+  CROSS JOIN VALUES
+    (1),
+    (2),
+    (3) AS q_k(k)
+)
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
+  SELECT
+    0 AS req,
+    CAST(k AS STRING) AS k,
+    CAST(a AS DOUBLE) AS a,
+    CAST(b AS DOUBLE) AS b
+  FROM (
+    SELECT
+      CAST(p0_q_ranks.k AS STRING) AS k,
+      q_sorted.x AS a,
+      CAST(NULL AS DOUBLE) AS b
+    FROM (
+      SELECT
+        x,
+        ROW_NUMBER() OVER (ORDER BY x ASC) AS rn
+      FROM p0_q_valid
+    ) AS q_sorted
+    JOIN p0_q_ranks
+      ON q_sorted.rn = p0_q_ranks.r
+  ) AS `part_0`
+) AS parts;
+
+-- 2. aggregates over main.events [2026-10-01 00:00:00, 2026-10-03 00:00:00) — the baseline span before the window
+SELECT
+  COUNT(
+    CASE
+      WHEN (
+        NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+      )
+      AND CAST(`amount` AS DOUBLE) < 6.666666666666667
+      THEN 1
+    END
+  ) AS `bin_count__amount`,
+  COUNT(
+    CASE
+      WHEN (
+        NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+      )
+      AND CAST(`amount` AS DOUBLE) >= 6.666666666666667
+      AND CAST(`amount` AS DOUBLE) < 15.0
+      THEN 1
+    END
+  ) AS `bin_count__amount__1`,
+  COUNT(
+    CASE
+      WHEN (
+        NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+      )
+      AND CAST(`amount` AS DOUBLE) >= 15.0
+      AND CAST(`amount` AS DOUBLE) < 23.666666666666668
+      THEN 1
+    END
+  ) AS `bin_count__amount__2`,
+  COUNT(
+    CASE
+      WHEN (
+        NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+      )
+      AND CAST(`amount` AS DOUBLE) >= 23.666666666666668
+      THEN 1
+    END
+  ) AS `bin_count__amount__3`,
+  COUNT(CASE WHEN (
+    NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+  ) THEN 1 END) AS `valid_count__amount`
+FROM (
+  SELECT
+    *
+  FROM `main`.`events`
+  WHERE
+    `ts` >= CAST('2026-10-01 00:00:00' AS TIMESTAMP_NTZ)
+    AND `ts` < CAST('2026-10-03 00:00:00' AS TIMESTAMP_NTZ)
+) AS _rel;
+
+-- 3. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+SELECT
+  COUNT(
+    CASE
+      WHEN (
+        NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+      )
+      AND CAST(`amount` AS DOUBLE) < 6.666666666666667
+      THEN 1
+    END
+  ) AS `bin_count__amount`,
+  COUNT(
+    CASE
+      WHEN (
+        NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+      )
+      AND CAST(`amount` AS DOUBLE) >= 6.666666666666667
+      AND CAST(`amount` AS DOUBLE) < 15.0
+      THEN 1
+    END
+  ) AS `bin_count__amount__1`,
+  COUNT(
+    CASE
+      WHEN (
+        NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+      )
+      AND CAST(`amount` AS DOUBLE) >= 15.0
+      AND CAST(`amount` AS DOUBLE) < 23.666666666666668
+      THEN 1
+    END
+  ) AS `bin_count__amount__2`,
+  COUNT(
+    CASE
+      WHEN (
+        NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+      )
+      AND CAST(`amount` AS DOUBLE) >= 23.666666666666668
+      THEN 1
+    END
+  ) AS `bin_count__amount__3`,
+  COUNT(CASE WHEN (
+    NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+  ) THEN 1 END) AS `valid_count__amount`
+FROM (
+  SELECT
+    *
+  FROM `main`.`events`
+  WHERE
+    `ts` >= CAST('2026-10-03 00:00:00' AS TIMESTAMP_NTZ)
+    AND `ts` < CAST('2026-10-04 00:00:00' AS TIMESTAMP_NTZ)
+) AS _rel;
+
+-- 4. distributions: ks_wasserstein, category_counts
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
+  SELECT
+    0 AS req,
+    CAST(k AS STRING) AS k,
+    CAST(a AS DOUBLE) AS a,
+    CAST(b AS DOUBLE) AS b
+  FROM (
+    SELECT
+      CAST(NULL AS STRING) AS k,
+      MAX(ABS(fb - fc)) AS a,
+      CASE
+        WHEN NOT MAX(gb) IS NULL AND NOT MAX(gc) IS NULL
+        THEN SUM(
+          CASE
+            WHEN ABS(x) = CAST('Infinity' AS DOUBLE)
+            OR dx IS NULL
+            OR ABS(dx) = CAST('Infinity' AS DOUBLE)
+            THEN 0
+            ELSE ABS(gb - gc) * dx
+          END
+        )
+      END AS b
+    FROM (
+      SELECT
+        x,
+        SUM(nb) OVER (ORDER BY x ASC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(nb) OVER (), 0) AS fb,
+        SUM(nc) OVER (ORDER BY x ASC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(nc) OVER (), 0) AS fc,
+        SUM(fin_b) OVER (ORDER BY x ASC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(fin_b) OVER (), 0) AS gb,
+        SUM(fin_c) OVER (ORDER BY x ASC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(fin_c) OVER (), 0) AS gc,
+        LEAD(x) OVER (ORDER BY x ASC) - x AS dx
+      FROM (
+        SELECT
+          x,
+          CAST(SUM(nb) AS DOUBLE) AS nb,
+          CAST(SUM(nc) AS DOUBLE) AS nc,
+          CAST(SUM(CASE WHEN ABS(x) = CAST('Infinity' AS DOUBLE) THEN 0 ELSE nb END) AS DOUBLE) AS fin_b,
+          CAST(SUM(CASE WHEN ABS(x) = CAST('Infinity' AS DOUBLE) THEN 0 ELSE nc END) AS DOUBLE) AS fin_c
+        FROM (
+          SELECT
+            CAST(`amount` AS DOUBLE) AS x,
+            COUNT(*) AS nb,
+            0 AS nc
+          FROM (
+            SELECT
+              *
+            FROM `main`.`events`
+            WHERE
+              `ts` >= CAST('2026-10-01 00:00:00' AS TIMESTAMP_NTZ)
+              AND `ts` < CAST('2026-10-03 00:00:00' AS TIMESTAMP_NTZ)
+          ) AS b_rel
+          WHERE
+            (
+              NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+            )
+          GROUP BY
+            1
+          UNION ALL
+          SELECT
+            CAST(`amount` AS DOUBLE) AS x,
+            0 AS nb,
+            COUNT(*) AS nc
+          FROM (
+            SELECT
+              *
+            FROM `main`.`events`
+            WHERE
+              `ts` >= CAST('2026-10-03 00:00:00' AS TIMESTAMP_NTZ)
+              AND `ts` < CAST('2026-10-04 00:00:00' AS TIMESTAMP_NTZ)
+          ) AS c_rel
+          WHERE
+            (
+              NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+            )
+          GROUP BY
+            1
+        ) AS sides
+        GROUP BY
+          x
+      ) AS per_value
+    ) AS cdfs
+  ) AS `part_0`
+  UNION ALL
+  SELECT
+    1 AS req,
+    CAST(k AS STRING) AS k,
+    CAST(a AS DOUBLE) AS a,
+    CAST(b AS DOUBLE) AS b
+  FROM (
+    SELECT
+      CASE WHEN rn <= 200 THEN k END AS k,
+      SUM(nb) AS a,
+      SUM(nc) AS b
+    FROM (
+      SELECT
+        k,
+        nb,
+        nc,
+        ROW_NUMBER() OVER (
+          ORDER BY GREATEST(COALESCE(nb / NULLIF(tb, 0), 0), COALESCE(nc / NULLIF(tc, 0), 0)) DESC, k ASC
+        ) AS rn
+      FROM (
+        SELECT
+          k,
+          nb,
+          nc,
+          SUM(nb) OVER () AS tb,
+          SUM(nc) OVER () AS tc
+        FROM (
+          SELECT
+            COALESCE(base.k, cur.k) AS k,
+            CAST(COALESCE(base.n, 0) AS DOUBLE) AS nb,
+            CAST(COALESCE(cur.n, 0) AS DOUBLE) AS nc
+          FROM (
+            SELECT
+              CAST(`country` AS STRING) AS k,
+              COUNT(*) AS n
+            FROM (
+              SELECT
+                *
+              FROM `main`.`events`
+              WHERE
+                `ts` >= CAST('2026-10-01 00:00:00' AS TIMESTAMP_NTZ)
+                AND `ts` < CAST('2026-10-03 00:00:00' AS TIMESTAMP_NTZ)
+            ) AS b_rel
+            WHERE
+              NOT `country` IS NULL
+            GROUP BY
+              1
+          ) AS base
+          FULL OUTER JOIN (
+            SELECT
+              CAST(`country` AS STRING) AS k,
+              COUNT(*) AS n
+            FROM (
+              SELECT
+                *
+              FROM `main`.`events`
+              WHERE
+                `ts` >= CAST('2026-10-03 00:00:00' AS TIMESTAMP_NTZ)
+                AND `ts` < CAST('2026-10-04 00:00:00' AS TIMESTAMP_NTZ)
+            ) AS c_rel
+            WHERE
+              NOT `country` IS NULL
+            GROUP BY
+              1
+          ) AS cur
+            ON base.k = cur.k
+        ) AS joined
+      ) AS totals
+    ) AS ranked
+    GROUP BY
+      1
+  ) AS `part_1`
+) AS parts;

@@ -1,0 +1,20 @@
+-- sqlmon compile: 1 monitor(s), dialect redshift
+
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 1 statement(s)
+-- monitors: null_rate
+
+-- 1. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+SELECT
+  COUNT(*) AS "row_count",
+  COUNT(
+    CASE WHEN "amount" IS NULL OR "amount" = CAST('NaN' AS DOUBLE PRECISION) THEN 1 END
+  ) AS "null_count__amount",
+  COUNT(CASE WHEN "country" IS NULL THEN 1 END) AS "null_count__country"
+FROM (
+  SELECT
+    *
+  FROM "main"."events"
+  WHERE
+    "ts" >= CAST('2026-10-03 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMP)
+) AS _rel;

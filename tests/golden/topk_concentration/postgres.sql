@@ -1,0 +1,181 @@
+-- sqlmon compile: 1 monitor(s), dialect postgres
+
+-- source events_rolling (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 1 statement(s)
+-- monitors: topk_concentration
+
+-- 1. distributions: concentration
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
+  SELECT
+    0 AS req,
+    CAST(k AS TEXT) AS k,
+    CAST(a AS DOUBLE PRECISION) AS a,
+    CAST(b AS DOUBLE PRECISION) AS b
+  FROM (
+    WITH p0_cur AS (
+      SELECT
+        "item" AS v,
+        SUM(CAST("weight" AS DOUBLE PRECISION)) AS n
+      FROM (
+        SELECT
+          *
+        FROM "main"."events"
+        WHERE
+          "ts" >= CAST('2026-10-03 00:00:00' AS TIMESTAMP)
+          AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMP)
+      ) AS c_rel
+      WHERE
+        NOT "item" IS NULL
+      GROUP BY
+        1
+    ), p0_ranked AS (
+      SELECT
+        n,
+        ROW_NUMBER() OVER (ORDER BY n DESC NULLS LAST) AS r_desc,
+        ROW_NUMBER() OVER (ORDER BY n ASC NULLS FIRST) AS r_asc,
+        SUM(n) OVER () AS total,
+        CAST(COUNT(*) OVER () AS DOUBLE PRECISION) AS d
+      FROM p0_cur
+      WHERE
+        n > 0
+    ), p0_stats AS (
+      SELECT
+        CAST(SUM(CASE WHEN r_desc <= 3 THEN n ELSE 0 END) AS DOUBLE PRECISION) / MAX(total) AS top_k_share,
+        SUM(
+          (
+            CAST(n AS DOUBLE PRECISION) / total
+          ) * (
+            CAST(n AS DOUBLE PRECISION) / total
+          )
+        ) AS hhi,
+        CASE
+          WHEN MAX(d) IS NULL
+          THEN NULL
+          WHEN MAX(d) > 1
+          THEN CAST(-SUM(
+            (
+              CAST(n AS DOUBLE PRECISION) / total
+            ) * LN(CAST(n AS DOUBLE PRECISION) / total)
+          ) AS DOUBLE PRECISION) / LN(MAX(d))
+          ELSE 0
+        END AS entropy_norm,
+        CASE
+          WHEN MAX(d) IS NULL
+          THEN NULL
+          WHEN MAX(d) > 1
+          THEN CAST(2 * SUM(r_asc * n) AS DOUBLE PRECISION) / (
+            MAX(d) * MAX(total)
+          ) - CAST((
+            MAX(d) + 1
+          ) AS DOUBLE PRECISION) / MAX(d)
+          ELSE 0
+        END AS gini,
+        CAST(COUNT(*) AS DOUBLE PRECISION) AS distinct_count
+      FROM p0_ranked
+    ), p0_base AS (
+      SELECT
+        v,
+        CAST(n AS DOUBLE PRECISION) / SUM(n) OVER () AS share
+      FROM (
+        SELECT
+          "item" AS v,
+          SUM(CAST("weight" AS DOUBLE PRECISION)) AS n
+        FROM (
+          SELECT
+            *
+          FROM "main"."events"
+          WHERE
+            "ts" >= CAST('2026-10-01 00:00:00' AS TIMESTAMP)
+            AND "ts" < CAST('2026-10-03 00:00:00' AS TIMESTAMP)
+        ) AS b_rel
+        WHERE
+          NOT "item" IS NULL
+        GROUP BY
+          1
+      ) AS base_counts
+      WHERE
+        n > 0
+    ), p0_dropped AS (
+      SELECT
+        p0_base.v,
+        p0_base.share
+      FROM p0_base
+      LEFT JOIN p0_cur
+        ON p0_base.v = p0_cur.v
+      WHERE
+        p0_base.share >= 0.0001 AND (
+          p0_cur.v IS NULL OR p0_cur.n <= 0
+        )
+    )
+    SELECT
+      'top_k_share' AS k,
+      top_k_share AS a,
+      CAST(NULL AS DOUBLE PRECISION) AS b
+    FROM p0_stats
+    UNION ALL
+    SELECT
+      'hhi',
+      hhi,
+      NULL
+    FROM p0_stats
+    UNION ALL
+    SELECT
+      'entropy_norm',
+      entropy_norm,
+      NULL
+    FROM p0_stats
+    UNION ALL
+    SELECT
+      'gini',
+      gini,
+      NULL
+    FROM p0_stats
+    UNION ALL
+    SELECT
+      'distinct_count',
+      distinct_count,
+      NULL
+    FROM p0_stats
+    UNION ALL
+    SELECT
+      'dropped_values',
+      CASE
+        WHEN distinct_count > 0 AND EXISTS(
+          SELECT
+            1
+          FROM p0_base
+        )
+        THEN (
+          SELECT
+            CAST(COUNT(*) AS DOUBLE PRECISION)
+          FROM p0_dropped
+        )
+      END,
+      NULL
+    FROM p0_stats
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        CAST(v AS TEXT),
+        share,
+        1
+      FROM p0_dropped
+      WHERE
+        EXISTS(
+          SELECT
+            1
+          FROM p0_ranked
+        )
+      ORDER BY
+        share DESC NULLS LAST,
+        CAST(v AS TEXT)
+      LIMIT 10
+    ) AS dropped_names
+  ) AS "part_0"
+) AS parts;
