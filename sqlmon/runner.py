@@ -348,9 +348,9 @@ def _compute_all(
                 for i, c in enumerate(columns.values())
             ]
         snapshot = [m for m in source_monitors if registry.get(m.type).snapshot]  # type: ignore[union-attr]
-        if start is not None:
-            snapshot = []
         windowed = [m for m in source_monitors if m not in snapshot]
+        if start is not None:  # a backfill recomputes past windows; a snapshot only describes the present
+            snapshot = []
         plan: dict[Window | None, list[MonitorSpec]] = defaultdict(list)
         if source.windowed and windowed:
             data_range = session.time_range(source)

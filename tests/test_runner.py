@@ -272,3 +272,11 @@ def test_schema_changes_stay_reported_when_a_window_is_run_again_later_the_same_
     change = "schema_changes = 1 (warn: > 0); +extra"
     assert change in [a.message for a in first.alerts]
     assert change in [a.message for a in later.alerts]
+
+
+def test_a_backfill_leaves_the_schema_contract_alone(make_project):
+    root = make_project(SCHEMA_MONITORS, tables={"events": _events(3)})
+    run(root, end=datetime(2026, 10, 4))
+    backfill = run(root, start=datetime(2026, 10, 1), end=datetime(2026, 10, 4))
+    assert backfill.metrics == [] and backfill.windows["events"] == []
+    assert query(root, "SELECT DISTINCT window_start FROM sqlmon.sqlmon_metrics") == [(datetime(2026, 10, 3),)]
