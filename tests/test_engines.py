@@ -244,3 +244,41 @@ def test_a_backfill_replaces_rows_without_duplicates(engine_name, request, postg
     again = run(root, start=START, end=END)
     assert again.status == "success", again.error
     assert _stored(root, engine_name, postgres=postgres, spark=spark) == before
+
+
+def test_a_wrong_password_never_shows_the_password(postgres, tmp_path, monkeypatch):
+    monkeypatch.setenv("SQLMON_TEST_PG_PASSWORD", "not-the-password-42")
+    root = _project(tmp_path / "p", postgres.connection_yaml("postgres"), "main")
+    from click.testing import CliRunner
+
+    from sqlmon.cli import main
+
+    result = CliRunner().invoke(main, ["validate", "-p", str(root)])
+    assert result.exit_code == 3
+    assert "cannot connect to postgres://sqlmon@127.0.0.1" in result.stderr
+    assert "not-the-password-42" not in result.output + result.stderr
+
+
+def test_the_run_records_its_target_without_secrets(postgres_results, postgres):
+    _, result = postgres_results
+    with postgres.connect("parity") as con:
+        [(target,)] = con.execute("SELECT target FROM sqlmon.sqlmon_runs WHERE run_id = %s", [result.run_id]).fetchall()
+    assert target == "default (postgres)"
+    assert postgres.password not in target
+
+
+def test_a_missing_environment_variable_is_a_configuration_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("SQLMON_TEST_UNSET", raising=False)
+    (tmp_path / "monitors").mkdir()
+    (tmp_path / "sqlmon.yml").write_text(
+        "targets:\n  dev: {type: duckdb}\n  prod:\n    type: postgres\n    password: ${SQLMON_TEST_UNSET}\n"
+    )
+    from sqlmon.config.loader import load_project
+    from sqlmon.errors import ConfigError
+
+    with pytest.raises(ConfigError) as raised:
+        load_project(tmp_path, "prod")
+    assert [str(p) for p in raised.value.problems] == [
+        "sqlmon.yml:5: targets.prod.password: environment variable `SQLMON_TEST_UNSET` is not set "
+        "(export SQLMON_TEST_UNSET=…, or write `${SQLMON_TEST_UNSET:-default}`)"
+    ]
