@@ -11,7 +11,7 @@ PROJECT_TEMPLATE = """\
 name: {name}
 
 connection:
-  type: duckdb                 # the embedded default; the data never leaves the warehouse
+  type: duckdb                 # the embedded default; postgres and spark too (docs/engines.md)
   path: warehouse.duckdb       # relative to this folder
   # memory_limit: 4GB          # DuckDB spills to disk above this
   # threads: 4

@@ -923,3 +923,28 @@ def test_a_null_rate_monitor_with_an_empty_column_list(make_project):
     root = make_project(NULLS_WITH.format(rule="{}").replace("    thresholds:\n      {}\n", "    columns: []\n"))
     [problem] = offline(root)
     assert problem.startswith("monitors/monitors.yml:8: monitors[0].columns: ")
+
+
+TARGETS = """\
+target: dev
+targets:
+  dev: {type: duckdb, path: dev.duckdb}
+  prod: {type: postgres, host: db.internal, password: "${SQLMON_TEST_PW:-unset}"}
+monitor_paths: [monitors]
+"""
+
+
+def test_targets_default_to_target_and_dash_dash_target_picks_another(make_project):
+    from sqlmon.config.loader import load_project
+
+    root = make_project("", project_yml=TARGETS)
+    assert load_project(root).connection.type == "duckdb"
+    prod = load_project(root, "prod")
+    assert (prod.target, prod.connection.type, prod.connection.host) == ("prod", "postgres", "db.internal")
+
+
+def test_an_unknown_target_is_named_with_a_suggestion(make_project):
+    root = make_project("", project_yml=TARGETS)
+    assert problems(root, "--offline", "--target", "prd") == [
+        "sqlmon.yml:2: --target: no target `prd` in sqlmon.yml (did you mean `prod`?)"
+    ]

@@ -85,7 +85,7 @@ def interpolate_env(node: Any, file: str, path: tuple[Any, ...], secrets: list[s
                         )
                     )
                     return ""
-                if found:
+                if found and name in os.environ:  # a default written in the file is no secret
                     secrets.append(found)
                 return found
 

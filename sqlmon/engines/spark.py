@@ -50,6 +50,8 @@ class SparkEngine(Engine):
             builder = builder.config(key, value)
         try:
             session = builder.getOrCreate()
+            if "spark.sql.session.timeZone" not in spec.conf:
+                session.conf.set("spark.sql.session.timeZone", "UTC")  # also for Spark Connect and reused sessions
         except Exception as exc:  # py4j and Spark Connect raise their own hierarchies
             raise EngineError(f"cannot start Spark: {redact(str(exc).strip(), secrets or [])}") from None
         return cls(session, spec.table_format, secrets)
