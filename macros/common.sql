@@ -61,3 +61,21 @@ MIN(CAST({{ column | ident }} AS TIMESTAMP))
 {% macro max_value(column) -%}
 MAX(CAST({{ column | ident }} AS TIMESTAMP))
 {%- endmacro %}
+
+{#- Finite values only: the range and spread that equal-width bins and the normalised Wasserstein distance use. -#}
+{% macro is_finite_number(column, floating) -%}
+({{ is_valid_number(column, floating) }}{% if floating %} AND NOT ISINF({{ column | ident }}){% endif %})
+{%- endmacro %}
+
+{% macro finite_min(column, floating) -%}
+MIN(CASE WHEN {{ is_finite_number(column, floating) }} THEN CAST({{ column | ident }} AS DOUBLE) END)
+{%- endmacro %}
+
+{% macro finite_max(column, floating) -%}
+MAX(CASE WHEN {{ is_finite_number(column, floating) }} THEN CAST({{ column | ident }} AS DOUBLE) END)
+{%- endmacro %}
+
+{#- Sample standard deviation (n − 1) of the finite values. -#}
+{% macro finite_stddev(column, floating) -%}
+STDDEV_SAMP(CASE WHEN {{ is_finite_number(column, floating) }} THEN CAST({{ column | ident }} AS DOUBLE) END)
+{%- endmacro %}

@@ -948,3 +948,40 @@ def test_an_unknown_target_is_named_with_a_suggestion(make_project):
     assert problems(root, "--offline", "--target", "prd") == [
         "sqlmon.yml:2: --target: no target `prd` in sqlmon.yml (did you mean `prod`?)"
     ]
+
+
+def test_explicit_edges_for_a_column_that_is_not_numeric(make_project):
+    root = make_project(
+        """\
+        sources:
+          - name: events
+            table: main.events
+            baseline: {table: main.training}
+        monitors:
+          - name: drift
+            type: feature_drift
+            source: events
+            columns: [amount, country]
+            edges: {country: [1, 2]}
+        """,
+        setup_sql=WAREHOUSE,
+    )
+    assert problems(root) == [
+        "monitors/monitors.yml:10: monitors[0].edges.country: `country` is not a numeric column of this monitor "
+        "(give edges only for numeric columns listed under `columns`)"
+    ]
+
+
+def test_explicit_edges_must_increase(make_project):
+    root = make_project(
+        """\
+        sources:
+          - {name: events, table: main.events, baseline: {table: main.training}}
+        monitors:
+          - {name: drift, type: feature_drift, source: events, columns: [amount], edges: {amount: [3, 1]}}
+        """
+    )
+    assert offline(root) == [
+        "monitors/monitors.yml:4: monitors[0].edges: `edges` of `amount` must be a non-empty list of strictly "
+        "increasing numbers"
+    ]

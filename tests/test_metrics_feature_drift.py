@@ -22,19 +22,25 @@ sources:
     baseline: {table: main.train}
 """
 BINNED = ("psi", "js", "kl", "hellinger")
-NUMERIC = ("ks", "ks_pvalue", "wasserstein", *BINNED)
+NUMERIC = ("ks", "ks_pvalue", "wasserstein", "wasserstein_norm", *BINNED)
 CATEGORICAL = ("psi", "chi2", "chi2_pvalue", "js", "kl", "hellinger", "l_infinity", "unseen_rate")
 
 
-def numeric_reference(base: np.ndarray, cur: np.ndarray, bins: int) -> dict[str, float]:
-    """Every numeric metric on raw arrays: NaN dropped, ±inf kept except for Wasserstein."""
+def numeric_reference(
+    base: np.ndarray, cur: np.ndarray, bins: int, edges: list[float] | None = None
+) -> dict[str, float]:
+    """Every numeric metric on raw arrays: NaN dropped, ±inf kept except for Wasserstein and its scale."""
     base, cur = base[~np.isnan(base)], cur[~np.isnan(cur)]
-    edges = ref.quantile_edges(base, bins)
+    edges = ref.quantile_edges(base, bins) if edges is None else np.asarray(edges, dtype=float)
     b, c = ref.bin_counts(base, edges), ref.bin_counts(cur, edges)
+    wasserstein = sps.wasserstein_distance(base[np.isfinite(base)], cur[np.isfinite(cur)])
+    sd = np.std(base[np.isfinite(base)], ddof=1)
+    sd = sd if sd > 0 else np.nan
     return {
         "ks": sps.ks_2samp(base, cur).statistic,
         "ks_pvalue": sps.ks_2samp(base, cur, method="asymp").pvalue,
-        "wasserstein": sps.wasserstein_distance(base[np.isfinite(base)], cur[np.isfinite(cur)]),
+        "wasserstein": wasserstein,
+        "wasserstein_norm": wasserstein / sd,
         "psi": ref.psi(b, c),
         "js": ref.js(b, c),
         "kl": ref.kl(b, c),
@@ -45,10 +51,15 @@ def numeric_reference(base: np.ndarray, cur: np.ndarray, bins: int) -> dict[str,
     }
 
 
-def check_numeric(db: Stored, monitor: str, column: str, base: np.ndarray, cur: np.ndarray, bins: int) -> dict:
-    expected = numeric_reference(base, cur, bins)
+def check_numeric(
+    db: Stored, monitor: str, column: str, base: np.ndarray, cur: np.ndarray, bins: int, edges: list | None = None
+) -> dict:
+    expected = numeric_reference(base, cur, bins, edges)
     stored = db.metrics(monitor)
     for metric in NUMERIC:
+        if np.isnan(expected[metric]):  # not computable (e.g. a constant baseline has no scale): stored as NULL
+            assert stored[(column, metric)] is None, metric
+            continue
         assert_close(metric, stored[(column, metric)], expected[metric])
     # the bins behind the binned metrics: baseline-quantile edges, left-closed, open at both ends
     edges = list(expected["_edges"])
@@ -226,6 +237,9 @@ def test_single_distinct_value_on_both_sides_has_zero_distances(make_project) ->
     assert (expected["ks"], expected["wasserstein"], expected["ks_pvalue"]) == (0.0, 0.0, 1.0)
     stored = db.metrics("drift")
     for metric in NUMERIC:
+        if metric == "wasserstein_norm":  # a constant baseline has no spread to scale by
+            assert stored[("v", metric)] is None
+            continue
         assert stored[("v", metric)] == (1.0 if metric == "ks_pvalue" else 0.0)
     for metric in CATEGORICAL:  # chi2_contingency raises on a 2×1 table; the test is trivially p = 1
         assert stored[("c", metric)] == (1.0 if metric == "chi2_pvalue" else 0.0)
@@ -460,3 +474,29 @@ def test_a_new_category_that_is_large_in_the_window_is_never_folded_away(make_pr
     )
     db = run_project(root)
     assert_close("unseen_rate", db.metrics("drift")[("c", "unseen_rate")], 0.5)
+
+
+def test_equal_width_and_explicit_edges_bin_like_numpy(make_project) -> None:
+    rng = np.random.default_rng(41)
+    train = {"x": rng.lognormal(1, 0.8, 3000), "y": rng.normal(0, 1, 3000)}
+    cur = {"x": rng.lognormal(1.2, 0.8, 2000), "y": rng.normal(0.3, 1, 2000), "ts": times(2000, W0, rng)}
+    root = load(
+        make_project,
+        SOURCES,
+        """\
+        monitors:
+          - name: drift
+            type: feature_drift
+            source: events
+            columns: [x, y]
+            bins: 6
+            binning: equal_width
+            edges: {y: [-1.5, -0.5, 0.0, 0.5, 1.5]}
+        """,
+        {"events": cur, "train": train},
+    )
+    db = run_project(root)
+    x_edges = np.linspace(train["x"].min(), train["x"].max(), 7)[1:-1]
+    expected = check_numeric(db, "drift", "x", train["x"], cur["x"], 6, list(x_edges))
+    assert len(expected["_edges"]) == 5
+    check_numeric(db, "drift", "y", train["y"], cur["y"], 6, [-1.5, -0.5, 0.0, 0.5, 1.5])

@@ -9,9 +9,10 @@ The formulas are in docs/monitors.md; the math on the aggregates is sqlmon.stats
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from sqlmon import stats
 from sqlmon.config.specs import MonitorSpec
@@ -33,12 +34,13 @@ from sqlmon.monitors.binning import (
     bin_requests,
     category_rows,
     edges_from_quantiles,
+    fixed_edges,
     histogram_rows,
     quantile_requests,
 )
 from sqlmon.monitors.registry import register
 
-NUMERIC_METRICS = ("psi", "ks", "ks_pvalue", "wasserstein", "js", "kl", "hellinger")
+NUMERIC_METRICS = ("psi", "ks", "ks_pvalue", "wasserstein", "wasserstein_norm", "js", "kl", "hellinger")
 CATEGORICAL_METRICS = ("psi", "chi2", "chi2_pvalue", "js", "kl", "hellinger", "l_infinity", "unseen_rate")
 LISTED_CATEGORIES = 10  # how many new or vanished categories an alert message names
 
@@ -47,8 +49,22 @@ class FeatureDriftSpec(MonitorSpec):
     type: Literal["feature_drift"]
     columns: list[str] = Field(min_length=1, description="feature columns to compare with the baseline")
     categorical: list[str] = Field(default_factory=list, description="numeric-typed columns to treat as categories")
-    bins: int = Field(default=10, ge=2, le=1000, description="quantile bins for the binned numeric metrics")
+    bins: int = Field(default=10, ge=2, le=1000, description="bins for the binned numeric metrics")
+    binning: Literal["quantile", "equal_width"] = Field(
+        default="quantile", description="bin edges at baseline quantiles, or equal widths over the baseline's range"
+    )
+    edges: dict[str, list[float]] = Field(
+        default_factory=dict, description="explicit inner bin edges per numeric column; override `binning`"
+    )
     max_categories: int = Field(default=200, ge=1, description="categories kept per column; the rest fold into one")
+
+    @field_validator("edges")
+    @classmethod
+    def _ascending(cls, edges: dict[str, list[float]]) -> dict[str, list[float]]:
+        for name, values in edges.items():
+            if not values or any(b <= a for a, b in pairwise(values)) or any(v != v for v in values):
+                raise ValueError(f"`edges` of `{name}` must be a non-empty list of strictly increasing numbers")
+        return edges
 
 
 def _is_categorical(spec: FeatureDriftSpec, column: ColumnInfo) -> bool:
@@ -93,6 +109,17 @@ class FeatureDrift(MonitorKind):
                         "give both sides the same type, e.g. cast one side in a view",
                     )
                 )
+        for name in spec.edges:
+            column = ctx.columns.get(name)
+            if name not in spec.columns or column is None or _is_categorical(spec, column):
+                problems.append(
+                    ConfigProblem(
+                        spec.locate("edges", name),
+                        f"edges.{name}",
+                        f"`{name}` is not a numeric column of this monitor",
+                        "give edges only for numeric columns listed under `columns`",
+                    )
+                )
         for index, name in enumerate(spec.categorical):
             if name not in spec.columns:
                 problems.append(
@@ -111,13 +138,33 @@ class FeatureDrift(MonitorKind):
     def _categorical(self, spec: FeatureDriftSpec, ctx: MonitorContext) -> list[ColumnInfo]:
         return [ctx.columns[n] for n in spec.columns if _is_categorical(spec, ctx.columns[n])]
 
-    def baseline_requests(self, spec: FeatureDriftSpec, ctx: MonitorContext) -> list[Request]:
+    def _edge_requests(self, spec: FeatureDriftSpec, ctx: MonitorContext, col: ColumnInfo) -> list[Request]:
+        """What the baseline must answer before the column can be binned: quantiles, its range, or nothing."""
         assert ctx.baseline is not None
+        base_col = baseline_side(ctx, col)
+        if col.name in spec.edges:
+            return []
+        if spec.binning == "quantile":
+            return list(quantile_requests(ctx.baseline, base_col, spec.bins))
+        args = {"column": col.name, "floating": base_col.floating}
         return [
-            q
-            for col in self._numeric(spec, ctx)
-            for q in quantile_requests(ctx.baseline, baseline_side(ctx, col), spec.bins)
+            Aggregate.of(ctx.baseline, "common.finite_min", **args),
+            Aggregate.of(ctx.baseline, "common.finite_max", **args),
         ]
+
+    def _edges(self, spec: FeatureDriftSpec, ctx: MonitorContext, col: ColumnInfo, baseline: Results) -> list[float]:
+        if col.name in spec.edges:
+            return list(spec.edges[col.name])
+        requests = self._edge_requests(spec, ctx, col)
+        if spec.binning == "quantile":
+            return edges_from_quantiles(requests, baseline)  # type: ignore[arg-type]
+        low, high = (baseline[r] for r in requests)
+        if low is None or high is None or not low < high:
+            return []  # an empty or constant baseline: one bin
+        return fixed_edges(float(low), float(high), spec.bins)
+
+    def baseline_requests(self, spec: FeatureDriftSpec, ctx: MonitorContext) -> list[Request]:
+        return [r for col in self._numeric(spec, ctx) for r in self._edge_requests(spec, ctx, col)]
 
     def _plan(self, spec: FeatureDriftSpec, ctx: MonitorContext, baseline: Results) -> dict[str, dict[str, object]]:
         assert ctx.baseline is not None
@@ -126,7 +173,7 @@ class FeatureDrift(MonitorKind):
             # the baseline's own type decides its NaN filter: a pandas-written training table often holds NaN in a
             # DOUBLE where the serving table has NULL in an INTEGER
             base_col = baseline_side(ctx, col)
-            edges = edges_from_quantiles(quantile_requests(ctx.baseline, base_col, spec.bins), baseline)
+            edges = self._edges(spec, ctx, col, baseline)
             plan[col.name] = {
                 "edges": edges,
                 "base_bins": bin_requests(ctx.baseline, base_col, edges),
@@ -141,6 +188,9 @@ class FeatureDrift(MonitorKind):
                 ),
                 "n_base": Aggregate.of(ctx.baseline, "common.valid_count", column=col.name, floating=base_col.floating),
                 "n_cur": Aggregate.of(ctx.current, "common.valid_count", column=col.name, floating=col.floating),
+                "sd_base": Aggregate.of(
+                    ctx.baseline, "common.finite_stddev", column=col.name, floating=base_col.floating
+                ),
             }
         for col in self._categorical(spec, ctx):
             plan[col.name] = {
@@ -182,11 +232,14 @@ class FeatureDrift(MonitorKind):
         rows = window[parts["exact"]]  # type: ignore[index]
         ks, wasserstein = (rows[0][1], rows[0][2]) if rows else (None, None)
         n_base, n_cur = int(window[parts["n_base"]] or 0), int(window[parts["n_cur"]] or 0)  # type: ignore[index]
+        sd = window[parts["sd_base"]]  # type: ignore[index]
         values = {
             "psi": stats.psi(base, cur),
             "ks": ks,
             "ks_pvalue": stats.ks_pvalue(ks, n_base, n_cur) if ks is not None else None,
             "wasserstein": wasserstein if n_base and n_cur else None,
+            # in units of the baseline's standard deviation, so one threshold fits features of any scale
+            "wasserstein_norm": wasserstein / sd if n_base and n_cur and wasserstein is not None and sd else None,
             "js": stats.js(base, cur),
             "kl": stats.kl(base, cur),
             "hellinger": stats.hellinger(base, cur),

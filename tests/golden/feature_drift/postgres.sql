@@ -104,7 +104,18 @@ SELECT
       )
       THEN 1
     END
-  ) AS "valid_count__amount"
+  ) AS "valid_count__amount",
+  STDDEV_SAMP(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL AND NOT "amount" = CAST('NaN' AS DOUBLE PRECISION)
+        )
+        AND NOT ABS("amount") = CAST('Infinity' AS DOUBLE PRECISION)
+      )
+      THEN CAST("amount" AS DOUBLE PRECISION)
+    END
+  ) AS "finite_stddev__amount"
 FROM "main"."training" AS _rel;
 
 -- 3. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)

@@ -97,7 +97,18 @@ SELECT
   ) AS `bin_count__amount__3`,
   COUNT(CASE WHEN (
     NOT `amount` IS NULL AND NOT ISNAN(`amount`)
-  ) THEN 1 END) AS `valid_count__amount`
+  ) THEN 1 END) AS `valid_count__amount`,
+  STDDEV_SAMP(
+    CASE
+      WHEN (
+        (
+          NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+        )
+        AND NOT ABS(`amount`) = CAST('Infinity' AS DOUBLE)
+      )
+      THEN CAST(`amount` AS DOUBLE)
+    END
+  ) AS `finite_stddev__amount`
 FROM `main`.`training` AS _rel;
 
 -- 3. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)

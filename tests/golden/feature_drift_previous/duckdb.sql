@@ -104,7 +104,17 @@ SELECT
   ) AS "bin_count__amount__3",
   COUNT(CASE WHEN (
     NOT "amount" IS NULL AND NOT ISNAN("amount")
-  ) THEN 1 END) AS "valid_count__amount"
+  ) THEN 1 END) AS "valid_count__amount",
+  STDDEV_SAMP(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL AND NOT ISNAN("amount")
+        ) AND NOT ISINF("amount")
+      )
+      THEN CAST("amount" AS DOUBLE)
+    END
+  ) AS "finite_stddev__amount"
 FROM (
   SELECT
     *
