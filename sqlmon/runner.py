@@ -139,7 +139,8 @@ class Session:
         low, high = data_range
         if low is None or high is None:
             return []
-        end = window_floor(as_of, source.window)
+        # labels and other late data: a window is due only once the kind's delay has passed since it ended
+        end = window_floor(as_of - registry.get(monitor.type).delay(monitor), source.window)  # type: ignore[union-attr]
         done = stored.get(monitor.name, {})
         if start is not None:
             first = start

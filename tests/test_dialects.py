@@ -33,6 +33,10 @@ MONITORS = {
     "prediction_histogram": (
         "{name: prediction_histogram, type: prediction_histogram, source: events, column: score, bins: 4}"
     ),
+    "model_performance": (
+        "{name: model_performance, type: model_performance, source: events, task: classification, prediction: score,"
+        " label: flag}"
+    ),
     "topk_concentration": (
         "{name: topk_concentration, type: topk_concentration, source: events_rolling, column: item, k: 3,"
         " weight: weight}"
@@ -47,7 +51,8 @@ monitors:
 DATA = [
     "CREATE TABLE main.events AS SELECT TIMESTAMP '2026-10-01' + INTERVAL (i * 7) MINUTE AS ts,"
     " CAST(i % 97 AS DOUBLE) / 3 AS amount, ['DE', 'FR', 'US'][i % 3 + 1] AS country,"
-    " (i % 100) / 100.0 AS score, 'item_' || CAST(i % 13 AS VARCHAR) AS item, CAST(1 + i % 3 AS DOUBLE) AS weight"
+    " (i % 100) / 100.0 AS score, 'item_' || CAST(i % 13 AS VARCHAR) AS item, CAST(1 + i % 3 AS DOUBLE) AS weight,"
+    " i % 4 = 0 AS flag"
     " FROM range(600) t(i)",
     "CREATE TABLE main.training AS SELECT CAST(i % 89 AS DOUBLE) / 3 AS amount, ['DE', 'FR'][i % 2 + 1] AS country,"
     " (i % 50) / 50.0 AS score FROM range(400) t(i)",

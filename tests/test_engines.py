@@ -65,6 +65,10 @@ monitors:
   - {{name: scores_quantile, type: prediction_histogram, source: events, column: score, binning: quantile, bins: 5}}
   - {{name: items, type: topk_concentration, source: events_rolling, column: item, k: 3, weight: weight}}
   - {{name: items_plain, type: topk_concentration, source: events, column: item, k: 5}}
+  - {{name: quality, type: model_performance, source: events, task: classification, prediction: score, label: flag,
+     decision_threshold: 0.3}}
+  - {{name: quality_regression, type: model_performance, source: events, task: regression, prediction: score,
+     label: amount}}
   - name: contract
     type: schema_contract
     source: events
@@ -190,6 +194,7 @@ def test_the_duckdb_run_covers_every_kind_and_window(duckdb_results):
         "prediction_histogram",
         "topk_concentration",
         "schema_contract",
+        "model_performance",
     }
     assert [w.start.day for w in result.windows["events"]] == [1, 2, 3]
     assert not any(math.isnan(m.value) for m in result.metrics if m.value is not None)

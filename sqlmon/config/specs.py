@@ -147,7 +147,7 @@ class ProjectSpec(StrictModel):
 # --- sources and baselines ----------------------------------------------------------------------------------------
 
 
-def _duration(value: Any) -> timedelta:
+def coerce_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
@@ -164,7 +164,7 @@ class BaselineSpec(StrictModel):
     @field_validator("previous", mode="before")
     @classmethod
     def _parse_previous(cls, value: Any) -> Any:
-        return None if value is None else _duration(value)
+        return None if value is None else coerce_duration(value)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> BaselineSpec:
@@ -185,7 +185,7 @@ class SourceSpec(OriginMixin, StrictModel):
     @field_validator("window", "backfill", mode="before")
     @classmethod
     def _parse_durations(cls, value: Any) -> Any:
-        return None if value is None else _duration(value)
+        return None if value is None else coerce_duration(value)
 
     # These two check a key against `timestamp` (declared above them), so the error points at the key's own line.
     @field_validator("window", "backfill")

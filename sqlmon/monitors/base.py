@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from sqlmon.config.durations import Window
@@ -139,8 +140,15 @@ class MonitorKind:
     metrics: ClassVar[tuple[str, ...]]
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
     needs_baseline: ClassVar[bool] = False
+    # Whether the kind reads the baseline at all (then its columns must exist there too); a kind may read an
+    # optional baseline without needing one.
+    reads_baseline: ClassVar[bool] = False
     # A snapshot kind looks at the table as it is now (e.g. its schema), so it runs once per run, not per window.
     snapshot: ClassVar[bool] = False
+
+    def delay(self, spec: MonitorSpec) -> timedelta:
+        """How long after a window ends before it can be computed (e.g. until its labels are in)."""
+        return timedelta(0)
 
     def columns_used(self, spec: MonitorSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
         """The source columns this monitor reads; checked against the warehouse before anything runs."""

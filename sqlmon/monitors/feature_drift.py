@@ -78,6 +78,7 @@ class FeatureDrift(MonitorKind):
     metrics = tuple(dict.fromkeys(NUMERIC_METRICS + CATEGORICAL_METRICS))
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"psi": {"warn": 0.1, "error": 0.25}}
     needs_baseline = True
+    reads_baseline = True
 
     def columns_used(self, spec: FeatureDriftSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
         return list(spec.columns)

@@ -67,6 +67,7 @@ class PredictionHistogram(MonitorKind):
     metrics = ("psi", "mean", "stddev", "positive_rate")
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"psi": {"warn": 0.1, "error": 0.25}}
     needs_baseline = True
+    reads_baseline = True
 
     def columns_used(self, spec: PredictionHistogramSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
         return [spec.column]

@@ -17,6 +17,7 @@ BUILTIN_MODULES = (
     "sqlmon.monitors.feature_drift",
     "sqlmon.monitors.prediction_histogram",
     "sqlmon.monitors.topk_concentration",
+    "sqlmon.monitors.model_performance",
 )
 
 _kinds: dict[str, MonitorKind] = {}

@@ -45,6 +45,7 @@ class TopkConcentrationSpec(MonitorSpec):
 class TopkConcentration(MonitorKind):
     type = "topk_concentration"
     spec_class = TopkConcentrationSpec
+    reads_baseline = True  # for dropped_values, when a baseline is set
     metrics = ("top_k_share", "hhi", "entropy_norm", "gini", "distinct_count", "dropped_values")
 
     def columns_used(self, spec: TopkConcentrationSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:

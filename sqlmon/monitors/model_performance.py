@@ -1,0 +1,170 @@
+"""`model_performance`: how good the model's predictions were, once the labels are in.
+
+Classification (prediction = a score, label = 0/1 or boolean): `accuracy`, `precision`, `recall`, `f1` at
+`decision_threshold`, `roc_auc` (exact, ties counted half), `log_loss`, `brier`, `positive_rate`, `label_rate`.
+Regression: `mae`, `rmse`, `mape`, `r2`, `bias`, `label_rate`. Labels arrive late: a window is computed only once
+`label_delay` has passed since it ended, and then stays computed (a later run does not revisit it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from sqlmon.config.specs import MonitorSpec, coerce_duration
+from sqlmon.errors import ConfigProblem
+from sqlmon.monitors.base import (
+    Aggregate,
+    ColumnInfo,
+    Distribution,
+    MetricValue,
+    MonitorContext,
+    MonitorKind,
+    MonitorOutput,
+    Request,
+    Results,
+    metric_number,
+)
+from sqlmon.monitors.registry import register
+
+CLASSIFICATION = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "log_loss",
+    "brier",
+    "positive_rate",
+    "label_rate",
+)
+REGRESSION = ("mae", "rmse", "mape", "r2", "bias", "label_rate")
+EPSILON = 2.220446049250313e-16  # float64 machine epsilon: the probability clip of log_loss, as scikit-learn
+
+
+class ModelPerformanceSpec(MonitorSpec):
+    type: Literal["model_performance"]
+    task: Literal["classification", "regression"]
+    prediction: str = Field(description="the score (classification) or predicted value (regression) column")
+    label: str = Field(description="the true label column: 0/1 or boolean, or the true value")
+    decision_threshold: float = Field(default=0.5, description="scores at or above it are predicted positive")
+    label_delay: timedelta = Field(default=timedelta(0), description="how long after a window its labels are in")
+
+    @field_validator("label_delay", mode="before")
+    @classmethod
+    def _delay(cls, value: Any) -> Any:
+        return coerce_duration(value) if value is not None else timedelta(0)
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+@register
+class ModelPerformance(MonitorKind):
+    type = "model_performance"
+    spec_class = ModelPerformanceSpec
+    metrics = tuple(dict.fromkeys(CLASSIFICATION + REGRESSION))
+    default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
+
+    def columns_used(self, spec: ModelPerformanceSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
+        return [spec.prediction, spec.label]
+
+    def delay(self, spec: ModelPerformanceSpec) -> timedelta:
+        return spec.label_delay
+
+    def check(self, spec: ModelPerformanceSpec, ctx: MonitorContext) -> list[ConfigProblem]:
+        problems = []
+        prediction, label = ctx.columns.get(spec.prediction), ctx.columns.get(spec.label)
+        if prediction is not None and not prediction.numeric:
+            problems.append(
+                ConfigProblem(
+                    spec.locate("prediction"),
+                    "prediction",
+                    f"column `{spec.prediction}` has type {prediction.data_type}; predictions must be numeric",
+                )
+            )
+        allowed = ("integer", "boolean") if spec.task == "classification" else ("integer", "float", "decimal")
+        if label is not None and label.logical not in allowed:
+            problems.append(
+                ConfigProblem(
+                    spec.locate("label"),
+                    "label",
+                    f"column `{spec.label}` has type {label.data_type}; a {spec.task} label "
+                    f"must be {' or '.join(allowed)}",
+                )
+            )
+        return problems
+
+    def _requests(self, spec: ModelPerformanceSpec, ctx: MonitorContext) -> dict[str, Request]:
+        column = ctx.columns[spec.prediction]
+        args = {"prediction": spec.prediction, "floating": column.floating}
+        labelled = {**args, "label": spec.label}
+        of = Aggregate.of
+        requests: dict[str, Request] = {
+            "scored": of(ctx.current, "model_performance.scored_count", **args),
+            "labelled": of(ctx.current, "model_performance.labelled_count", **labelled),
+        }
+        if spec.task == "classification":
+            t = spec.decision_threshold
+            for name, predicted, actual in (
+                ("tp", True, True),
+                ("fp", True, False),
+                ("fn", False, True),
+                ("tn", False, False),
+            ):
+                requests[name] = of(
+                    ctx.current, "model_performance.cell", **labelled, threshold=t, predicted=predicted, actual=actual
+                )
+            requests["predicted_positive"] = of(
+                ctx.current, "model_performance.predicted_positive", **args, threshold=t
+            )
+            requests["log_loss"] = of(ctx.current, "model_performance.log_loss_sum", **labelled, eps=EPSILON)
+            requests["brier"] = of(ctx.current, "model_performance.error_sum", **labelled, kind="squared")
+            requests["roc_auc"] = Distribution.of("model_performance.roc_auc", **labelled, current=ctx.current)
+        else:
+            for kind in ("absolute", "squared_value", "signed", "relative"):
+                requests[kind] = of(ctx.current, "model_performance.error_sum", **labelled, kind=kind)
+            requests["sst"] = of(ctx.current, "model_performance.label_sum_of_squares", **labelled)
+        return requests
+
+    def window_requests(self, spec: ModelPerformanceSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
+        return list(self._requests(spec, ctx).values())
+
+    def finalize(
+        self, spec: ModelPerformanceSpec, ctx: MonitorContext, baseline: Results, window: Results
+    ) -> MonitorOutput:
+        got = {name: window[request] for name, request in self._requests(spec, ctx).items()}
+        scored, n = float(got["scored"] or 0), float(got["labelled"] or 0)
+        values: dict[str, float | None] = {"label_rate": _ratio(n, scored)}
+        if spec.task == "classification":
+            tp, fp, fn, tn = (float(got[c] or 0) for c in ("tp", "fp", "fn", "tn"))
+            precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+            rows = got["roc_auc"]
+            values.update(
+                accuracy=_ratio(tp + tn, n),
+                precision=precision,
+                recall=recall,
+                f1=_ratio(2 * tp, 2 * tp + fp + fn),
+                roc_auc=rows[0][1] if rows else None,
+                log_loss=_ratio(got["log_loss"] or 0.0, n),
+                brier=_ratio(got["brier"] or 0.0, n),
+                positive_rate=_ratio(float(got["predicted_positive"] or 0), scored),
+            )
+            names = CLASSIFICATION
+        else:
+            sse = got["squared_value"]
+            sst = got["sst"]
+            values.update(
+                mae=_ratio(got["absolute"] or 0.0, n),
+                rmse=math.sqrt(sse / n) if n and sse is not None else None,
+                mape=_ratio(got["relative"] or 0.0, n),
+                bias=_ratio(got["signed"] or 0.0, n),
+                r2=1 - sse / sst if n and sse is not None and sst else None,
+            )
+            names = REGRESSION
+        return MonitorOutput(metrics=[MetricValue(m, metric_number(values[m]), spec.prediction) for m in names])
