@@ -21,7 +21,10 @@ WAREHOUSE = [
     "CREATE TABLE main.training (id INTEGER, amount DOUBLE, country VARCHAR)",
     "INSERT INTO main.training VALUES (1, 2.0, 'DE')",
 ]
-KINDS = "feature_drift, model_performance, null_rate, prediction_histogram, schema_contract, topk_concentration"
+KINDS = (
+    "calibration, feature_drift, model_performance, null_rate, prediction_histogram, schema_contract, "
+    "topk_concentration"
+)
 
 
 def problems(root: Path, *args: str, command: str = "validate") -> list[str]:

@@ -37,6 +37,7 @@ MONITORS = {
         "{name: model_performance, type: model_performance, source: events, task: classification, prediction: score,"
         " label: flag}"
     ),
+    "calibration": "{name: calibration, type: calibration, source: events, prediction: score, label: flag, bins: 4}",
     "topk_concentration": (
         "{name: topk_concentration, type: topk_concentration, source: events_rolling, column: item, k: 3,"
         " weight: weight}"

@@ -67,6 +67,7 @@ monitors:
   - {{name: items_plain, type: topk_concentration, source: events, column: item, k: 5}}
   - {{name: quality, type: model_performance, source: events, task: classification, prediction: score, label: flag,
      decision_threshold: 0.3}}
+  - {{name: calib, type: calibration, source: events, prediction: score, label: flag, bins: 5}}
   - {{name: quality_regression, type: model_performance, source: events, task: regression, prediction: score,
      label: amount}}
   - name: contract
@@ -195,6 +196,7 @@ def test_the_duckdb_run_covers_every_kind_and_window(duckdb_results):
         "topk_concentration",
         "schema_contract",
         "model_performance",
+        "calibration",
     }
     assert [w.start.day for w in result.windows["events"]] == [1, 2, 3]
     assert not any(math.isnan(m.value) for m in result.metrics if m.value is not None)

@@ -22,10 +22,11 @@ monitors:
 """
 
 
-def _table(make_project, monitor: str, score, label, label_type: str = "BOOLEAN", extra_days: int = 0):
+def _table(make_project, monitor: str, score, label, label_type: str = "BOOLEAN"):
     n = len(score)
+    assert n * 40 < 86400, "every row must fall inside the one daily window under test"
     rows = ", ".join(
-        f"(TIMESTAMP '2026-03-10' + INTERVAL ({i * 50}) SECOND, {s!r}, {('NULL' if y is None else y)})"
+        f"(TIMESTAMP '2026-03-10' + INTERVAL ({i * 40}) SECOND, {s!r}, {('NULL' if y is None else y)})"
         for i, (s, y) in enumerate(zip(score, label, strict=True))
     )
     setup = [f"CREATE TABLE main.preds (ts TIMESTAMP, score DOUBLE, label {label_type})"]
@@ -111,3 +112,32 @@ def test_a_window_waits_for_its_label_delay(make_project):
     later = run(root, end=datetime(2026, 3, 14))
     assert [w.start for w in later.windows["preds"]] == [W0]
     assert _metrics(root)["roc_auc"] == 1.0
+
+
+def test_calibration_errors_match_numpy_over_left_closed_bins(make_project):
+    rng = np.random.default_rng(9)
+    score = np.round(rng.beta(2, 5, 2000), 3)
+    score[:4] = [0.0, 0.1, 0.5, 1.0]  # exactly on edges: they belong to the bin on their right
+    y = rng.random(2000) < np.clip(score * 1.3, 0, 1)  # miscalibrated on purpose
+    root = _table(
+        make_project,
+        "{name: calib, type: calibration, source: preds, prediction: score, label: label, bins: 10}",
+        score.tolist(),
+        ["true" if v else "false" for v in y],
+    )
+    assert run(root, end=datetime(2026, 3, 11)).status == "success"
+    got = _metrics(root)
+    index = np.clip(np.searchsorted(np.arange(1, 10) / 10, score, side="right"), 0, 9)
+    ece, mce = 0.0, 0.0
+    for b in range(10):
+        in_bin = index == b
+        if in_bin.any():
+            gap = abs(y[in_bin].mean() - score[in_bin].mean())
+            ece += in_bin.mean() * gap
+            mce = max(mce, gap)
+    assert got["ece"] == pytest.approx(ece, abs=1e-12)
+    assert got["mce"] == pytest.approx(mce, abs=1e-12)
+    observed = query(
+        root, "SELECT bin, count, fraction FROM sqlmon.sqlmon_histograms WHERE side = 'observed' ORDER BY bin"
+    )
+    assert [int(c) for _, c, _ in observed] == [int((index == b).sum()) for b in range(10)]

@@ -60,6 +60,30 @@ class ModelPerformanceSpec(MonitorSpec):
         return coerce_duration(value) if value is not None else timedelta(0)
 
 
+def label_problems(spec: Any, ctx: MonitorContext, task: str) -> list[ConfigProblem]:
+    """A numeric prediction and a label of the task's type: 0/1 or boolean for classification, a number otherwise."""
+    problems = []
+    prediction, label = ctx.columns.get(spec.prediction), ctx.columns.get(spec.label)
+    if prediction is not None and not prediction.numeric:
+        problems.append(
+            ConfigProblem(
+                spec.locate("prediction"),
+                "prediction",
+                f"column `{spec.prediction}` has type {prediction.data_type}; predictions must be numeric",
+            )
+        )
+    allowed = ("integer", "boolean") if task == "classification" else ("integer", "float", "decimal")
+    if label is not None and label.logical not in allowed:
+        problems.append(
+            ConfigProblem(
+                spec.locate("label"),
+                "label",
+                f"column `{spec.label}` has type {label.data_type}; a {task} label must be {' or '.join(allowed)}",
+            )
+        )
+    return problems
+
+
 def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
@@ -78,27 +102,7 @@ class ModelPerformance(MonitorKind):
         return spec.label_delay
 
     def check(self, spec: ModelPerformanceSpec, ctx: MonitorContext) -> list[ConfigProblem]:
-        problems = []
-        prediction, label = ctx.columns.get(spec.prediction), ctx.columns.get(spec.label)
-        if prediction is not None and not prediction.numeric:
-            problems.append(
-                ConfigProblem(
-                    spec.locate("prediction"),
-                    "prediction",
-                    f"column `{spec.prediction}` has type {prediction.data_type}; predictions must be numeric",
-                )
-            )
-        allowed = ("integer", "boolean") if spec.task == "classification" else ("integer", "float", "decimal")
-        if label is not None and label.logical not in allowed:
-            problems.append(
-                ConfigProblem(
-                    spec.locate("label"),
-                    "label",
-                    f"column `{spec.label}` has type {label.data_type}; a {spec.task} label "
-                    f"must be {' or '.join(allowed)}",
-                )
-            )
-        return problems
+        return label_problems(spec, ctx, spec.task)
 
     def _requests(self, spec: ModelPerformanceSpec, ctx: MonitorContext) -> dict[str, Request]:
         column = ctx.columns[spec.prediction]

@@ -18,6 +18,7 @@ BUILTIN_MODULES = (
     "sqlmon.monitors.prediction_histogram",
     "sqlmon.monitors.topk_concentration",
     "sqlmon.monitors.model_performance",
+    "sqlmon.monitors.calibration",
 )
 
 _kinds: dict[str, MonitorKind] = {}

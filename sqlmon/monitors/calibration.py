@@ -1,0 +1,110 @@
+"""`calibration`: whether a classifier's scores mean what they say, once the labels are in.
+
+Scores are cut into reliability bins (equal widths on [0, 1], left-closed, open at both ends); per bin the warehouse
+returns the labelled rows, the sum of scores and the sum of labels. `ece` = Σ_b (n_b / N) · |ȳ_b − p̄_b| and
+`mce` = max_b |ȳ_b − p̄_b| over non-empty bins. The bins go to `sqlmon_histograms` (sides `predicted`: mean score,
+and `observed`: share of positives, per bin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from sqlmon.config.specs import MonitorSpec, coerce_duration
+from sqlmon.errors import ConfigProblem
+from sqlmon.monitors.base import (
+    Aggregate,
+    ColumnInfo,
+    HistogramBin,
+    MetricValue,
+    MonitorContext,
+    MonitorKind,
+    MonitorOutput,
+    Request,
+    Results,
+    metric_number,
+)
+from sqlmon.monitors.binning import bin_bounds, fixed_edges
+from sqlmon.monitors.model_performance import label_problems
+from sqlmon.monitors.registry import register
+
+STATS = ("count", "score", "label")
+
+
+class CalibrationSpec(MonitorSpec):
+    type: Literal["calibration"]
+    prediction: str = Field(description="the score column, a probability in [0, 1]")
+    label: str = Field(description="the true label: 0/1 or boolean")
+    bins: int = Field(default=10, ge=2, le=1000, description="equal-width reliability bins on [0, 1]")
+    label_delay: timedelta = Field(default=timedelta(0), description="how long after a window its labels are in")
+
+    @field_validator("label_delay", mode="before")
+    @classmethod
+    def _delay(cls, value: Any) -> Any:
+        return coerce_duration(value) if value is not None else timedelta(0)
+
+
+@register
+class Calibration(MonitorKind):
+    type = "calibration"
+    spec_class = CalibrationSpec
+    metrics = ("ece", "mce")
+    default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
+
+    def columns_used(self, spec: CalibrationSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
+        return [spec.prediction, spec.label]
+
+    def delay(self, spec: CalibrationSpec) -> timedelta:
+        return spec.label_delay
+
+    def check(self, spec: CalibrationSpec, ctx: MonitorContext) -> list[ConfigProblem]:
+        return label_problems(spec, ctx, "classification")
+
+    def _requests(self, spec: CalibrationSpec, ctx: MonitorContext) -> list[dict[str, Request]]:
+        column = ctx.columns[spec.prediction]
+        args = {"prediction": spec.prediction, "floating": column.floating, "label": spec.label}
+        return [
+            {
+                stat: Aggregate.of(ctx.current, "calibration.bin_stat", **args, lower=lo, upper=hi, stat=stat)
+                for stat in STATS
+            }
+            for lo, hi in bin_bounds(fixed_edges(0.0, 1.0, spec.bins))
+        ]
+
+    def window_requests(self, spec: CalibrationSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
+        return [request for bin_requests in self._requests(spec, ctx) for request in bin_requests.values()]
+
+    def finalize(self, spec: CalibrationSpec, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
+        bounds = bin_bounds(fixed_edges(0.0, 1.0, spec.bins))
+        per_bin = [
+            {stat: float(window[r] or 0) for stat, r in requests.items()} for requests in self._requests(spec, ctx)
+        ]
+        filled = [b for b in per_bin if b["count"]]
+        total = sum(b["count"] for b in filled)
+        gaps = [abs(b["label"] - b["score"]) / b["count"] for b in filled]  # |ȳ_b − p̄_b|
+        ece = sum(b["count"] * gap for b, gap in zip(filled, gaps, strict=True)) / total if total else None
+        output = MonitorOutput(
+            metrics=[
+                MetricValue("ece", metric_number(ece), spec.prediction),
+                MetricValue("mce", metric_number(max(gaps)) if gaps else None, spec.prediction),
+            ]
+        )
+        for index, ((lo, hi), b) in enumerate(zip(bounds, per_bin, strict=True)):
+            for side, value in (("predicted", b["score"]), ("observed", b["label"])):
+                output.bins.append(
+                    HistogramBin(
+                        spec.prediction,
+                        side,
+                        index,
+                        lo,
+                        hi,
+                        None,
+                        b["count"],
+                        value / b["count"] if b["count"] else None,
+                    )
+                )
+        return output
