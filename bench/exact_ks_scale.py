@@ -13,12 +13,15 @@ the exact two-sample KS statistic and 1-Wasserstein distance of every column:
 
 Each measurement runs in a fresh process (spawned, not forked), so its peak resident memory (ru_maxrss) is its own.
 DuckDB's own peak is sampled every 0.1 s from a second connection (`duckdb_memory()`: buffer-managed memory and
-temporary storage) together with the size of its temporary directory, so it is a lower bound. The results of 2 and
-3 are compared with those of 1 (absolute difference, tolerance 1e-9).
+temporary storage) together with the size of its temporary directory, so it is a lower bound. The results are
+compared with those of 1, or of the first approach that ran if 1 did not (absolute difference, tolerance 1e-9).
+A measurement is killed when its resident memory passes 20 GiB or it runs past `--timeout`; approach 3 is skipped
+when its estimated peak is above 16 GiB.
 
     python bench/exact_ks_scale.py                                # 1M and 10M rows per side, 15 columns
     python bench/exact_ks_scale.py --rows 1000000                 # one size
     python bench/exact_ks_scale.py --rows 1000000 --memory-limit 4GB
+    python bench/exact_ks_scale.py --timeout 360                  # at most 6 minutes per measurement
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import math
 import multiprocessing
 import os
 import resource
+import shutil
 import tempfile
 import threading
 import time
@@ -36,9 +40,10 @@ from typing import Any
 
 APPROACHES = ("one statement", "per column", "group-by fetch")
 TOLERANCE = 1e-9
-FETCH_LIMIT_GB = 16.0  # approach 3 is skipped when its estimated peak is above this
+FETCH_LIMIT_GB = 16.0  # GiB; approach 3 is skipped when its estimated peak is above this
+RSS_CEILING_GB = 20.0  # GiB; a measurement is killed when its resident memory passes this (the machine has 24 GiB)
 # A priori cost of approach 3 per fetched row (one side, one column): a (float, int) tuple in a list is ~90 bytes,
-# plus the numpy copies of the merge and DuckDB's hash table. Replaced by the measured rate once a size has run.
+# plus the numpy copies of the merge and DuckDB's hash table. Raised to the measured rate once a size has run.
 FETCH_BYTES_PER_ROW = 200
 SAMPLE_SECONDS = 0.1
 
@@ -104,6 +109,7 @@ class Sampler(threading.Thread):
         self.temp_directory = temp_directory
         self.stop = threading.Event()
         self.peak_memory = self.peak_temporary = self.peak_temp_dir = 0
+        self.temp_dir_before = _dir_bytes(temp_directory)
 
     def sample(self) -> None:
         memory, temporary = self.cursor.execute(
@@ -111,7 +117,7 @@ class Sampler(threading.Thread):
         ).fetchone()
         self.peak_memory = max(self.peak_memory, int(memory or 0))
         self.peak_temporary = max(self.peak_temporary, int(temporary or 0))
-        self.peak_temp_dir = max(self.peak_temp_dir, _dir_bytes(self.temp_directory))
+        self.peak_temp_dir = max(self.peak_temp_dir, _dir_bytes(self.temp_directory) - self.temp_dir_before)
 
     def run(self) -> None:
         while not self.stop.wait(SAMPLE_SECONDS):
@@ -204,10 +210,16 @@ def measure(path: str, approach: str, columns: int, memory_limit: str | None, qu
     sampler = Sampler(engine._con, temp_directory)
     sampler.start()
     started = time.perf_counter()
-    if approach == "group-by fetch":
-        values, statements = _group_by_fetch(engine, names)
-    else:
-        values, statements = _sqlmon(engine, names, one_statement=approach == "one statement")
+    try:
+        if approach == "group-by fetch":
+            values, statements = _group_by_fetch(engine, names)
+        else:
+            values, statements = _sqlmon(engine, names, one_statement=approach == "one statement")
+    except Exception as exc:  # e.g. DuckDB's Out of Memory Error under a memory_limit: report it, as a result
+        sampler.finish()
+        engine.close()
+        queue.put({"error": str(exc).splitlines()[0][:160]})
+        return
     seconds = time.perf_counter() - started
     sampler.finish()
     engine.close()
@@ -225,36 +237,59 @@ def measure(path: str, approach: str, columns: int, memory_limit: str | None, qu
     )
 
 
-def _in_process(target: Any, args: tuple, timeout: float) -> Any:
-    """Runs target(*args, queue) in a freshly spawned interpreter; None if it failed or ran out of time."""
+def _process_rss_gb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**30
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+
+
+def _in_process(target: Any, args: tuple, timeout: float) -> tuple[Any, str]:
+    """Runs target(*args, queue) in a freshly spawned interpreter: (its answer, "") or (None, why it has none).
+
+    The process is killed when it runs out of time, or when its resident memory passes RSS_CEILING_GB, so that no
+    measurement can take the machine down.
+    """
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=target, args=(*args, queue))
     process.start()
     deadline = time.monotonic() + timeout
-    result = None
-    while result is None and time.monotonic() < deadline:
+    result, why = None, ""
+    while result is None:
         try:
-            result = queue.get(timeout=1)
+            result = queue.get(timeout=0.5)
         except Exception:  # queue.Empty: still running, or dead without an answer
             if not process.is_alive() and queue.empty():
+                why = f"failed (exit code {process.exitcode})"
+                break
+            if time.monotonic() > deadline:
+                why = f"timed out after {timeout:.0f} s"
+                break
+            rss = _process_rss_gb(process.pid)
+            if rss > RSS_CEILING_GB:
+                why = f"killed at {rss:.1f} GiB resident (ceiling {RSS_CEILING_GB:.0f} GiB)"
                 break
     if result is None and process.is_alive():
         process.kill()
     process.join()
-    return result
+    return result, why
 
 
-def _agreement(values: dict[str, tuple[float, float]], reference: dict[str, tuple[float, float]] | None) -> str:
+def _agreement(
+    values: dict[str, tuple[float, float]], reference: tuple[int, dict[str, tuple[float, float]]] | None
+) -> str:
     if reference is None:
         return "reference"
+    reference_label, reference = reference
     worst_ks = worst_w = 0.0
     for name, (ks, w) in values.items():
         ref_ks, ref_w = reference[name]
         worst_ks = max(worst_ks, abs(ks - ref_ks))
         worst_w = max(worst_w, abs(w - ref_w))
     verdict = "yes" if worst_ks <= TOLERANCE and worst_w <= TOLERANCE and math.isfinite(worst_ks + worst_w) else "NO"
-    return f"{verdict} (max Δ KS {worst_ks:.1e}, W {worst_w:.1e})"
+    return f"{verdict} vs {reference_label} (max Δ KS {worst_ks:.1e}, W {worst_w:.1e})"
 
 
 def main() -> None:
@@ -267,8 +302,8 @@ def main() -> None:
     sizes = args.rows or [1_000_000, 10_000_000]
     started = time.perf_counter()
     header = (
-        "| rows/side | approach | statements | wall s | in engine s | peak RSS MB | DuckDB peak MB | spilled MB "
-        "| agrees with 1 |\n"
+        "| rows/side | approach | statements | wall s | in engine s | peak RSS MiB | DuckDB peak MiB | spilled MiB "
+        "| agrees |\n"
         "|---:|---|---:|---:|---:|---:|---:|---:|---|"
     )
     lines: list[str] = []
@@ -277,14 +312,14 @@ def main() -> None:
     for rows in sorted(sizes):
         with tempfile.TemporaryDirectory(prefix="exact_ks_") as tmp:
             path = str(Path(tmp) / "bench.duckdb")
-            built = _in_process(build, (path, rows, args.columns), args.timeout)
+            built, why = _in_process(build, (path, rows, args.columns), args.timeout)
             if built is None:
-                notes.append(f"{rows:,} rows: building the tables failed or timed out")
+                notes.append(f"{rows:,} rows: building the tables {why}")
                 continue
             build_seconds, size, distinct = built
             notes.append(
                 f"{rows:,} rows/side × {args.columns} columns: built in {build_seconds:.1f} s, file "
-                f"{size / 2**20:,.0f} MB, {distinct:.4%} of c00's baseline values distinct"
+                f"{size / 2**20:,.0f} MiB, {distinct:.4%} of c00's baseline values distinct"
             )
             reference = None
             for number, approach in enumerate(APPROACHES, start=1):
@@ -294,22 +329,25 @@ def main() -> None:
                     if estimate_gb > FETCH_LIMIT_GB:
                         lines.append(f"| {rows:,} | {label} | | | | | | | skipped |")
                         notes.append(
-                            f"{rows:,} rows: skipped approach 3, estimated peak {estimate_gb:.1f} GB "
+                            f"{rows:,} rows: skipped approach 3, estimated peak {estimate_gb:.1f} GiB "
                             f"({fetch_bytes_per_row:.0f} bytes per fetched row × 2 sides × {rows:,} rows, one column "
-                            f"at a time) is above {FETCH_LIMIT_GB:.0f} GB"
+                            f"at a time) is above {FETCH_LIMIT_GB:.0f} GiB"
                         )
                         continue
-                result = _in_process(measure, (path, approach, args.columns, args.memory_limit), args.timeout)
+                result, why = _in_process(measure, (path, approach, args.columns, args.memory_limit), args.timeout)
+                if result is not None and "error" in result:
+                    result, why = None, f"failed: {result['error']}"
                 if result is None:
-                    lines.append(f"| {rows:,} | {label} | | | | | | | failed or timed out |")
+                    # a killed DuckDB leaves its spill files behind; they are not the next measurement's
+                    shutil.rmtree(path + ".tmp", ignore_errors=True)
+                    lines.append(f"| {rows:,} | {label} | | | | | | | {why} |")
+                    print(lines[-1], flush=True)
                     continue
                 if approach == "group-by fetch":
                     grown = (result["peak_rss_mb"] - result["rss_before_mb"]) * 2**20 / (2 * rows)
                     fetch_bytes_per_row = max(float(FETCH_BYTES_PER_ROW), grown)
                 agreement = _agreement(result["values"], reference)
-                if reference is None and number > 1:
-                    agreement = "no reference: 1 failed"
-                reference = reference or result["values"]
+                reference = reference or (number, result["values"])
                 lines.append(
                     f"| {rows:,} | {label} | {result['statements']} | {result['seconds']:.1f} | "
                     f"{result['in_engine']:.1f} | {result['peak_rss_mb']:,.0f} | {result['duckdb_peak_mb']:,.0f} | "
@@ -322,10 +360,13 @@ def main() -> None:
     print()
     limit = args.memory_limit or "unset (DuckDB's default, 80% of RAM)"
     print(f"- {os.cpu_count()} cores; DuckDB memory_limit {limit}; each measurement in a fresh process")
+    print(
+        f"- agrees: KS and Wasserstein of every column within {TOLERANCE} of the reference (1, else the first that ran)"
+    )
     print("- in engine: time inside engine.query (DuckDB, fetch included); the rest is sqlglot compiling or numpy")
-    print("- peak RSS is the process's ru_maxrss (Python + DuckDB, including ~100 MB of imports)")
+    print("- peak RSS is the process's ru_maxrss (Python + DuckDB, including ~100 MiB of imports)")
     print(f"- DuckDB peak: the largest of duckdb_memory() sampled every {SAMPLE_SECONDS} s (a lower bound)")
-    print("- spilled: the largest temporary storage seen (duckdb_memory() or the temporary directory)")
+    print("- spilled: the largest temporary storage seen (duckdb_memory(), or the growth of the temporary directory)")
     for note in notes:
         print(f"- {note}")
     print(f"- total runtime {time.perf_counter() - started:.0f} s")
