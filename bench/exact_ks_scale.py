@@ -9,7 +9,13 @@ the exact two-sample KS statistic and 1-Wasserstein distance of every column:
    makes them one UNION ALL statement (exactly what `sqlmon run` does for a window);
 2. `per column`: the same macro through the same Executor, one statement per column;
 3. `group-by fetch`: per column `SELECT x, count(*) ... GROUP BY x` on each side, fetched into Python (fetchall),
-   merged, and KS / Wasserstein computed by sqlmon.stats.ks_from_counts / wasserstein_from_counts.
+   merged, and KS / Wasserstein computed by sqlmon.stats.ks_from_counts / wasserstein_from_counts;
+4. `bounded (cells)`: sqlmon's `feature_drift.ks_wasserstein_binned` (what `exact: auto` does above
+   `exact_max_rows`, and `exact: never` always): the baseline's finite range from one aggregate statement, then every
+   column's cell counts (65,536 cells) and bounds in one statement. Its KS is a lower bound L and its Wasserstein the
+   midpoint of [low, up]; "agrees" then checks that the exact values lie within the bounds and reports the widths.
+
+`sqlmon run` uses 2 for `exact: always` above `exact_max_rows`, 4 for `auto` above it, and 1 below it.
 
 Each measurement runs in a fresh process (spawned, not forked), so its peak resident memory (ru_maxrss) is its own.
 DuckDB's own peak is sampled every 0.1 s from a second connection (`duckdb_memory()`: buffer-managed memory and
@@ -22,6 +28,7 @@ when its estimated peak is above 16 GiB.
     python bench/exact_ks_scale.py --rows 1000000                 # one size
     python bench/exact_ks_scale.py --rows 1000000 --memory-limit 4GB
     python bench/exact_ks_scale.py --timeout 360                  # at most 6 minutes per measurement
+    python bench/exact_ks_scale.py --rows 10000000 --approaches 2,3,4
 """
 
 from __future__ import annotations
@@ -38,7 +45,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-APPROACHES = ("one statement", "per column", "group-by fetch")
+APPROACHES = ("one statement", "per column", "group-by fetch", "bounded (cells)")
+CELLS = 65536
 TOLERANCE = 1e-9
 FETCH_LIMIT_GB = 16.0  # GiB; approach 3 is skipped when its estimated peak is above this
 RSS_CEILING_GB = 20.0  # GiB; a measurement is killed when its resident memory passes this (the machine has 24 GiB)
@@ -162,6 +170,44 @@ def _sqlmon(engine: Any, columns: list[str], one_statement: bool) -> tuple[dict[
     return values, len(executor.log.statements)
 
 
+def _bounded(engine: Any, columns: list[str]) -> tuple[dict[str, tuple[float, ...]], int]:
+    from sqlmon.monitors.base import Aggregate, Distribution, Relation
+    from sqlmon.planner import Executor
+    from sqlmon.sql.compiler import SqlCompiler
+
+    executor = Executor(engine, SqlCompiler("duckdb"))
+    base, cur = Relation("main.base"), Relation("main.cur")
+    ranges = {
+        name: (
+            Aggregate.of(base, "common.finite_min", column=name, floating=True),
+            Aggregate.of(base, "common.finite_max", column=name, floating=True),
+        )
+        for name in columns
+    }
+    found = executor.run([r for pair in ranges.values() for r in pair], "bench", None)
+    requests = {
+        name: Distribution.of(
+            "feature_drift.ks_wasserstein_binned",
+            column=name,
+            floating=True,
+            floating_base=True,
+            current=cur,
+            baseline=base,
+            lo=float(found[low]),
+            hi=float(found[high]),
+            cells=CELLS,
+        )
+        for name, (low, high) in ranges.items()
+    }
+    results = executor.run(list(requests.values()), "bench", None)
+    values = {}
+    for name, request in requests.items():
+        bounds = {k: (a, b) for k, a, b in results[request]}
+        (ks_low, ks_up), (w_low, w_up) = bounds["ks"], bounds["wasserstein"]
+        values[name] = (ks_low, (w_low + w_up) / 2, ks_up, w_low, w_up)
+    return values, len(executor.log.statements)
+
+
 def _group_by_fetch(engine: Any, columns: list[str]) -> tuple[dict[str, tuple[float, float]], int]:
     import numpy as np
 
@@ -213,6 +259,8 @@ def measure(path: str, approach: str, columns: int, memory_limit: str | None, qu
     try:
         if approach == "group-by fetch":
             values, statements = _group_by_fetch(engine, names)
+        elif approach == "bounded (cells)":
+            values, statements = _bounded(engine, names)
         else:
             values, statements = _sqlmon(engine, names, one_statement=approach == "one statement")
     except Exception as exc:  # e.g. DuckDB's Out of Memory Error under a memory_limit: report it, as a result
@@ -284,6 +332,22 @@ def _agreement(
         return "reference"
     reference_label, reference = reference
     worst_ks = worst_w = 0.0
+    if any(len(v) > 2 for v in values.values()):  # bounds: the exact values must lie inside them
+        inside = all(
+            ks_low - TOLERANCE <= reference[name][0] <= ks_up + TOLERANCE
+            and w_low - TOLERANCE <= reference[name][1] <= w_up + TOLERANCE
+            for name, (ks_low, _, ks_up, w_low, w_up) in values.items()
+        )
+        width_ks = max(v[2] - v[0] for v in values.values())
+        error_w = max((v[4] - v[3]) / 2 / max(abs(reference[name][1]), 1e-300) for name, v in values.items())
+        for name, (ks, w, *_) in values.items():
+            worst_ks = max(worst_ks, abs(ks - reference[name][0]))
+            worst_w = max(worst_w, abs(w - reference[name][1]) / max(abs(reference[name][1]), 1e-300))
+        verdict = "exact inside bounds" if inside else "NO: exact outside bounds"
+        return (
+            f"{verdict} of {reference_label}: max KS error bound {width_ks:.1e} (actual {worst_ks:.1e}), "
+            f"W relative bound {error_w:.1e} (actual {worst_w:.1e})"
+        )
     for name, (ks, w) in values.items():
         ref_ks, ref_w = reference[name]
         worst_ks = max(worst_ks, abs(ks - ref_ks))
@@ -298,6 +362,7 @@ def main() -> None:
     parser.add_argument("--columns", type=int, default=15, help="DOUBLE columns per table (default 15)")
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for the measurements, e.g. 4GB (default: unset)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per measurement (default 900)")
+    parser.add_argument("--approaches", default="1,2,3,4", help="which approaches to measure, e.g. 2,3,4")
     args = parser.parse_args()
     sizes = args.rows or [1_000_000, 10_000_000]
     started = time.perf_counter()
@@ -322,8 +387,11 @@ def main() -> None:
                 f"{size / 2**20:,.0f} MiB, {distinct:.4%} of c00's baseline values distinct"
             )
             reference = None
+            chosen = {int(n) for n in args.approaches.split(",")}
             for number, approach in enumerate(APPROACHES, start=1):
                 label = f"{number}. {approach}"
+                if number not in chosen:
+                    continue
                 if approach == "group-by fetch":
                     estimate_gb = fetch_bytes_per_row * 2 * rows / 2**30 + 0.3
                     if estimate_gb > FETCH_LIMIT_GB:
@@ -347,7 +415,8 @@ def main() -> None:
                     grown = (result["peak_rss_mb"] - result["rss_before_mb"]) * 2**20 / (2 * rows)
                     fetch_bytes_per_row = max(float(FETCH_BYTES_PER_ROW), grown)
                 agreement = _agreement(result["values"], reference)
-                reference = reference or (number, result["values"])
+                if approach != "bounded (cells)":
+                    reference = reference or (number, result["values"])
                 lines.append(
                     f"| {rows:,} | {label} | {result['statements']} | {result['seconds']:.1f} | "
                     f"{result['in_engine']:.1f} | {result['peak_rss_mb']:,.0f} | {result['duckdb_peak_mb']:,.0f} | "

@@ -1,4 +1,4 @@
-{% from "common.sql" import relation, is_valid_number %}
+{% from "common.sql" import relation, is_valid_number, is_finite_number %}
 
 {#- Per-category counts on both sides (k, baseline count a, current count b). Categories are ranked by their
     larger share of either side, so a category that is new and large in the window ranks high however big the
@@ -57,4 +57,89 @@ FROM (
     GROUP BY x
   ) AS per_value
 ) AS cdfs
+{%- endmacro %}
+
+{#- KS and 1-Wasserstein bounded from cell counts, for samples too large to count per value. The baseline's finite
+    range [lo, hi] is cut into `cells` equal-width cells, with one open cell below lo and one above hi; each side is
+    counted per cell in one hash aggregation, so memory is O(cells) however many rows or distinct values there are.
+    Two rows come back:
+      ('ks', L, U): L = max over cells of |F_base − F_cur| at the cell's upper end, a value the exact statistic takes,
+        so L ≤ D; inside a cell both CDFs lie between their values at the cell's two ends, so
+        D ≤ U = max over cells of max(F_base(end) − F_cur(start), F_cur(end) − F_base(start)).
+      ('wasserstein', low, up): per interior cell of width w the integral of |G_base − G_cur| (finite values only)
+        lies between w·max(0, G_base(start) − G_cur(end), G_cur(start) − G_base(end)) and
+        w·max(G_base(end) − G_cur(start), G_cur(end) − G_base(start)); empty cells contribute exactly; outside
+        [lo, hi] the baseline's G is 0 or 1, so the tails are exact sums of distances to lo and hi.
+    Cell numbers are monotone in x, so the bounds hold whatever the rounding of the cell arithmetic. -#}
+{#- One side's rows per cell: the count of valid values, of finite ones, and the finite values' summed distance
+    beyond the range (what the Wasserstein tails need). -#}
+{% macro _cell_counts(column, floating, rel, lo, hi, last, width, side) -%}
+SELECT CASE WHEN x < {{ lo | literal }} THEN 0 WHEN x > {{ hi | literal }} THEN {{ (last + 1) | literal }}
+  {%- if width == 0 %} ELSE 1{% else %} ELSE CAST(LEAST({{ last | literal }}, 1 + FLOOR((x - {{ lo | literal }}) / {{ width | literal }})) AS BIGINT){% endif %} END AS cell,
+  {% for s in ("b", "c") %}{% if s == side %}COUNT(*){% else %}0{% endif %} AS {{ ("n" ~ s) | ident }}, {% endfor %}
+  {% for s in ("b", "c") %}{% if s == side %}COUNT(CASE WHEN fin THEN 1 END){% else %}0{% endif %} AS {{ ("f" ~ s) | ident }}, {% endfor %}
+  SUM(CASE WHEN fin AND x < {{ lo | literal }} THEN {{ lo | literal }} - x WHEN fin AND x > {{ hi | literal }} THEN x - {{ hi | literal }} ELSE 0 END) AS tail
+FROM (
+  SELECT CAST({{ column | ident }} AS DOUBLE) AS x, {{ is_finite_number(column, floating) }} AS fin
+  FROM {{ relation(rel) }} AS {{ (side ~ "_rel") | ident }} WHERE {{ is_valid_number(column, floating) }}
+) AS {{ (side ~ "_x") | ident }}
+GROUP BY 1
+{%- endmacro %}
+
+{#- KS and 1-Wasserstein bounded from cell counts, for samples too large to count per value. The baseline's finite
+    range [lo, hi] is cut into `cells` equal-width cells (the last one closed), with one open cell below lo and one
+    above hi; each side is counted per cell by one hash aggregation, so memory is O(cells) however many rows or
+    distinct values there are. Two rows come back:
+      ('ks', L, U): L = max over cells of |F_base − F_cur| at the cell's upper end — a value the exact statistic D
+        takes, so L ≤ D; inside a cell both CDFs lie between their values at the cell's two ends, so
+        D ≤ U = max over cells of max(F_base(end) − F_cur(start), F_cur(end) − F_base(start)).
+      ('wasserstein', low, up): over an interior cell of width w, the integral of |G_base − G_cur| (finite values
+        only) lies between w·max(0, G_base(start) − G_cur(end), G_cur(start) − G_base(end)) and
+        w·max(G_base(end) − G_cur(start), G_cur(end) − G_base(start)); empty cells contribute exactly; outside
+        [lo, hi] the baseline's G is 0 or 1, so the tails are exact sums of distances to lo and hi.
+    The cell number is monotone in x, so the bounds hold whatever the rounding of the cell arithmetic. A baseline
+    with one finite value (lo = hi) has one interior cell, a single point, where the bound is exact. -#}
+{% macro ks_wasserstein_binned(column, floating, floating_base, current, baseline, lo, hi, cells, tag='') -%}
+{%- set last = 1 if lo == hi else cells -%}
+{%- set width = 0.0 if lo == hi else (hi - lo) / cells -%}
+WITH {{ tag }}cells AS (
+  SELECT cell, CAST(SUM(nb) AS DOUBLE) AS nb, CAST(SUM(nc) AS DOUBLE) AS nc, CAST(SUM(fb) AS DOUBLE) AS fb,
+    CAST(SUM(fc) AS DOUBLE) AS fc, SUM(CASE WHEN nc > 0 THEN tail ELSE 0 END) AS tc
+  FROM (
+    {{ _cell_counts(column, floating_base, baseline, lo, hi, last, width, "b") }}
+    UNION ALL
+    {{ _cell_counts(column, floating, current, lo, hi, last, width, "c") }}
+  ) AS sides
+  GROUP BY cell
+)
+SELECT 'ks' AS k, MAX(ABS(cb - cc)) AS a,
+  MAX(CASE WHEN {{ width | literal }} = 0 AND cell = 1 THEN ABS(cb - cc) ELSE GREATEST(cb - pc, cc - pb) END) AS b
+FROM (
+  SELECT cell,
+    SUM(nb) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(nb) OVER (), 0) AS cb,
+    SUM(nc) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(nc) OVER (), 0) AS cc,
+    COALESCE(SUM(nb) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) / NULLIF(SUM(nb) OVER (), 0) AS pb,
+    COALESCE(SUM(nc) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) / NULLIF(SUM(nc) OVER (), 0) AS pc
+  FROM {{ tag }}cells
+) AS ks_cdfs
+UNION ALL
+SELECT 'wasserstein' AS k,
+  CASE WHEN MAX(gb) IS NOT NULL AND MAX(gc) IS NOT NULL THEN SUM(exact_part + inner_width * GREATEST(0, pgb - gc, pgc - gb)) END AS a,
+  CASE WHEN MAX(gb) IS NOT NULL AND MAX(gc) IS NOT NULL THEN SUM(exact_part + inner_width * GREATEST(gb - pgc, gc - pgb)) END AS b
+FROM (
+  SELECT gb, gc, pgb, pgc,
+    CASE WHEN cell BETWEEN 1 AND {{ last | literal }} THEN {{ width | literal }} ELSE 0 END AS inner_width,
+    COALESCE(tc / NULLIF(tfc, 0), 0)
+      + {{ width | literal }} * ABS(pgb - pgc) * GREATEST(0, LEAST(cell - 1, {{ last | literal }}) - GREATEST(COALESCE(prev_cell, 0) + 1, 1) + 1)
+      AS exact_part
+  FROM (
+    SELECT cell, tc, SUM(fc) OVER () AS tfc,
+      LAG(cell) OVER (ORDER BY cell ASC NULLS FIRST) AS prev_cell,
+      SUM(fb) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(fb) OVER (), 0) AS gb,
+      SUM(fc) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(fc) OVER (), 0) AS gc,
+      COALESCE(SUM(fb) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) / NULLIF(SUM(fb) OVER (), 0) AS pgb,
+      COALESCE(SUM(fc) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) / NULLIF(SUM(fc) OVER (), 0) AS pgc
+    FROM {{ tag }}cells
+  ) AS w_cdfs
+) AS w_parts
 {%- endmacro %}

@@ -94,8 +94,12 @@ class Executor:
                 distributions.append(request)
         for relation, aggregates in by_relation.items():
             self._aggregates(relation, aggregates, source, window, execute)
-        if distributions:
-            self._distributions(distributions, source, window, execute)
+        together = [d for d in distributions if not d.alone]
+        if together:
+            self._distributions(together, source, window, execute)
+        for request in distributions:
+            if request.alone:
+                self._distributions([request], source, window, execute)
         return {r: self.cache.get(r) for r in requests}
 
     def _record(

@@ -30,6 +30,10 @@ MONITORS = {
         "{name: feature_drift_previous, type: feature_drift, source: events_rolling, columns: [amount, country],"
         " bins: 4}"
     ),
+    "feature_drift_bounded": (
+        "{name: feature_drift_bounded, type: feature_drift, source: events, columns: [amount], bins: 4,"
+        " exact: never, cells: 16}"
+    ),
     "prediction_histogram": (
         "{name: prediction_histogram, type: prediction_histogram, source: events, column: score, bins: 4}"
     ),

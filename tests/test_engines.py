@@ -61,6 +61,8 @@ monitors:
     type: feature_drift
     source: events_rolling
     columns: [amount, age, country]
+  - {{name: drift_bounded, type: feature_drift, source: events, columns: [amount, age, price], exact: never,
+     cells: 50}}
   - {{name: scores, type: prediction_histogram, source: events, column: score, decision_threshold: 0.7}}
   - {{name: scores_quantile, type: prediction_histogram, source: events, column: score, binning: quantile, bins: 5}}
   - {{name: items, type: topk_concentration, source: events_rolling, column: item, k: 3, weight: weight}}

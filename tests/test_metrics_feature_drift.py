@@ -3,15 +3,18 @@ scipy and numpy on the raw arrays (exact KS and Wasserstein, quantile-binned dis
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import numpy as np
 import pytest
 from scipy import stats as sps
 
+from sqlmon.compile import compile_project
+from sqlmon.runner import run
 from tests import metrics_support as ref
 from tests.conftest import query
-from tests.metrics_support import DAY, W0, Stored, assert_close, at, load, run_project, stack, times
+from tests.metrics_support import DAY, END, W0, Stored, assert_close, at, load, run_project, stack, times
 
 SOURCES = """\
 sources:
@@ -22,7 +25,7 @@ sources:
     baseline: {table: main.train}
 """
 BINNED = ("psi", "js", "kl", "hellinger")
-NUMERIC = ("ks", "ks_pvalue", "wasserstein", "wasserstein_norm", *BINNED)
+NUMERIC = ("ks", "ks_pvalue", "ks_error", "wasserstein", "wasserstein_error", "wasserstein_norm", *BINNED)
 CATEGORICAL = ("psi", "chi2", "chi2_pvalue", "js", "kl", "hellinger", "l_infinity", "unseen_rate")
 
 
@@ -36,8 +39,11 @@ def numeric_reference(
     wasserstein = sps.wasserstein_distance(base[np.isfinite(base)], cur[np.isfinite(cur)])
     sd = np.std(base[np.isfinite(base)], ddof=1)
     sd = sd if sd > 0 else np.nan
+    ks = sps.ks_2samp(base, cur).statistic
     return {
-        "ks": sps.ks_2samp(base, cur).statistic,
+        "ks": ks,
+        "ks_error": 0.0 if ks == ks else np.nan,  # exact: no approximation error
+        "wasserstein_error": 0.0 if wasserstein == wasserstein else np.nan,
         "ks_pvalue": sps.ks_2samp(base, cur, method="asymp").pvalue,
         "wasserstein": wasserstein,
         "wasserstein_norm": wasserstein / sd,
@@ -500,3 +506,51 @@ def test_equal_width_and_explicit_edges_bin_like_numpy(make_project) -> None:
     expected = check_numeric(db, "drift", "x", train["x"], cur["x"], 6, list(x_edges))
     assert len(expected["_edges"]) == 5
     check_numeric(db, "drift", "y", train["y"], cur["y"], 6, [-1.5, -0.5, 0.0, 0.5, 1.5])
+
+
+# --- exact or bounded KS and Wasserstein ------------------------------------------------------------------------
+
+
+def test_exact_never_bounds_ks_and_wasserstein_from_cells_and_says_how_far_off_they_can_be(make_project) -> None:
+    """Above `exact_max_rows` (or with `exact: never`) the KS statistic is a value the exact one takes at a cell
+    boundary (a lower bound) and `ks_error` the distance to the upper bound; Wasserstein is the midpoint of its
+    bounds, `wasserstein_error` half their width. The exact values are inside, and the binned metrics unchanged."""
+    rng = np.random.default_rng(5)
+    train = {"x": rng.lognormal(0, 1, 20_000)}
+    cur = {"x": rng.lognormal(0.05, 1.1, 8_000)}
+    cur["x"][:3] = [np.inf, -4.0, 500.0]  # beyond the baseline's range on both ends, and an infinity
+    cur["ts"] = times(8_000, W0, rng)
+    root = load(
+        make_project,
+        SOURCES,
+        """\
+        monitors:
+          - {name: coarse, type: feature_drift, source: events, columns: [x], exact: never, cells: 64}
+          - {name: fine, type: feature_drift, source: events, columns: [x], exact: auto, exact_max_rows: 1000}
+          - {name: exact, type: feature_drift, source: events, columns: [x], exact: always, exact_max_rows: 1000}
+        """,
+        {"events": cur, "train": train},
+    )
+    result = run(root, end=END)
+    db = Stored(root)
+    ks = sps.ks_2samp(train["x"], cur["x"]).statistic
+    finite = cur["x"][np.isfinite(cur["x"])]
+    w = sps.wasserstein_distance(train["x"], finite)
+    coarse, fine, exact = (db.metrics(m) for m in ("coarse", "fine", "exact"))
+    for bounded in (coarse, fine):
+        assert bounded[("x", "ks")] <= ks <= bounded[("x", "ks")] + bounded[("x", "ks_error")]
+        assert abs(bounded[("x", "wasserstein")] - w) <= bounded[("x", "wasserstein_error")]
+        assert bounded[("x", "ks_pvalue")] >= sps.ks_2samp(train["x"], cur["x"], method="asymp").pvalue
+    # 64 cells against the default 65,536; with that many, a cell rarely holds values of both sides and the bound
+    # is often tight
+    assert coarse[("x", "ks_error")] > 0.01 > fine[("x", "ks_error")]
+    assert fine[("x", "wasserstein_error")] < 1e-3  # in units of x: about one cell width (80 / 65,536)
+    assert_close("ks", exact[("x", "ks")], ks)
+    assert_close("wasserstein", exact[("x", "wasserstein")], w)
+    assert exact[("x", "ks_error")] == exact[("x", "wasserstein_error")] == 0.0
+    for metric in BINNED:
+        assert coarse[("x", metric)] == exact[("x", metric)]
+    # the exact plan above `exact_max_rows` runs in a statement of its own, so its memory does not add to others'
+    compiled = compile_project(root, None, None, END)
+    assert len(re.findall(r"^-- \d+\. distributions: ks_wasserstein$", compiled, re.MULTILINE)) == 1
+    assert result.status == "success"

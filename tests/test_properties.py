@@ -75,6 +75,72 @@ def test_exact_ks_and_wasserstein_in_sql_match_scipy(engine, base, cur):
     assert wasserstein == pytest.approx(expected, rel=1e-9, abs=1e-9 * max(1.0, np.abs(np.r_[fa, fb]).max()))
 
 
+def cell_bounds(a: np.ndarray, b: np.ndarray, lo: float, hi: float, cells: int) -> dict[str, tuple[float, float]]:
+    """numpy replica of `feature_drift.ks_wasserstein_binned`: count both samples in cells, bound KS and W1."""
+    last = 1 if lo == hi else cells
+    width = 0.0 if lo == hi else (hi - lo) / cells
+
+    def cell(x: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", over="ignore"):
+            inner = np.ones_like(x) if width == 0 else np.minimum(last, 1 + np.floor((x - lo) / width))
+        return np.where(x < lo, 0, np.where(x > hi, last + 1, inner)).astype(int)
+
+    def cdfs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        counts = np.bincount(cell(x), minlength=last + 2).astype(float)
+        cum = np.cumsum(counts) / counts.sum()
+        return cum, np.r_[0.0, cum[:-1]]
+
+    fb, pb = cdfs(a)
+    fc, pc = cdfs(b)
+    ks = (float(np.max(np.abs(fb - fc))), float(np.max(np.maximum(fb - pc, fc - pb))))
+    if width == 0:
+        ks = (ks[0], float(max(np.max(np.maximum(fb - pc, fc - pb)[[0, 2]]), abs(fb[1] - fc[1]))))
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    gb, pgb = cdfs(a)
+    gc, pgc = cdfs(b)
+    tails = (np.sum(lo - b[b < lo]) + np.sum(b[b > hi] - hi)) / len(b)
+    inner = slice(1, last + 1)
+    low = width * np.maximum(0, np.maximum(pgb - gc, pgc - gb))[inner].sum()
+    up = width * np.maximum(gb - pgc, gc - pgb)[inner].sum()
+    return {"ks": ks, "wasserstein": (float(low + tails), float(up + tails))}
+
+
+@SETTINGS
+@given(base=samples, cur=samples, cells=st.sampled_from([16, 17, 64, 1000]))
+def test_bounded_ks_and_wasserstein_contain_the_exact_values_and_match_numpy(engine, base, cur, cells):
+    """`exact: never`: KS ∈ [L, U] and W1 ∈ [low, up] around scipy's exact values, the SQL equal to numpy's replica."""
+    a, b = np.array(base, dtype=float), np.array(cur, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    fa, fb = a[np.isfinite(a)], b[np.isfinite(b)]
+    if len(fa) == 0 or len(b) == 0 or not math.isfinite(fa.max() - fa.min()):
+        return  # sqlmon computes exactly then: nothing to cut into cells
+    _load(engine, base, cur, "x")
+    lo, hi = float(fa.min()), float(fa.max())
+    request = Distribution.of(
+        "feature_drift.ks_wasserstein_binned",
+        column="x",
+        floating=True,
+        floating_base=True,
+        current=CUR,
+        baseline=BASE,
+        lo=lo,
+        hi=hi,
+        cells=cells,
+    )
+    got = {k: (lo_, up_) for k, lo_, up_ in _run(engine, request)}
+    expected = cell_bounds(a, b, lo, hi, cells)
+    assert got["ks"] == pytest.approx(expected["ks"], abs=1e-12)
+    ks = sps.ks_2samp(a, b, method="asymp").statistic
+    assert got["ks"][0] - 1e-12 <= ks <= got["ks"][1] + 1e-12
+    if len(fb) == 0:
+        assert got["wasserstein"] == (None, None)
+        return
+    scale = max(1.0, np.abs(np.r_[fa, fb]).max())
+    assert got["wasserstein"] == pytest.approx(expected["wasserstein"], rel=1e-9, abs=1e-9 * scale)
+    w = sps.wasserstein_distance(fa, fb)
+    assert got["wasserstein"][0] - 1e-9 * scale <= w <= got["wasserstein"][1] + 1e-9 * scale
+
+
 @SETTINGS
 @given(base=categories, cur=categories)
 def test_category_counts_in_sql_give_scipy_chi2(engine, base, cur):

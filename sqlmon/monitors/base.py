@@ -82,10 +82,13 @@ class Distribution:
 
     macro: str
     args: tuple[tuple[str, Any], ...]
+    # A part so heavy (exact statistics over millions of values) that it gets a statement of its own: an engine
+    # runs the parts of one statement side by side, and their memory adds up.
+    alone: bool = False
 
     @classmethod
-    def of(cls, macro: str, **args: Any) -> Distribution:
-        return cls(macro, tuple(sorted(args.items())))
+    def of(cls, macro: str, *, alone: bool = False, **args: Any) -> Distribution:
+        return cls(macro, tuple(sorted(args.items())), alone)
 
 
 Request = Aggregate | Distribution

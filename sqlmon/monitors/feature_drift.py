@@ -8,6 +8,7 @@ The formulas are in docs/monitors.md; the math on the aggregates is sqlmon.stats
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any, ClassVar, Literal
@@ -40,7 +41,18 @@ from sqlmon.monitors.binning import (
 )
 from sqlmon.monitors.registry import register
 
-NUMERIC_METRICS = ("psi", "ks", "ks_pvalue", "wasserstein", "wasserstein_norm", "js", "kl", "hellinger")
+NUMERIC_METRICS = (
+    "psi",
+    "ks",
+    "ks_pvalue",
+    "ks_error",
+    "wasserstein",
+    "wasserstein_error",
+    "wasserstein_norm",
+    "js",
+    "kl",
+    "hellinger",
+)
 CATEGORICAL_METRICS = ("psi", "chi2", "chi2_pvalue", "js", "kl", "hellinger", "l_infinity", "unseen_rate")
 LISTED_CATEGORIES = 10  # how many new or vanished categories an alert message names
 
@@ -57,6 +69,17 @@ class FeatureDriftSpec(MonitorSpec):
         default_factory=dict, description="explicit inner bin edges per numeric column; override `binning`"
     )
     max_categories: int = Field(default=200, ge=1, description="categories kept per column; the rest fold into one")
+    exact: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="KS and Wasserstein from per-value counts (exact) or bounded from cell counts; auto: exact up to"
+        " `exact_max_rows`",
+    )
+    exact_max_rows: int = Field(
+        default=2_000_000, ge=0, description="baseline + window rows up to which `exact: auto` computes exactly"
+    )
+    cells: int = Field(
+        default=65536, ge=16, le=10_000_000, description="cells over the baseline's range when not exact"
+    )
 
     @field_validator("edges")
     @classmethod
@@ -164,8 +187,48 @@ class FeatureDrift(MonitorKind):
             return []  # an empty or constant baseline: one bin
         return fixed_edges(float(low), float(high), spec.bins)
 
+    def _size_requests(self, spec: FeatureDriftSpec, ctx: MonitorContext, col: ColumnInfo) -> dict[str, Request]:
+        """What decides between the exact and the bounded KS/Wasserstein: both sides' sizes and the baseline's range."""
+        assert ctx.baseline is not None
+        base_col = baseline_side(ctx, col)
+        args = {"column": col.name, "floating": base_col.floating}
+        requests: dict[str, Request] = {}
+        if spec.exact != "never":
+            requests["n_base"] = Aggregate.of(ctx.baseline, "common.valid_count", **args)
+            requests["rows_cur"] = Aggregate.of(ctx.current, "common.row_count")
+        if spec.exact != "always":
+            requests["lo"] = Aggregate.of(ctx.baseline, "common.finite_min", **args)
+            requests["hi"] = Aggregate.of(ctx.baseline, "common.finite_max", **args)
+        return requests
+
     def baseline_requests(self, spec: FeatureDriftSpec, ctx: MonitorContext) -> list[Request]:
-        return [r for col in self._numeric(spec, ctx) for r in self._edge_requests(spec, ctx, col)]
+        return [
+            r
+            for col in self._numeric(spec, ctx)
+            for r in [*self._edge_requests(spec, ctx, col), *self._size_requests(spec, ctx, col).values()]
+        ]
+
+    def _ks_request(
+        self, spec: FeatureDriftSpec, ctx: MonitorContext, col: ColumnInfo, baseline: Results
+    ) -> Distribution:
+        """Exact KS/Wasserstein when affordable, else their bounds from cell counts (memory O(cells))."""
+        sizes = {name: baseline[r] for name, r in self._size_requests(spec, ctx, col).items()}
+        rows = float(sizes.get("n_base") or 0) + float(sizes.get("rows_cur") or 0)
+        lo, hi = sizes.get("lo"), sizes.get("hi")
+        common = {
+            "column": col.name,
+            "floating": col.floating,
+            "floating_base": baseline_side(ctx, col).floating,
+            "current": ctx.current,
+            "baseline": ctx.baseline,
+        }
+        bounded = spec.exact == "never" or (spec.exact == "auto" and rows > spec.exact_max_rows)
+        # a baseline without finite values, or a range too wide for a double, leaves nothing to cut into cells
+        if bounded and lo is not None and hi is not None and math.isfinite(float(hi) - float(lo)):
+            return Distribution.of(
+                "feature_drift.ks_wasserstein_binned", **common, lo=float(lo), hi=float(hi), cells=spec.cells
+            )
+        return Distribution.of("feature_drift.ks_wasserstein", alone=rows > spec.exact_max_rows, **common)
 
     def _plan(self, spec: FeatureDriftSpec, ctx: MonitorContext, baseline: Results) -> dict[str, dict[str, object]]:
         assert ctx.baseline is not None
@@ -179,14 +242,7 @@ class FeatureDrift(MonitorKind):
                 "edges": edges,
                 "base_bins": bin_requests(ctx.baseline, base_col, edges),
                 "cur_bins": bin_requests(ctx.current, col, edges),
-                "exact": Distribution.of(
-                    "feature_drift.ks_wasserstein",
-                    column=col.name,
-                    floating=col.floating,
-                    floating_base=base_col.floating,
-                    current=ctx.current,
-                    baseline=ctx.baseline,
-                ),
+                "exact": self._ks_request(spec, ctx, col, baseline),
                 "n_base": Aggregate.of(ctx.baseline, "common.valid_count", column=col.name, floating=base_col.floating),
                 "n_cur": Aggregate.of(ctx.current, "common.valid_count", column=col.name, floating=col.floating),
                 "sd_base": Aggregate.of(
@@ -230,15 +286,29 @@ class FeatureDrift(MonitorKind):
         edges: list[float] = parts["edges"]  # type: ignore[assignment]
         base = [float(window[r] or 0) for r in parts["base_bins"]]  # type: ignore[attr-defined]
         cur = [float(window[r] or 0) for r in parts["cur_bins"]]  # type: ignore[attr-defined]
-        rows = window[parts["exact"]]  # type: ignore[index]
-        ks, wasserstein = (rows[0][1], rows[0][2]) if rows else (None, None)
+        request: Distribution = parts["exact"]  # type: ignore[assignment]
+        rows = window[request]
+        if request.macro == "feature_drift.ks_wasserstein_binned":
+            bounds = {k: (a, b) for k, a, b in rows}
+            ks, ks_upper = bounds["ks"]
+            w_low, w_up = bounds["wasserstein"]
+            ks_error = ks_upper - ks if ks is not None and ks_upper is not None else None
+            wasserstein = (w_low + w_up) / 2 if w_low is not None and w_up is not None else None
+            wasserstein_error = (w_up - w_low) / 2 if wasserstein is not None else None
+        else:
+            ks, wasserstein = (rows[0][1], rows[0][2]) if rows else (None, None)
+            ks_error = 0.0 if ks is not None else None
+            wasserstein_error = 0.0 if wasserstein is not None else None
         n_base, n_cur = int(window[parts["n_base"]] or 0), int(window[parts["n_cur"]] or 0)  # type: ignore[index]
         sd = window[parts["sd_base"]]  # type: ignore[index]
         values = {
             "psi": stats.psi(base, cur),
             "ks": ks,
+            # from the lower bound when approximate: the p-value is then conservative (never smaller than exact)
             "ks_pvalue": stats.ks_pvalue(ks, n_base, n_cur) if ks is not None else None,
+            "ks_error": ks_error,
             "wasserstein": wasserstein if n_base and n_cur else None,
+            "wasserstein_error": wasserstein_error if n_base and n_cur else None,
             # in units of the baseline's standard deviation, so one threshold fits features of any scale
             "wasserstein_norm": wasserstein / sd if n_base and n_cur and wasserstein is not None and sd else None,
             "js": stats.js(base, cur),

@@ -1,9 +1,55 @@
 -- sqlmon compile: 1 monitor(s), dialect snowflake
 
--- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 4 statement(s)
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 6 statement(s)
 -- monitors: feature_drift
 
--- 1. distributions: quantiles
+-- 1. aggregates over main.training — the baseline table: computed once per run, reused for every window
+SELECT
+  COUNT(
+    CASE
+      WHEN (
+        NOT "amount" IS NULL AND NOT "amount" = CAST('NaN' AS DOUBLE)
+      )
+      THEN 1
+    END
+  ) AS "valid_count__amount",
+  MIN(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL AND NOT "amount" = CAST('NaN' AS DOUBLE)
+        )
+        AND NOT ABS("amount") = CAST('inf' AS DOUBLE)
+      )
+      THEN CAST("amount" AS DOUBLE)
+    END
+  ) AS "finite_min__amount",
+  MAX(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL AND NOT "amount" = CAST('NaN' AS DOUBLE)
+        )
+        AND NOT ABS("amount") = CAST('inf' AS DOUBLE)
+      )
+      THEN CAST("amount" AS DOUBLE)
+    END
+  ) AS "finite_max__amount"
+FROM "main"."training" AS _rel;
+
+-- 2. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+SELECT
+  COUNT(*) AS "row_count"
+FROM (
+  SELECT
+    *
+  FROM "main"."events"
+  WHERE
+    "ts" >= CAST('2026-10-03 00:00:00' AS TIMESTAMPNTZ)
+    AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMPNTZ)
+) AS _rel;
+
+-- 3. distributions: quantiles
 SELECT
   req,
   k,
@@ -55,7 +101,7 @@ FROM (
   ) AS "part_0"
 ) AS parts;
 
--- 2. aggregates over main.training — the baseline table: computed once per run, reused for every window
+-- 4. aggregates over main.training — the baseline table: computed once per run, reused for every window
 SELECT
   COUNT(
     CASE
@@ -95,14 +141,6 @@ SELECT
       THEN 1
     END
   ) AS "bin_count__amount__3",
-  COUNT(
-    CASE
-      WHEN (
-        NOT "amount" IS NULL AND NOT "amount" = CAST('NaN' AS DOUBLE)
-      )
-      THEN 1
-    END
-  ) AS "valid_count__amount",
   STDDEV_SAMP(
     CASE
       WHEN (
@@ -116,7 +154,7 @@ SELECT
   ) AS "finite_stddev__amount"
 FROM "main"."training" AS _rel;
 
--- 3. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+-- 5. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
 SELECT
   COUNT(
     CASE
@@ -173,7 +211,7 @@ FROM (
     AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMPNTZ)
 ) AS _rel;
 
--- 4. distributions: ks_wasserstein, category_counts
+-- 6. distributions: ks_wasserstein, category_counts
 SELECT
   req,
   k,

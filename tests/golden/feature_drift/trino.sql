@@ -1,9 +1,48 @@
 -- sqlmon compile: 1 monitor(s), dialect trino
 
--- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 4 statement(s)
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 6 statement(s)
 -- monitors: feature_drift
 
--- 1. distributions: quantiles
+-- 1. aggregates over main.training — the baseline table: computed once per run, reused for every window
+SELECT
+  COUNT(CASE WHEN (
+    NOT "amount" IS NULL AND NOT IS_NAN("amount")
+  ) THEN 1 END) AS "valid_count__amount",
+  MIN(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL AND NOT IS_NAN("amount")
+        ) AND NOT IS_INFINITE("amount")
+      )
+      THEN CAST("amount" AS DOUBLE)
+    END
+  ) AS "finite_min__amount",
+  MAX(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL AND NOT IS_NAN("amount")
+        ) AND NOT IS_INFINITE("amount")
+      )
+      THEN CAST("amount" AS DOUBLE)
+    END
+  ) AS "finite_max__amount"
+FROM "main"."training" AS _rel;
+
+-- 2. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+SELECT
+  COUNT(*) AS "row_count"
+FROM (
+  SELECT
+    *
+  FROM "main"."events"
+  WHERE
+    "ts" >= CAST('2026-10-03 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMP)
+) AS _rel;
+
+-- 3. distributions: quantiles
 SELECT
   req,
   k,
@@ -55,7 +94,7 @@ FROM (
   ) AS "part_0"
 ) AS parts;
 
--- 2. aggregates over main.training — the baseline table: computed once per run, reused for every window
+-- 4. aggregates over main.training — the baseline table: computed once per run, reused for every window
 SELECT
   COUNT(
     CASE
@@ -95,9 +134,6 @@ SELECT
       THEN 1
     END
   ) AS "bin_count__amount__3",
-  COUNT(CASE WHEN (
-    NOT "amount" IS NULL AND NOT IS_NAN("amount")
-  ) THEN 1 END) AS "valid_count__amount",
   STDDEV_SAMP(
     CASE
       WHEN (
@@ -110,7 +146,7 @@ SELECT
   ) AS "finite_stddev__amount"
 FROM "main"."training" AS _rel;
 
--- 3. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+-- 5. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
 SELECT
   COUNT(
     CASE
@@ -162,7 +198,7 @@ FROM (
     AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMP)
 ) AS _rel;
 
--- 4. distributions: ks_wasserstein, category_counts
+-- 6. distributions: ks_wasserstein, category_counts
 SELECT
   req,
   k,

@@ -1,9 +1,55 @@
 -- sqlmon compile: 1 monitor(s), dialect duckdb
 
--- source events_rolling (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 4 statement(s)
+-- source events_rolling (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 6 statement(s)
 -- monitors: feature_drift_previous
 
--- 1. distributions: quantiles
+-- 1. aggregates over main.events [2026-10-01 00:00:00, 2026-10-03 00:00:00) — the baseline span before the window
+SELECT
+  COUNT(CASE WHEN (
+    NOT "amount" IS NULL AND NOT ISNAN("amount")
+  ) THEN 1 END) AS "valid_count__amount",
+  MIN(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL AND NOT ISNAN("amount")
+        ) AND NOT ISINF("amount")
+      )
+      THEN CAST("amount" AS DOUBLE)
+    END
+  ) AS "finite_min__amount",
+  MAX(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL AND NOT ISNAN("amount")
+        ) AND NOT ISINF("amount")
+      )
+      THEN CAST("amount" AS DOUBLE)
+    END
+  ) AS "finite_max__amount"
+FROM (
+  SELECT
+    *
+  FROM "main"."events"
+  WHERE
+    "ts" >= CAST('2026-10-01 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2026-10-03 00:00:00' AS TIMESTAMP)
+) AS _rel;
+
+-- 2. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+SELECT
+  COUNT(*) AS "row_count"
+FROM (
+  SELECT
+    *
+  FROM "main"."events"
+  WHERE
+    "ts" >= CAST('2026-10-03 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMP)
+) AS _rel;
+
+-- 3. distributions: quantiles
 SELECT
   req,
   k,
@@ -62,7 +108,7 @@ FROM (
   ) AS "part_0"
 ) AS parts;
 
--- 2. aggregates over main.events [2026-10-01 00:00:00, 2026-10-03 00:00:00) — the baseline span before the window
+-- 4. aggregates over main.events [2026-10-01 00:00:00, 2026-10-03 00:00:00) — the baseline span before the window
 SELECT
   COUNT(
     CASE
@@ -102,9 +148,6 @@ SELECT
       THEN 1
     END
   ) AS "bin_count__amount__3",
-  COUNT(CASE WHEN (
-    NOT "amount" IS NULL AND NOT ISNAN("amount")
-  ) THEN 1 END) AS "valid_count__amount",
   STDDEV_SAMP(
     CASE
       WHEN (
@@ -124,7 +167,7 @@ FROM (
     AND "ts" < CAST('2026-10-03 00:00:00' AS TIMESTAMP)
 ) AS _rel;
 
--- 3. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+-- 5. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
 SELECT
   COUNT(
     CASE
@@ -176,7 +219,7 @@ FROM (
     AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMP)
 ) AS _rel;
 
--- 4. distributions: ks_wasserstein, category_counts
+-- 6. distributions: ks_wasserstein, category_counts
 SELECT
   req,
   k,
