@@ -243,18 +243,44 @@ def test_label_shift_breaks_the_assumption_and_the_estimate_lags_behind(make_pro
 # --- configuration -----------------------------------------------------------------------------------------------
 
 
-def test_a_label_needs_a_baseline_to_be_read_on(make_project):
+def _validate(make_project, baseline: str, keys: str, train_sql: str | None = None) -> tuple[int, str]:
     from click.testing import CliRunner
 
     from sqlmon.cli import main
 
-    root = make_project(SOURCES.format(baseline="", keys=", label: label"))
-    con = duckdb.connect(str(root / "warehouse.duckdb"))
-    con.execute("CREATE TABLE main.preds (ts TIMESTAMP, score DOUBLE, label BOOLEAN)")
-    con.close()
+    setup = ["CREATE TABLE main.preds (ts TIMESTAMP, score DOUBLE, label BOOLEAN)"]
+    root = make_project(
+        SOURCES.format(baseline=baseline, keys=keys), setup_sql=setup + ([train_sql] if train_sql else [])
+    )
     result = CliRunner().invoke(main, ["validate", "-p", str(root)])
-    assert result.exit_code == 2
+    return result.exit_code, result.stderr
+
+
+def test_without_a_label_the_baseline_is_not_read_so_it_needs_no_score(make_project):
+    table = ", baseline: {table: main.train}"
+    assert _validate(make_project, table, "", "CREATE TABLE main.train (amount DOUBLE)") == (0, "")
+
+
+def test_a_label_needs_a_baseline_to_be_read_on(make_project):
+    code, stderr = _validate(make_project, "", ", label: label")
+    assert code == 2
     assert (
         "monitors/monitors.yml:4: monitors[0].label: the label is read on the baseline only, and this monitor has none"
         " (set a baseline with labels (`table` or `previous`), or remove `label`)"
-    ) in result.stderr
+    ) in stderr
+
+
+def test_the_label_must_be_a_0_1_column_of_the_baseline_table(make_project):
+    train = "CREATE TABLE main.train (score DOUBLE, outcome VARCHAR)"
+    code, stderr = _validate(make_project, ", baseline: {table: main.train}", ", label: outcome", train)
+    assert code == 2
+    assert "monitors[0].label: column `outcome` has type VARCHAR in main.train; a label must be integer or boolean" in (
+        stderr
+    )
+
+
+def test_the_label_must_exist_in_the_baseline_table_even_if_the_source_has_it(make_project):
+    train = "CREATE TABLE main.train (score DOUBLE)"
+    code, stderr = _validate(make_project, ", baseline: {table: main.train}", ", label: label", train)
+    assert code == 2
+    assert "monitors[0].label: column `label` does not exist in main.train" in stderr

@@ -70,7 +70,12 @@ class EstimatedPerformance(MonitorKind):
     spec_class = EstimatedPerformanceSpec
     metrics = ESTIMATES + BASELINE_CHECKS
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"out_of_range_count": {"error": 0}}
-    reads_baseline = True  # only with `label`: the baseline is where the calibration assumption can be checked
+    reads_baseline = True
+
+    def reads_baseline_of(self, spec: EstimatedPerformanceSpec) -> bool:
+        # Only with `label`: the baseline is where the calibration assumption can be checked. Without it, a baseline
+        # table need not hold the score column.
+        return spec.label is not None
 
     def columns_used(self, spec: EstimatedPerformanceSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
         # The label is read on the baseline only; the window needs none (that is the point), so it is checked below.
