@@ -95,7 +95,7 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
         problems += [_column_problem(monitor, name, source.table, columns, "source") for name in missing]
         baseline = project.baseline_of(monitor)
         baseline_columns = None
-        if baseline is not None and baseline.table is not None and kind.reads_baseline:
+        if baseline is not None and baseline.table is not None and kind.reads_baseline_of(monitor):
             baseline_columns = catalog.columns(baseline.table)
             if baseline_columns is None:
                 declared = monitor if monitor.baseline else source

@@ -22,8 +22,8 @@ WAREHOUSE = [
     "INSERT INTO main.training VALUES (1, 2.0, 'DE')",
 ]
 KINDS = (
-    "calibration, feature_drift, model_performance, null_rate, prediction_histogram, schema_contract, "
-    "topk_concentration"
+    "calibration, estimated_performance, feature_drift, model_performance, null_rate, prediction_histogram, "
+    "schema_contract, topk_concentration"
 )
 
 

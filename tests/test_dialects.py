@@ -42,6 +42,10 @@ MONITORS = {
         " label: flag}"
     ),
     "calibration": "{name: calibration, type: calibration, source: events, prediction: score, label: flag, bins: 4}",
+    "estimated_performance": (
+        "{name: estimated_performance, type: estimated_performance, source: events_rolling, prediction: score,"
+        " label: flag, calibration_bins: 4}"
+    ),
     "topk_concentration": (
         "{name: topk_concentration, type: topk_concentration, source: events_rolling, column: item, k: 3,"
         " weight: weight}"

@@ -70,6 +70,9 @@ monitors:
   - {{name: quality, type: model_performance, source: events, task: classification, prediction: score, label: flag,
      decision_threshold: 0.3}}
   - {{name: calib, type: calibration, source: events, prediction: score, label: flag, bins: 5}}
+  - {{name: estimated, type: estimated_performance, source: events, prediction: score, label: flag,
+     decision_threshold: 0.3, calibration_bins: 5}}
+  - {{name: estimated_rolling, type: estimated_performance, source: events_rolling, prediction: score, label: flag}}
   - {{name: quality_regression, type: model_performance, source: events, task: regression, prediction: score,
      label: amount}}
   - name: contract
@@ -199,6 +202,7 @@ def test_the_duckdb_run_covers_every_kind_and_window(duckdb_results):
         "schema_contract",
         "model_performance",
         "calibration",
+        "estimated_performance",
     }
     assert [w.start.day for w in result.windows["events"]] == [1, 2, 3]
     assert not any(math.isnan(m.value) for m in result.metrics if m.value is not None)

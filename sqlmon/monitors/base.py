@@ -153,6 +153,10 @@ class MonitorKind:
         """How long after a window ends before it can be computed (e.g. until its labels are in)."""
         return timedelta(0)
 
+    def reads_baseline_of(self, spec: MonitorSpec) -> bool:
+        """Whether this monitor reads its baseline; a kind whose keys decide it (an optional `label`) overrides it."""
+        return self.reads_baseline
+
     def columns_used(self, spec: MonitorSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
         """The source columns this monitor reads; checked against the warehouse before anything runs."""
         return []

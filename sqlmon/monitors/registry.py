@@ -19,6 +19,7 @@ BUILTIN_MODULES = (
     "sqlmon.monitors.topk_concentration",
     "sqlmon.monitors.model_performance",
     "sqlmon.monitors.calibration",
+    "sqlmon.monitors.estimated_performance",
 )
 
 _kinds: dict[str, MonitorKind] = {}
