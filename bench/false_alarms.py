@@ -169,7 +169,44 @@ class Rule:
         return self.label
 
 
+@dataclass(frozen=True)
+class MethodRule:
+    """sqlmon's default rules of a feature_drift `method` at one severity: fires when any of them does, with the
+    levels sqlmon uses for these sample sizes (sqlmon.monitors.feature_drift.default_rule)."""
+
+    method: str
+    severity: str = "warn"
+    metric: str = "method"  # for the tables that key rules by metric
+
+    @property
+    def label(self) -> str:
+        return f"`method: {self.method}` ({self.severity})"
+
+    def label_for(self, n: int) -> str:
+        return self.label
+
+    def fires(self, values: dict[str, np.ndarray], n: int) -> np.ndarray:
+        from sqlmon.monitors.feature_drift import METHOD_RULES, default_rule
+
+        kind = "categorical" if "chi2_pvalue" in values else "numeric"
+        bins = len(CATEGORY_SHARES) if kind == "categorical" else BINS
+        fired = np.zeros(next(iter(values.values())).shape, bool)
+        for metric in METHOD_RULES[self.method][kind]:
+            rule = default_rule(self.method, kind, metric, N_BASE, n, bins)
+            assert rule is not None
+            level = rule.warn if self.severity == "warn" else rule.error
+            if metric == "ks_pvalue":
+                fired |= ks_pvalue_below(values["ks"], N_BASE, n, level)
+            elif rule.direction == "below":
+                fired |= values[metric] < level
+            else:
+                fired |= values[metric] > level
+        return fired
+
+
 NUMERIC_RULES = (
+    MethodRule("auto", "warn"),
+    MethodRule("auto", "error"),
     Rule("psi", ">", 0.1),
     Rule("psi", ">", 0.25),
     Rule("psi", ">", dof=BINS - 1),
@@ -181,6 +218,8 @@ NUMERIC_RULES = (
     Rule("wasserstein_norm", ">", 0.1),
 )
 CATEGORICAL_RULES = (
+    MethodRule("auto", "warn"),
+    MethodRule("auto", "error"),
     Rule("psi", ">", 0.1),
     Rule("psi", ">", 0.25),
     Rule("psi", ">", dof=len(CATEGORY_SHARES) - 1),
@@ -469,7 +508,9 @@ def self_check() -> None:
 # --------------------------------------------------------------------------
 # rates and thresholds
 # --------------------------------------------------------------------------
-def fires(rule: Rule, values: dict[str, np.ndarray], n: int) -> np.ndarray:
+def fires(rule: Rule | MethodRule, values: dict[str, np.ndarray], n: int) -> np.ndarray:
+    if isinstance(rule, MethodRule):
+        return rule.fires(values, n)
     if rule.metric == "ks_pvalue":
         return ks_pvalue_below(values["ks"], N_BASE, n, rule.threshold_for(n))
     column = values[rule.metric]

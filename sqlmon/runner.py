@@ -392,6 +392,8 @@ def _collect(
         for value in output.metrics:
             status = "ok"
             rule = rules.get(value.metric)
+            if value.rule is not None and value.metric not in monitor.thresholds:
+                rule = value.rule
             if rule is not None:
                 alert = evaluate(
                     monitor.name,

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from sqlmon.config.durations import Window
-from sqlmon.config.specs import MonitorSpec, SourceSpec
+from sqlmon.config.specs import MonitorSpec, SourceSpec, ThresholdRule
 from sqlmon.errors import ConfigProblem
 
 NUMERIC_TYPES = ("integer", "float", "decimal")
@@ -102,6 +102,9 @@ class MetricValue:
     value: float | None
     column: str | None = None
     detail: str | None = None  # what the alert message adds, e.g. the names of missing columns
+    # the kind's default rule for this very value, when it depends on the data (e.g. on the sample sizes); the
+    # monitor's own `thresholds` still take precedence
+    rule: ThresholdRule | None = None
 
 
 @dataclass

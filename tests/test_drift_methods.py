@@ -1,0 +1,90 @@
+"""`method`: which feature_drift metrics alert by default, at levels that depend on the sample sizes.
+
+`auto` alerts on psi and on the distances (wasserstein_norm for numbers; l_infinity and unseen_rate for categories).
+Their levels are floors that rise for small samples — psi's to χ²_{k−1}(0.99) / n_eff, the distances' as
+√(1000 / n_eff) — so a small window is not judged by the levels of a large one. The false-alarm and detection rates
+behind these choices are in docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sqlmon.monitors.feature_drift import default_rule
+from tests.metrics_support import W0, load, run_project, times
+
+SOURCES = """\
+sources:
+  - {name: events, table: main.events, timestamp: ts, window: 1 day, baseline: {table: main.train}}
+"""
+
+
+def _project(make_project, monitors: str, n_cur: int, shift: float, seed: int = 3):
+    rng = np.random.default_rng(seed)
+    train = {"x": rng.normal(0, 1, 20_000), "c": rng.choice(["a", "b", "c"], 20_000, p=[0.5, 0.3, 0.2])}
+    cur = {
+        "x": rng.normal(shift, 1, n_cur),
+        "c": rng.choice(["a", "b", "c", "new"], n_cur, p=[0.4, 0.3, 0.2, 0.1]),
+        "ts": times(n_cur, W0, rng),
+    }
+    return load(make_project, SOURCES, monitors, {"events": cur, "train": train})
+
+
+def test_auto_levels_hold_from_1000_rows_and_grow_like_one_over_root_n_below() -> None:
+    big = default_rule("auto", "numeric", "wasserstein_norm", 50_000, 100_000)
+    assert (big.warn, big.error) == (0.1, 0.25)
+    small = default_rule("auto", "numeric", "wasserstein_norm", 50_000, 100)
+    n_eff = 1 / (1 / 50_000 + 1 / 100)
+    assert small.warn == pytest.approx(0.1 * math.sqrt(1000 / n_eff), rel=1e-12)
+    assert small.warn == pytest.approx(0.3165, abs=1e-4)
+    # psi · n_eff is about χ²(bins − 1) without drift: 21.67 / n_eff for 10 bins, once that is above 0.1
+    assert default_rule("auto", "numeric", "psi", 50_000, 10_000).warn == 0.1
+    psi = default_rule("auto", "numeric", "psi", 50_000, 100, bins=10)
+    assert psi.warn == pytest.approx(21.666 * (1 / 50_000 + 1 / 100), rel=1e-4)
+    assert psi.error == pytest.approx(27.877 * (1 / 50_000 + 1 / 100), rel=1e-4)
+    assert default_rule("auto", "categorical", "l_infinity", 50_000, 250).warn == pytest.approx(0.1, rel=0.01)
+    assert default_rule("auto", "numeric", "ks_pvalue", 50_000, 100) is None
+    pvalue = default_rule("pvalue", "numeric", "ks_pvalue", 50_000, 100)
+    assert (pvalue.warn, pvalue.error, pvalue.direction) == (0.01, 0.001, "below")
+
+
+def test_auto_alerts_on_a_fifth_sigma_shift_and_on_a_new_category(make_project) -> None:
+    root = _project(
+        make_project, "monitors:\n  - {name: drift, type: feature_drift, source: events, columns: [x, c]}\n", 5_000, 0.2
+    )
+    alerts = {(a[0], a[2]) for a in run_project(root).alerts("drift")}
+    assert ("wasserstein_norm", "warn") in alerts  # 0.2σ: above 0.1, below 0.25
+    assert ("unseen_rate", "error") in alerts  # 10 % of the window is a category the baseline never had
+    assert ("l_infinity", "warn") in alerts  # `a` fell from 50 % to 40 %
+    messages = [a[3] for a in run_project(root).alerts("drift")]
+    assert any(m.startswith("unseen_rate of c = 0.1") and "new: new" in m for m in messages)
+
+
+def test_auto_is_quiet_on_a_small_window_without_drift_that_fixed_levels_would_flag(make_project) -> None:
+    """60 rows: noise alone puts wasserstein_norm above the 1,000-row level of 0.1, and psi above 0.25."""
+    monitors = """\
+    monitors:
+      - {name: quiet, type: feature_drift, source: events, columns: [x]}
+      - {name: fixed, type: feature_drift, source: events, columns: [x], thresholds: {wasserstein_norm: {warn: 0.1}}}
+    """
+    db = run_project(_project(make_project, monitors, 60, 0.0, seed=11))
+    value = db.metrics("quiet")[("x", "wasserstein_norm")]
+    assert 0.1 < value < default_rule("auto", "numeric", "wasserstein_norm", 20_000, 60).warn
+    assert db.metrics("quiet")[("x", "psi")] > 0.25
+    assert db.alerts("quiet") == []
+    assert "wasserstein_norm" in [a[0] for a in db.alerts("fixed")]  # the monitor's own level wins
+
+
+def test_method_pvalue_alerts_on_the_tests_and_null_switches_a_default_off(make_project) -> None:
+    monitors = """\
+    monitors:
+      - {name: tests, type: feature_drift, source: events, columns: [x, c], method: pvalue}
+      - {name: muted, type: feature_drift, source: events, columns: [x, c], thresholds: {unseen_rate: null}}
+    """
+    db = run_project(_project(make_project, monitors, 5_000, 0.2))
+    assert {(a[0], a[2]) for a in db.alerts("tests")} == {("ks_pvalue", "error"), ("chi2_pvalue", "error")}
+    assert "unseen_rate" not in {a[0] for a in db.alerts("muted")}
+    assert "wasserstein_norm" in {a[0] for a in db.alerts("muted")}
