@@ -38,7 +38,7 @@ COUNT(CASE WHEN {{ is_valid_number(column, floating) }}
     values. (QUANTILE_DISC differs: it rounds q or n − n·q, so at some bin counts it picks the neighbouring value.)
     The ranks are computed first, so the ranked values meet them in an equi-join. `tag` prefixes the CTE names:
     Spark hoists CTEs out of subqueries, so two parts of one statement must not share names. -#}
-{% macro quantiles(rel, column, floating, bins, tag='') -%}
+{% macro quantiles(rel, column, floating, bins, below=false, tag='') -%}
 WITH {{ tag }}q_valid AS (
   SELECT CAST({{ column | ident }} AS DOUBLE) AS x FROM {{ relation(rel) }} AS q_rel
   WHERE {{ is_valid_number(column, floating) }}
@@ -48,9 +48,18 @@ WITH {{ tag }}q_valid AS (
   FROM (SELECT COUNT(*) AS n FROM {{ tag }}q_valid) AS q_n
   CROSS JOIN (VALUES {% for k in range(1, bins) %}({{ k | literal }}){{ ", " if not loop.last }}{% endfor %}) AS q_k(k)
 )
+{%- if below %}
+{#- with b = the number of valid values below the quantile (its RANK − 1), as a frozen profile keeps them -#}
+SELECT CAST({{ tag }}q_ranks.k AS VARCHAR) AS k, q_sorted.x AS a, CAST(q_sorted.below AS DOUBLE) AS b
+FROM (
+  SELECT x, ROW_NUMBER() OVER (ORDER BY x ASC NULLS FIRST) AS rn, RANK() OVER (ORDER BY x ASC NULLS FIRST) - 1 AS below
+  FROM {{ tag }}q_valid
+) AS q_sorted
+{%- else %}
 SELECT CAST({{ tag }}q_ranks.k AS VARCHAR) AS k, q_sorted.x AS a, CAST(NULL AS DOUBLE) AS b
 FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY x ASC NULLS FIRST) AS rn FROM {{ tag }}q_valid) AS q_sorted
-JOIN {{ tag }}q_ranks ON q_sorted.rn = {{ tag }}q_ranks.r
+{%- endif %}
+ JOIN {{ tag }}q_ranks ON q_sorted.rn = {{ tag }}q_ranks.r
 {%- endmacro %}
 
 {#- Cast to a plain TIMESTAMP: a DATE becomes its midnight, a TIMESTAMPTZ its UTC time (sessions run in UTC). -#}
@@ -65,6 +74,10 @@ MAX(CAST({{ column | ident }} AS TIMESTAMP))
 {#- Finite values only: the range and spread that equal-width bins and the normalised Wasserstein distance use. -#}
 {% macro is_finite_number(column, floating) -%}
 ({{ is_valid_number(column, floating) }}{% if floating %} AND NOT ISINF({{ column | ident }}){% endif %})
+{%- endmacro %}
+
+{% macro finite_count(column, floating) -%}
+COUNT(CASE WHEN {{ is_finite_number(column, floating) }} THEN 1 END)
 {%- endmacro %}
 
 {% macro finite_min(column, floating) -%}

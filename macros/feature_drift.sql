@@ -15,8 +15,14 @@ FROM (
     SELECT COALESCE(base.k, cur.k) AS k, CAST(COALESCE(base.n, 0) AS DOUBLE) AS nb,
       CAST(COALESCE(cur.n, 0) AS DOUBLE) AS nc
     FROM (
+      {% if baseline.profile %}
+      SELECT category AS k, "count" AS n FROM {{ baseline.table | table }} AS b_profile
+      WHERE name = {{ baseline.profile[0] | literal }} AND version = {{ baseline.profile[1] | literal }}
+        AND column_name = {{ column | literal }} AND entry = 'category' AND category IS NOT NULL
+      {% else %}
       SELECT CAST({{ column | ident }} AS VARCHAR) AS k, COUNT(*) AS n FROM {{ relation(baseline) }} AS b_rel
       WHERE {{ column | ident }} IS NOT NULL GROUP BY 1
+      {% endif %}
     ) AS base
     FULL OUTER JOIN (
       SELECT CAST({{ column | ident }} AS VARCHAR) AS k, COUNT(*) AS n FROM {{ relation(current) }} AS c_rel
@@ -73,9 +79,21 @@ FROM (
     Cell numbers are monotone in x, so the bounds hold whatever the rounding of the cell arithmetic. -#}
 {#- One side's rows per cell: the count of valid values, of finite ones, and the finite values' summed distance
     beyond the range (what the Wasserstein tails need). -#}
+{#- The cell of x: 0 below lo, 1 … last over [lo, hi] (the last one closed), last + 1 above hi. -#}
+{% macro cell_of(lo, hi, last, width) -%}
+CASE WHEN x < {{ lo | literal }} THEN 0 WHEN x > {{ hi | literal }} THEN {{ (last + 1) | literal }}
+  {%- if width == 0 %} ELSE 1{% else %} ELSE CAST(LEAST({{ last | literal }}, 1 + FLOOR((x - {{ lo | literal }}) / {{ width | literal }})) AS BIGINT){% endif %} END
+{%- endmacro %}
+
 {% macro _cell_counts(column, floating, rel, lo, hi, last, width, side) -%}
-SELECT CASE WHEN x < {{ lo | literal }} THEN 0 WHEN x > {{ hi | literal }} THEN {{ (last + 1) | literal }}
-  {%- if width == 0 %} ELSE 1{% else %} ELSE CAST(LEAST({{ last | literal }}, 1 + FLOOR((x - {{ lo | literal }}) / {{ width | literal }})) AS BIGINT){% endif %} END AS cell,
+{% if rel.profile %}
+{#- a frozen baseline: its cells were counted when it was made, on the same lo, hi and cells -#}
+SELECT position AS cell, "count" AS nb, 0 AS nc, finite_count AS fb, 0 AS fc, 0 AS tail
+FROM {{ rel.table | table }} AS b_profile
+WHERE name = {{ rel.profile[0] | literal }} AND version = {{ rel.profile[1] | literal }}
+  AND column_name = {{ column | literal }} AND entry = 'cell'
+{%- else %}
+SELECT {{ cell_of(lo, hi, last, width) }} AS cell,
   {% for s in ("b", "c") %}{% if s == side %}COUNT(*){% else %}0{% endif %} AS {{ ("n" ~ s) | ident }}, {% endfor %}
   {% for s in ("b", "c") %}{% if s == side %}COUNT(CASE WHEN fin THEN 1 END){% else %}0{% endif %} AS {{ ("f" ~ s) | ident }}, {% endfor %}
   SUM(CASE WHEN fin AND x < {{ lo | literal }} THEN {{ lo | literal }} - x WHEN fin AND x > {{ hi | literal }} THEN x - {{ hi | literal }} ELSE 0 END) AS tail
@@ -84,6 +102,7 @@ FROM (
   FROM {{ relation(rel) }} AS {{ (side ~ "_rel") | ident }} WHERE {{ is_valid_number(column, floating) }}
 ) AS {{ (side ~ "_x") | ident }}
 GROUP BY 1
+{%- endif %}
 {%- endmacro %}
 
 {#- KS and 1-Wasserstein bounded from cell counts, for samples too large to count per value. The baseline's finite

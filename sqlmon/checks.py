@@ -12,14 +12,24 @@ from sqlmon.engines.base import Engine
 from sqlmon.errors import ConfigError, ConfigProblem
 from sqlmon.monitors import registry
 from sqlmon.monitors.base import ColumnInfo, MonitorContext, Relation
+from sqlmon.profiles import Profile, Profiles
+from sqlmon.sql.compiler import SqlCompiler
+from sqlmon.store import Store
 
 
 class Catalog:
-    """Column lists of the tables a run reads, fetched once per table."""
+    """Column lists of the tables a run reads, fetched once per table; and the stored profiles."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self._tables: dict[str, dict[str, ColumnInfo] | None] = {}
+        self._profiles: Profiles | None = None
+
+    def profiles(self, project: Project) -> Profiles:
+        if self._profiles is None:
+            store = Store(self.engine, SqlCompiler(self.engine.dialect), project.spec.results_schema)
+            self._profiles = Profiles(store)
+        return self._profiles
 
     def columns(self, table: str) -> dict[str, ColumnInfo] | None:
         if table not in self._tables:
@@ -94,8 +104,12 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
         missing = [name for name in used if name not in columns]
         problems += [_column_problem(monitor, name, source.table, columns, "source") for name in missing]
         baseline = project.baseline_of(monitor)
-        baseline_columns = None
-        if baseline is not None and baseline.table is not None and kind.reads_baseline_of(monitor):
+        baseline_columns = profile = None
+        if baseline is not None and baseline.profile is not None and kind.reads_baseline_of(monitor):
+            profile, found_problems = _check_profile(project, monitor, used, columns, catalog)
+            problems += found_problems
+            baseline_columns = profile.column_infos() if profile is not None else None
+        elif baseline is not None and baseline.table is not None and kind.reads_baseline_of(monitor):
             baseline_columns = catalog.columns(baseline.table)
             if baseline_columns is None:
                 declared = monitor if monitor.baseline else source
@@ -134,8 +148,47 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
                 current=Relation(source.table),
                 window=None,
                 baseline_columns=baseline_columns,
+                profile=profile,
             )
             for problem in kind.check(monitor, ctx):  # a kind names keys within its monitor; make them full
                 problems.append(replace(problem, key=monitor.key(problem.key) if problem.key else monitor.key()))
     if problems:  # monitors sharing a source or baseline would each report its problem; say it once
         raise ConfigError(list({str(problem): problem for problem in problems}.values()))
+
+
+def _check_profile(
+    project: Project, monitor: MonitorSpec, used: list[str], columns: dict[str, ColumnInfo], catalog: Catalog
+) -> tuple[Profile | None, list[ConfigProblem]]:
+    """A frozen baseline exists, holds the monitor's columns, and the kind can compare with one."""
+    baseline = project.baseline_of(monitor)
+    assert baseline is not None and baseline.profile is not None
+    source = project.sources[monitor.source]
+    declared = monitor if monitor.baseline else source
+    where = (declared.locate("baseline", "profile"), declared.key("baseline", "profile"))
+    if not registry.get(monitor.type).supports_profile:  # type: ignore[union-attr]
+        supported = ", ".join(name for name, kind in registry.kinds().items() if kind.supports_profile)
+        return None, [
+            ConfigProblem(
+                *where,
+                f"{monitor.type} cannot compare with a frozen profile",
+                f"give it a `table` or `previous` baseline; profiles serve {supported}",
+            )
+        ]
+    profile = catalog.profiles(project).get(baseline.profile, baseline.version)
+    if profile is None:
+        version = f" version {baseline.version}" if baseline.version is not None else ""
+        return None, [
+            ConfigProblem(
+                *where,
+                f"baseline profile `{baseline.profile}`{version} does not exist in {project.spec.results_schema}",
+                f"create it with `sqlmon baseline create {baseline.profile} --source {source.name}`"
+                + (", or see `sqlmon baseline list`" if version else ""),
+            )
+        ]
+    held = profile.column_infos()
+    label = f"{baseline.profile} (version {profile.version})"
+    return profile, [
+        _column_problem(monitor, name, label, held, "baseline profile")
+        for name in used
+        if name not in held and name in columns
+    ]

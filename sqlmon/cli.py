@@ -215,6 +215,87 @@ def run_command(
     sys.exit(int(code))
 
 
+@main.group()
+def baseline() -> None:
+    """Frozen baselines: profiles of a source stored in the results schema (`baseline: {profile: NAME}`)."""
+
+
+@baseline.command(name="create")
+@project_dir_option
+@target_option
+@click.argument("name")
+@click.option("--source", "source_name", required=True, help="The source to profile (a name from sqlmon.yml).")
+@click.option("--start", default=None, help="Profile only rows from this date/time (needs the source's timestamp).")
+@click.option("--end", default=None, help="Profile only rows before this date/time.")
+@click.option(
+    "--cells",
+    type=click.IntRange(16, 10_000_000),
+    default=65536,
+    show_default=True,
+    help="Equal-width cells per numeric column, from which KS and Wasserstein are bounded.",
+)
+@handle_errors
+def baseline_create(
+    project_dir: Path | None,
+    target: str | None,
+    name: str,
+    source_name: str,
+    start: str | None,
+    end: str | None,
+    cells: int,
+) -> None:
+    """Profile a source in the warehouse and store it as the next version of NAME."""
+    from sqlmon.baselines import create
+
+    profile = create(
+        project_dir, target, name, source_name, _parse_time(start, "--start"), _parse_time(end, "--end"), cells
+    )
+    numeric = sum(1 for c in profile.columns.values() if c.quantiles)
+    categorical = sum(1 for c in profile.columns.values() if c.categories)
+    click.echo(
+        f"Created baseline profile `{profile.name}` version {profile.version} of source {profile.source}: "
+        f"{len(profile.columns)} columns ({numeric} numeric, {categorical} categorical profiled). "
+        f"Use it with `baseline: {{profile: {profile.name}}}`."
+    )
+
+
+@baseline.command(name="list")
+@project_dir_option
+@target_option
+@handle_errors
+def baseline_list(project_dir: Path | None, target: str | None) -> None:
+    """List the stored profiles and their versions, newest first."""
+    from sqlmon.baselines import listing
+
+    click.echo("\n".join(listing(project_dir, target)))
+
+
+@baseline.command(name="show")
+@project_dir_option
+@target_option
+@click.argument("name")
+@click.option("--version", "version", type=click.IntRange(1), default=None, help="Which version (default: the latest).")
+@handle_errors
+def baseline_show(project_dir: Path | None, target: str | None, name: str, version: int | None) -> None:
+    """What a profile holds, column by column."""
+    from sqlmon.baselines import show
+
+    click.echo("\n".join(show(project_dir, target, name, version)))
+
+
+@baseline.command(name="drop")
+@project_dir_option
+@target_option
+@click.argument("name")
+@click.option("--version", "version", type=click.IntRange(1), default=None, help="Drop only this version.")
+@handle_errors
+def baseline_drop(project_dir: Path | None, target: str | None, name: str, version: int | None) -> None:
+    """Delete a profile (every version, or one)."""
+    from sqlmon.baselines import drop
+
+    click.echo(drop(project_dir, target, name, version))
+
+
 @main.command()
 @click.option(
     "--dir",

@@ -22,6 +22,7 @@ from sqlmon.errors import ConfigError, ConfigProblem, SqlmonError
 from sqlmon.monitors import registry
 from sqlmon.monitors.base import Aggregate, MonitorContext, MonitorOutput, Relation
 from sqlmon.planner import Executor, QueryLog
+from sqlmon.profiles import Profiles
 from sqlmon.sql.compiler import SqlCompiler
 from sqlmon.store import RunRecord, Store
 
@@ -102,8 +103,9 @@ class Session:
         self.compiler = SqlCompiler(engine.dialect)
         self.catalog = Catalog(engine)
         self.log = log or QueryLog()
-        self.executor = Executor(engine, self.compiler, self.log)
         self.store = Store(engine, self.compiler, project.spec.results_schema)
+        self.profiles = Profiles(self.store)
+        self.executor = Executor(engine, self.compiler, self.log, self.profiles)
 
     @classmethod
     def open(cls, root: Path | None = None, read_only: bool = False, target: str | None = None) -> Session:
@@ -167,8 +169,14 @@ class Session:
         columns = self.catalog.columns(source.table) or {}
         current = Relation(source.table, source.timestamp, window) if window is not None else Relation(source.table)
         baseline_spec = self.project.baseline_of(monitor)
-        baseline = baseline_columns = None
-        if baseline_spec is not None and baseline_spec.table is not None:
+        baseline = baseline_columns = profile = None
+        if baseline_spec is not None and baseline_spec.profile is not None:
+            profile = self.profiles.get(baseline_spec.profile, baseline_spec.version)
+            if profile is None:  # checked before the run; gone since (dropped by someone else)
+                raise SqlmonError(f"baseline profile `{baseline_spec.profile}` does not exist")
+            baseline = self.profiles.relation(profile)
+            baseline_columns = profile.column_infos()
+        elif baseline_spec is not None and baseline_spec.table is not None:
             baseline = Relation(baseline_spec.table)
             baseline_columns = self.catalog.columns(baseline_spec.table)
         elif baseline_spec is not None and baseline_spec.previous is not None and window is not None:
@@ -183,6 +191,7 @@ class Session:
             baseline=baseline,
             baseline_columns=baseline_columns,
             previous_schema=previous_schema,
+            profile=profile,
         )
 
     def compute(

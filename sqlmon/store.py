@@ -76,7 +76,26 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("ordinal", "INTEGER"),
         ("observed_at", "TIMESTAMPNTZ"),
     ),
+    # Frozen baselines (sqlmon.profiles): one row per stored number of a profile version.
+    "sqlmon_baselines": (
+        ("name", "VARCHAR"),
+        ("version", "INTEGER"),
+        ("created_at", "TIMESTAMPNTZ"),
+        ("source", "VARCHAR"),
+        ("table_name", "VARCHAR"),
+        ("window_start", "TIMESTAMPNTZ"),
+        ("window_end", "TIMESTAMPNTZ"),
+        ("column_name", "VARCHAR"),
+        ("data_type", "VARCHAR"),
+        ("entry", "VARCHAR"),  # schema | stat | quantile | cell | category
+        ("position", "INTEGER"),  # ordinal (schema), j (quantile), cell number (cell)
+        ("value", "DOUBLE"),  # the stat's or the quantile's value
+        ("category", "VARCHAR"),  # the stat's name, or the category (NULL: the folded rest)
+        ("count", "DOUBLE"),  # valid values below the quantile, in the cell, or of the category
+        ("finite_count", "DOUBLE"),  # finite values in the cell
+    ),
 }
+BASELINES_TABLE = "sqlmon_baselines"
 VIEWS = {"sqlmon_latest_metrics": "store.views.latest_metrics", "sqlmon_open_alerts": "store.views.open_alerts"}
 # Tables whose rows belong to a (monitor, window): replaced when that window is computed again.
 WINDOWED_TABLES = ("sqlmon_metrics", "sqlmon_histograms", "sqlmon_alerts")

@@ -156,10 +156,13 @@ def coerce_duration(value: Any) -> timedelta:
 
 
 class BaselineSpec(StrictModel):
-    """What normal looks like: another table (e.g. the training set) or the windows just before the current one."""
+    """What normal looks like: another table (e.g. the training set), the windows just before the current one, or a
+    profile frozen by `sqlmon baseline create`."""
 
     table: str | None = Field(default=None, description="a table or view, `schema.table`")
     previous: timedelta | None = Field(default=None, description="the span right before each window, e.g. `7 days`")
+    profile: str | None = Field(default=None, description="a frozen baseline made by `sqlmon baseline create NAME`")
+    version: int | None = Field(default=None, ge=1, description="the profile's version; the latest when not given")
 
     @field_validator("previous", mode="before")
     @classmethod
@@ -168,9 +171,14 @@ class BaselineSpec(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> BaselineSpec:
-        given = [k for k in ("table", "previous") if getattr(self, k) is not None]
+        given = [k for k in ("table", "previous", "profile") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of `table` (a baseline table) or `previous` (e.g. `7 days`)")
+            raise ValueError(
+                "give exactly one of `table` (a baseline table), `previous` (e.g. `7 days`) or `profile` (a frozen"
+                " baseline)"
+            )
+        if self.version is not None and self.profile is None:
+            raise ValueError("`version` goes with `profile`")
         return self
 
 

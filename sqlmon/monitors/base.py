@@ -50,10 +50,13 @@ class Relation:
     table: str
     timestamp: str | None = None
     window: Window | None = None
+    # A frozen baseline (name, version): `table` is then the results table that holds it, and its aggregates are
+    # read from the stored profile instead of being computed (see sqlmon.profiles).
+    profile: tuple[str, int] | None = None
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return (self.table, self.timestamp, self.window)
+        return (self.table, self.timestamp, self.window, self.profile)
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,7 @@ class MonitorContext:
     baseline: Relation | None = None
     baseline_columns: dict[str, ColumnInfo] | None = None
     previous_schema: dict[str, str] | None = None  # column -> data type, as stored by the previous run
+    profile: Any = None  # the sqlmon.profiles.Profile the baseline is, when it is a frozen one
 
 
 class MonitorKind:
@@ -151,6 +155,8 @@ class MonitorKind:
     reads_baseline: ClassVar[bool] = False
     # A snapshot kind looks at the table as it is now (e.g. its schema), so it runs once per run, not per window.
     snapshot: ClassVar[bool] = False
+    # Whether the kind can compare with a frozen profile instead of baseline rows (`baseline: {profile: NAME}`).
+    supports_profile: ClassVar[bool] = False
 
     def delay(self, spec: MonitorSpec) -> timedelta:
         """How long after a window ends before it can be computed (e.g. until its labels are in)."""

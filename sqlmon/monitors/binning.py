@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import pairwise
+from typing import Any
 
+from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import Aggregate, ColumnInfo, Distribution, HistogramBin, Relation, Results
+
+PROFILE_LEVELS = 1000  # a frozen profile holds quantiles at j / 1000 (sqlmon.profiles.LEVELS)
 
 
 def quantile_requests(relation: Relation, column: ColumnInfo, bins: int) -> list[Distribution]:
@@ -68,3 +72,28 @@ def category_rows(
                 )
             )
     return rows
+
+
+def profile_binning_problems(spec: Any, other_binning: str | None) -> list[ConfigProblem]:
+    """Bins a frozen profile can count exactly: at its quantiles, so quantile binning with bins dividing 1000."""
+    if other_binning is not None:
+        return [
+            ConfigProblem(
+                spec.locate(other_binning),
+                other_binning,
+                "a profile baseline holds counts at its quantiles only, so it bins by quantile",
+                "use `binning: quantile` with a profile, or compare against a `table` baseline",
+            )
+        ]
+    if PROFILE_LEVELS % spec.bins:
+        divisors = [b for b in range(2, 101) if PROFILE_LEVELS % b == 0]
+        return [
+            ConfigProblem(
+                spec.locate("bins"),
+                "bins",
+                f"a profile holds quantiles at j/{PROFILE_LEVELS}, so `bins` must divide {PROFILE_LEVELS},"
+                f" not {spec.bins}",
+                f"use one of {', '.join(map(str, divisors))}, …",
+            )
+        ]
+    return []

@@ -37,6 +37,7 @@ from sqlmon.monitors.binning import (
     edges_from_quantiles,
     fixed_edges,
     histogram_rows,
+    profile_binning_problems,
     quantile_requests,
 )
 from sqlmon.monitors.registry import register
@@ -157,6 +158,7 @@ class FeatureDrift(MonitorKind):
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
     needs_baseline = True
     reads_baseline = True
+    supports_profile = True
 
     def columns_used(self, spec: FeatureDriftSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
         return list(spec.columns)
@@ -197,6 +199,26 @@ class FeatureDrift(MonitorKind):
                         f"edges.{name}",
                         f"`{name}` is not a numeric column of this monitor",
                         "give edges only for numeric columns listed under `columns`",
+                    )
+                )
+        if ctx.profile is not None:
+            problems += profile_binning_problems(spec, "binning" if spec.binning != "quantile" else None)
+            if spec.edges:
+                problems.append(
+                    ConfigProblem(
+                        spec.locate("edges"),
+                        "edges",
+                        "explicit edges cannot be used with a profile baseline: it holds counts at its quantiles only",
+                        "leave out `edges`, or compare against a `table` baseline",
+                    )
+                )
+            if spec.exact == "always":
+                problems.append(
+                    ConfigProblem(
+                        spec.locate("exact"),
+                        "exact",
+                        "a profile baseline keeps cell counts, not every value: KS and Wasserstein are bounded",
+                        "use `exact: auto` or `never` with a profile, or a `table` baseline for exact values",
                     )
                 )
         for index, name in enumerate(spec.categorical):
@@ -248,6 +270,11 @@ class FeatureDrift(MonitorKind):
         base_col = baseline_side(ctx, col)
         args = {"column": col.name, "floating": base_col.floating}
         requests: dict[str, Request] = {}
+        if ctx.profile is not None:  # always bounded, from the profile's cells
+            return {
+                "lo": Aggregate.of(ctx.baseline, "common.finite_min", **args),
+                "hi": Aggregate.of(ctx.baseline, "common.finite_max", **args),
+            }
         if spec.exact != "never":
             requests["n_base"] = Aggregate.of(ctx.baseline, "common.valid_count", **args)
             requests["rows_cur"] = Aggregate.of(ctx.current, "common.row_count")
@@ -277,11 +304,14 @@ class FeatureDrift(MonitorKind):
             "current": ctx.current,
             "baseline": ctx.baseline,
         }
-        bounded = spec.exact == "never" or (spec.exact == "auto" and rows > spec.exact_max_rows)
+        bounded = (
+            ctx.profile is not None or spec.exact == "never" or (spec.exact == "auto" and rows > spec.exact_max_rows)
+        )
+        cells = ctx.profile.cells if ctx.profile is not None else spec.cells
         # a baseline without finite values, or a range too wide for a double, leaves nothing to cut into cells
         if bounded and lo is not None and hi is not None and math.isfinite(float(hi) - float(lo)):
             return Distribution.of(
-                "feature_drift.ks_wasserstein_binned", **common, lo=float(lo), hi=float(hi), cells=spec.cells
+                "feature_drift.ks_wasserstein_binned", **common, lo=float(lo), hi=float(hi), cells=cells
             )
         return Distribution.of("feature_drift.ks_wasserstein", alone=rows > spec.exact_max_rows, **common)
 

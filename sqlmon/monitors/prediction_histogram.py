@@ -29,7 +29,14 @@ from sqlmon.monitors.base import (
     baseline_side,
     metric_number,
 )
-from sqlmon.monitors.binning import bin_requests, edges_from_quantiles, fixed_edges, histogram_rows, quantile_requests
+from sqlmon.monitors.binning import (
+    bin_requests,
+    edges_from_quantiles,
+    fixed_edges,
+    histogram_rows,
+    profile_binning_problems,
+    quantile_requests,
+)
 from sqlmon.monitors.registry import register
 
 
@@ -68,6 +75,7 @@ class PredictionHistogram(MonitorKind):
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"psi": {"warn": 0.1, "error": 0.25}}
     needs_baseline = True
     reads_baseline = True
+    supports_profile = True
 
     def columns_used(self, spec: PredictionHistogramSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
         return [spec.column]
@@ -82,6 +90,9 @@ class PredictionHistogram(MonitorKind):
                     f"column `{spec.column}` has type {column.data_type}; a score column must be numeric",
                 )
             ]
+        if ctx.profile is not None:
+            other = "edges" if spec.edges is not None else "binning" if spec.binning != "quantile" else None
+            return profile_binning_problems(spec, other)
         return []
 
     def _quantiles(self, spec: PredictionHistogramSpec, ctx: MonitorContext) -> list[Distribution]:
