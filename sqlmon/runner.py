@@ -183,6 +183,7 @@ class Session:
             baseline=baseline,
             baseline_columns=baseline_columns,
             previous_schema=previous_schema,
+            tables={table: self.catalog.columns(table) for table in registry.get(monitor.type).tables_used(monitor)},  # type: ignore[union-attr]
         )
 
     def compute(
