@@ -3,13 +3,53 @@
     filters. Ascending window orders say NULLS FIRST although no NULL reaches them: engines differ in where NULLs
     sort by default, and BigQuery cannot express DuckDB's default inside a window. -#}
 
-{#- The rows a request reads: a table, cut to a half-open time window when the request has one. -#}
+{#- The rows a request reads: a table, cut to a half-open time window when the request has one, and joined with its
+    labels when they live in a table of their own. -#}
 {% macro relation(rel) -%}
+{% if rel.labels %}
+{{ labelled_rows(rel) }}
+{%- else %}
+{{ window_rows(rel) }}
+{%- endif %}
+{%- endmacro %}
+
+{% macro window_rows(rel) -%}
 {% if rel.window %}
 (SELECT * FROM {{ rel.table | table }} WHERE {{ rel.timestamp | ident }} >= {{ rel.window.start | timestamp }} AND {{ rel.timestamp | ident }} < {{ rel.window.end | timestamp }})
 {%- else %}
 {{ rel.table | table }}
 {%- endif %}
+{%- endmacro %}
+
+{#- The window's rows (cut before the join, so the labels only meet the window) LEFT JOINed to at most one label per
+    key, so the join never multiplies rows: every source column, plus the label and a conflict flag (1 when the
+    key has differing labels). NULL labels do not count. A key's label is the latest by the labels' timestamp (NULL
+    timestamps oldest; the greater label breaks a tie); without a timestamp, differing labels leave the key
+    unlabelled, since nothing says which is true. -#}
+{% macro labelled_rows(rel) -%}
+{%- set lab = rel.labels -%}
+{%- set keys -%}
+{% for _, column in lab.keys %}{{ column | ident }}{{ ", " if not loop.last }}{% endfor %}
+{%- endset -%}
+(SELECT l_source.*, l_one.l_label AS {{ lab.output_label | ident }}, l_one.l_conflict AS {{ lab.output_conflict | ident }}
+FROM {{ window_rows(rel) }} AS l_source
+LEFT JOIN (
+  SELECT {% for _ in lab.keys %}{{ ("l_key_" ~ loop.index0) | ident }}, {% endfor %}
+    {% if lab.timestamp %}l_label{% else %}CASE WHEN l_same < l_all THEN NULL ELSE l_label END AS l_label{% endif %},
+    CASE WHEN l_same < l_all THEN 1 ELSE 0 END AS l_conflict
+  FROM (
+    SELECT {% for _, column in lab.keys %}{{ column | ident }} AS {{ ("l_key_" ~ loop.index0) | ident }}, {% endfor %}
+      {{ lab.label | ident }} AS l_label,
+      ROW_NUMBER() OVER (PARTITION BY {{ keys }} ORDER BY
+        {%- if lab.timestamp %} {{ lab.timestamp | ident }} DESC NULLS LAST,{% endif %} {{ lab.label | ident }} DESC NULLS LAST) AS l_rank,
+      COUNT(*) OVER (PARTITION BY {{ keys }}, {{ lab.label | ident }}) AS l_same,
+      COUNT(*) OVER (PARTITION BY {{ keys }}) AS l_all
+    FROM {{ lab.table | table }}
+    WHERE {{ lab.label | ident }} IS NOT NULL
+  ) AS l_ranked
+  WHERE l_rank = 1
+) AS l_one
+ON {% for column, _ in lab.keys %}l_source.{{ column | ident }} = l_one.{{ ("l_key_" ~ loop.index0) | ident }}{{ " AND " if not loop.last }}{% endfor %})
 {%- endmacro %}
 
 {#- A value that takes part in numeric statistics: not NULL and, for floating columns, not NaN. ±inf takes part. -#}

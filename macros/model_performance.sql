@@ -14,6 +14,11 @@ CAST(CAST({{ label | ident }} AS INTEGER) AS DOUBLE)
 COUNT(CASE WHEN {{ is_valid_number(prediction, floating) }} THEN 1 END)
 {%- endmacro %}
 
+{#- Scored rows whose key has differing labels in the labels table (only with a labels join). -#}
+{% macro conflict_count(prediction, floating, conflict) -%}
+COUNT(CASE WHEN {{ is_valid_number(prediction, floating) }} AND {{ conflict | ident }} = 1 THEN 1 END)
+{%- endmacro %}
+
 {% macro labelled_count(prediction, floating, label) -%}
 COUNT(CASE WHEN {{ labelled(prediction, floating, label) }} THEN 1 END)
 {%- endmacro %}

@@ -149,6 +149,7 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
                 window=None,
                 baseline_columns=baseline_columns,
                 profile=profile,
+                tables={table: catalog.columns(table) for table in kind.tables_used(monitor)},
             )
             for problem in kind.check(monitor, ctx):  # a kind names keys within its monitor; make them full
                 problems.append(replace(problem, key=monitor.key(problem.key) if problem.key else monitor.key()))

@@ -45,7 +45,8 @@ def _scalar(value: Any) -> Any:
 
 
 def describe_relation(relation: Relation) -> str:
-    return f"{relation.table} {relation.window}" if relation.window else relation.table
+    text = f"{relation.table} {relation.window}" if relation.window else relation.table
+    return f"{text} joined with labels from {relation.labels.table}" if relation.labels else text
 
 
 def _aliases(aggregates: Sequence[Aggregate]) -> list[str]:

@@ -192,6 +192,7 @@ class Session:
             baseline_columns=baseline_columns,
             previous_schema=previous_schema,
             profile=profile,
+            tables={table: self.catalog.columns(table) for table in registry.get(monitor.type).tables_used(monitor)},  # type: ignore[union-attr]
         )
 
     def compute(

@@ -988,3 +988,159 @@ def test_explicit_edges_must_increase(make_project):
         "monitors/monitors.yml:4: monitors[0].edges: `edges` of `amount` must be a non-empty list of strictly "
         "increasing numbers"
     ]
+
+
+# --- labels joined from a table of their own ------------------------------------------------------------------------
+
+LABELS = [
+    *WAREHOUSE,
+    "CREATE TABLE main.outcomes (event_id INTEGER, is_fraud BOOLEAN, reason VARCHAR, labelled_at TIMESTAMP)",
+]
+
+
+def test_a_labels_table_that_does_not_exist(make_project):
+    root = make_project(
+        """\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: quality
+            type: model_performance
+            source: events
+            task: classification
+            prediction: score
+            label: is_fraud
+            labels: {table: main.outcome, key: {id: event_id}}
+        """,
+        setup_sql=LABELS,
+    )
+    assert problems(root) == [
+        "monitors/monitors.yml:11: monitors[0].labels.table: labels table `main.outcome` does not exist in the "
+        "warehouse (check the name, including its schema)"
+    ]
+
+
+def test_a_key_column_missing_on_either_side(make_project):
+    root = make_project(
+        """\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: quality
+            type: model_performance
+            source: events
+            task: classification
+            prediction: score
+            label: is_fraud
+            labels:
+              table: main.outcomes
+              key: [id]
+          - name: calib
+            type: calibration
+            source: events
+            prediction: score
+            label: is_fraud
+            labels:
+              table: main.outcomes
+              key:
+                event_id: event_id
+        """,
+        setup_sql=LABELS,
+    )
+    assert problems(root) == [
+        "monitors/monitors.yml:13: monitors[0].labels.key[0]: column `id` is not in labels table main.outcomes "
+        "(its columns: event_id, is_fraud, reason, labelled_at)",
+        "monitors/monitors.yml:22: monitors[1].labels.key.event_id: column `event_id` is not in source table "
+        "main.events (its columns: id, amount, country, score, scored_at, day, created)",
+    ]
+
+
+def test_a_label_column_missing_from_the_labels_table(make_project):
+    root = make_project(
+        """\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: quality
+            type: model_performance
+            source: events
+            task: classification
+            prediction: score
+            label: is_fraudulent
+            labels: {table: main.outcomes, key: {id: event_id}, timestamp: labeled_at}
+        """,
+        setup_sql=LABELS,
+    )
+    assert problems(root) == [
+        "monitors/monitors.yml:11: monitors[0].labels.timestamp: column `labeled_at` is not in labels table "
+        "main.outcomes (did you mean `labelled_at`?)",
+        "monitors/monitors.yml:10: monitors[0].label: column `is_fraudulent` is not in labels table main.outcomes "
+        "(did you mean `is_fraud`?)",
+    ]
+
+
+def test_a_label_of_the_wrong_type_in_the_labels_table(make_project):
+    root = make_project(
+        """\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: quality
+            type: model_performance
+            source: events
+            task: regression
+            prediction: score
+            label: reason
+            labels: {table: main.outcomes, key: {id: event_id}}
+        """,
+        setup_sql=LABELS,
+    )
+    assert problems(root) == [
+        "monitors/monitors.yml:10: monitors[0].label: column `reason` has type VARCHAR; a regression label must be "
+        "integer or float or decimal"
+    ]
+
+
+def test_join_keys_of_types_that_cannot_be_compared(make_project):
+    root = make_project(
+        """\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: quality
+            type: model_performance
+            source: events
+            task: classification
+            prediction: score
+            label: is_fraud
+            labels:
+              table: main.outcomes
+              key: {country: event_id}
+        """,
+        setup_sql=LABELS,
+    )
+    assert problems(root) == [
+        "monitors/monitors.yml:13: monitors[0].labels.key.country: key column `country` is VARCHAR in main.events "
+        "but INTEGER in labels table main.outcomes; join keys must have comparable types (cast one side in a view)"
+    ]
+
+
+def test_an_empty_labels_key(make_project):
+    root = make_project("""\
+        sources:
+          - name: events
+            table: main.events
+        monitors:
+          - name: quality
+            type: calibration
+            source: events
+            prediction: score
+            label: is_fraud
+            labels: {table: main.outcomes, key: []}
+        """)
+    assert offline(root) == ["monitors/monitors.yml:10: monitors[0].labels.key: give at least one key column"]

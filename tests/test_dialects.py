@@ -46,6 +46,11 @@ MONITORS = {
         "{name: estimated_performance, type: estimated_performance, source: events_rolling, prediction: score,"
         " label: flag, calibration_bins: 4}"
     ),
+    "model_performance_labels": (
+        "{name: model_performance_labels, type: model_performance, source: events, task: classification,"
+        " prediction: score, label: is_fraud,"
+        " labels: {table: main.outcomes, key: {id: event_id, country: country}, timestamp: labelled_at}}"
+    ),
     "topk_concentration": (
         "{name: topk_concentration, type: topk_concentration, source: events_rolling, column: item, k: 3,"
         " weight: weight}"
@@ -58,13 +63,15 @@ sources:
 monitors:
 """
 DATA = [
-    "CREATE TABLE main.events AS SELECT TIMESTAMP '2026-10-01' + INTERVAL (i * 7) MINUTE AS ts,"
+    "CREATE TABLE main.events AS SELECT TIMESTAMP '2026-10-01' + INTERVAL (i * 7) MINUTE AS ts, i AS id,"
     " CAST(i % 97 AS DOUBLE) / 3 AS amount, ['DE', 'FR', 'US'][i % 3 + 1] AS country,"
     " (i % 100) / 100.0 AS score, 'item_' || CAST(i % 13 AS VARCHAR) AS item, CAST(1 + i % 3 AS DOUBLE) AS weight,"
     " i % 4 = 0 AS flag"
     " FROM range(600) t(i)",
     "CREATE TABLE main.training AS SELECT CAST(i % 89 AS DOUBLE) / 3 AS amount, ['DE', 'FR'][i % 2 + 1] AS country,"
     " (i % 50) / 50.0 AS score FROM range(400) t(i)",
+    "CREATE TABLE main.outcomes AS SELECT i AS event_id, ['DE', 'FR', 'US'][i % 3 + 1] AS country,"
+    " i % 5 = 0 AS is_fraud, TIMESTAMP '2026-10-05' AS labelled_at FROM range(500) t(i)",
 ]
 
 

@@ -34,6 +34,21 @@ COLUMNS = {
     "weight": "double",
 }
 BASELINE_COLUMNS = {c: t for c, t in COLUMNS.items() if c != "ts"}
+# predictions whose labels arrive in a table of their own, joined on (prediction_id, batch) = (id, batch)
+SCORED_COLUMNS = {
+    "ts": "timestamp",
+    "prediction_id": "integer",
+    "batch": "string",
+    "score": "double",
+    "estimate": "double",
+}
+OUTCOME_COLUMNS = {
+    "id": "integer",
+    "batch": "string",
+    "outcome": "boolean",
+    "value": "double",
+    "labelled_at": "timestamp",
+}
 
 MONITORS = """\
 sources:
@@ -49,6 +64,7 @@ sources:
     window: 1 day
     backfill: 30 days
     baseline: {{previous: 1 day}}
+  - {{name: scored, table: {db}.scored, timestamp: ts, window: 1 day, backfill: 30 days}}
 monitors:
   - {{name: nulls, type: null_rate, source: events}}
   - name: drift
@@ -75,6 +91,13 @@ monitors:
   - {{name: estimated_rolling, type: estimated_performance, source: events_rolling, prediction: score, label: flag}}
   - {{name: quality_regression, type: model_performance, source: events, task: regression, prediction: score,
      label: amount}}
+  - {{name: labelled_quality, type: model_performance, source: scored, task: classification, prediction: score,
+     label: outcome,
+     labels: {{table: {db}.outcomes, key: {{prediction_id: id, batch: batch}}, timestamp: labelled_at}}}}
+  - {{name: labelled_calib, type: calibration, source: scored, prediction: score, label: outcome, bins: 5,
+     labels: {{table: {db}.outcomes, key: {{prediction_id: id, batch: batch}}}}}}
+  - {{name: labelled_regression, type: model_performance, source: scored, task: regression, prediction: estimate,
+     label: value, labels: {{table: {db}.outcomes, key: {{prediction_id: id, batch: batch}}, timestamp: labelled_at}}}}
   - name: contract
     type: schema_contract
     source: events
@@ -113,11 +136,41 @@ def _rows(n: int, rng: np.random.Generator, start: datetime | None, shift: float
     return rows
 
 
+def _scored(rng: np.random.Generator) -> tuple[list[tuple], list[tuple]]:
+    """Predictions over three days and their labels: some missing or NULL, some corrected later (a second, older
+    label that differs), some loaded twice, some without a time."""
+    scored, outcomes = [], []
+    for i in range(900):
+        key = (i % 300, f"b{i // 300}")  # prediction_ids repeat across batches: only the pair is a key
+        truth = bool(rng.random() < 0.35)
+        score = float(np.clip(rng.normal(0.3 + 0.3 * truth, 0.2), 0, 1))
+        estimate = float(rng.lognormal(2, 0.5))
+        ts = START + timedelta(days=i // 300, seconds=int(rng.integers(0, 86400)))
+        scored.append((ts, *key, round(score, 2), estimate))
+        u = rng.random()
+        if u < 0.12:
+            continue  # not labelled yet
+        labelled_at = None if u < 0.15 else ts + timedelta(days=int(rng.integers(1, 5)))
+        value = None if u < 0.18 else estimate * float(rng.normal(1.0, 0.2))
+        outcomes.append((*key, None if u < 0.2 else truth, value, labelled_at))
+        if u > 0.85:
+            outcomes.append((*key, not truth, estimate, ts))  # an earlier label, corrected since
+        elif u > 0.75:
+            outcomes.append((*key, truth, value, labelled_at))  # the same label loaded twice
+    return scored, outcomes
+
+
 @pytest.fixture(scope="module")
 def data() -> dict[str, tuple[dict[str, str], list[tuple]]]:
     rng = np.random.default_rng(11)
     events = [row for day in range(3) for row in _rows(400, rng, START + timedelta(days=day), shift=0.4 * day)]
-    return {"training": (BASELINE_COLUMNS, _rows(1500, rng, None, 0.0)), "events": (COLUMNS, events)}
+    scored, outcomes = _scored(rng)
+    return {
+        "training": (BASELINE_COLUMNS, _rows(1500, rng, None, 0.0)),
+        "events": (COLUMNS, events),
+        "scored": (SCORED_COLUMNS, scored),
+        "outcomes": (OUTCOME_COLUMNS, outcomes),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +259,17 @@ def test_the_duckdb_run_covers_every_kind_and_window(duckdb_results):
     }
     assert [w.start.day for w in result.windows["events"]] == [1, 2, 3]
     assert not any(math.isnan(m.value) for m in result.metrics if m.value is not None)
+
+
+def test_the_labels_table_variant_is_not_trivial(duckdb_results):
+    # labels missing, NULL and contradicting each other: the engines must agree on every one of those cases
+    _, result = duckdb_results
+    got = {(m.monitor, m.metric): m.value for m in result.metrics if m.window.start == START}
+    assert 0.7 < got["labelled_quality", "label_rate"] < 0.9
+    assert got["labelled_quality", "label_conflicts"] > 10
+    assert got["labelled_regression", "label_rate"] < got["labelled_quality", "label_rate"] + 0.1
+    assert got["labelled_calib", "ece"] is not None
+    assert [w.start.day for w in result.windows["scored"]] == [1, 2, 3]
 
 
 def test_postgres_computes_the_same_metrics_as_duckdb(duckdb_results, postgres_results):

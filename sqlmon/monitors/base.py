@@ -43,9 +43,35 @@ class ColumnInfo:
         return self.logical == "float"
 
 
+# Names under which a relation with a labels join exposes the joined label and its conflict flag (0/1) beside the
+# source's own columns; fixed names, so a source column that happens to share the label's name cannot clash.
+JOINED_LABEL = "sqlmon_label"
+JOINED_CONFLICT = "sqlmon_label_conflict"
+
+
+@dataclass(frozen=True)
+class LabelsJoin:
+    """Labels kept in a table of their own, LEFT JOINed to the source rows by key, one label per key.
+
+    `keys` pairs a source column with its labels-table column. A key with several labels takes the latest by
+    `timestamp`; without `timestamp`, its labels must agree, or the key counts as unlabelled (macros/common.sql).
+    """
+
+    table: str
+    keys: tuple[tuple[str, str], ...]
+    label: str
+    timestamp: str | None = None
+    # read by the `relation` macro, so the names live in one place
+    output_label: ClassVar[str] = JOINED_LABEL
+    output_conflict: ClassVar[str] = JOINED_CONFLICT
+
+
 @dataclass(frozen=True)
 class Relation:
-    """Rows a request reads: a table, optionally cut to a time window."""
+    """Rows a request reads: a table, optionally cut to a time window, optionally joined with its labels.
+
+    The window cuts the source before the join, so the labels table is only ever matched against the window's rows.
+    """
 
     table: str
     timestamp: str | None = None
@@ -53,10 +79,11 @@ class Relation:
     # A frozen baseline (name, version): `table` is then the results table that holds it, and its aggregates are
     # read from the stored profile instead of being computed (see sqlmon.profiles).
     profile: tuple[str, int] | None = None
+    labels: LabelsJoin | None = None
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return (self.table, self.timestamp, self.window, self.profile)
+        return (self.table, self.timestamp, self.window, self.profile, self.labels)
 
 
 @dataclass(frozen=True)
@@ -140,6 +167,8 @@ class MonitorContext:
     baseline_columns: dict[str, ColumnInfo] | None = None
     previous_schema: dict[str, str] | None = None  # column -> data type, as stored by the previous run
     profile: Any = None  # the sqlmon.profiles.Profile the baseline is, when it is a frozen one
+    # Columns of the other tables the kind reads (`MonitorKind.tables_used`), None for a table that does not exist.
+    tables: Mapping[str, dict[str, ColumnInfo] | None] = field(default_factory=dict)
 
 
 class MonitorKind:
@@ -168,6 +197,11 @@ class MonitorKind:
 
     def columns_used(self, spec: MonitorSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
         """The source columns this monitor reads; checked against the warehouse before anything runs."""
+        return []
+
+    def tables_used(self, spec: MonitorSpec) -> list[str]:
+        """Tables other than the source and baseline that the monitor reads (e.g. labels); `check` sees their
+        columns in `MonitorContext.tables`."""
         return []
 
     def check(self, spec: MonitorSpec, ctx: MonitorContext) -> list[ConfigProblem]:

@@ -29,7 +29,7 @@ from sqlmon.monitors.base import (
     metric_number,
 )
 from sqlmon.monitors.binning import bin_bounds, fixed_edges
-from sqlmon.monitors.model_performance import label_problems
+from sqlmon.monitors.labels import LabelsSpec, label_column, label_problems, labelled_relation, source_columns, tables
 from sqlmon.monitors.registry import register
 
 STATS = ("count", "score", "label")
@@ -38,7 +38,8 @@ STATS = ("count", "score", "label")
 class CalibrationSpec(MonitorSpec):
     type: Literal["calibration"]
     prediction: str = Field(description="the score column, a probability in [0, 1]")
-    label: str = Field(description="the true label: 0/1 or boolean")
+    label: str = Field(description="the true label: 0/1 or boolean; in the labels table when `labels` is set")
+    labels: LabelsSpec | None = Field(default=None, description="a labels table joined by key, instead of a column")
     bins: int = Field(default=10, ge=2, le=1000, description="equal-width reliability bins on [0, 1]")
     label_delay: timedelta = Field(default=timedelta(0), description="how long after a window its labels are in")
 
@@ -56,7 +57,10 @@ class Calibration(MonitorKind):
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def columns_used(self, spec: CalibrationSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
-        return [spec.prediction, spec.label]
+        return source_columns(spec)
+
+    def tables_used(self, spec: CalibrationSpec) -> list[str]:
+        return tables(spec)
 
     def delay(self, spec: CalibrationSpec) -> timedelta:
         return spec.label_delay
@@ -66,12 +70,10 @@ class Calibration(MonitorKind):
 
     def _requests(self, spec: CalibrationSpec, ctx: MonitorContext) -> list[dict[str, Request]]:
         column = ctx.columns[spec.prediction]
-        args = {"prediction": spec.prediction, "floating": column.floating, "label": spec.label}
+        args = {"prediction": spec.prediction, "floating": column.floating, "label": label_column(spec)}
+        rows = labelled_relation(spec, ctx.current)
         return [
-            {
-                stat: Aggregate.of(ctx.current, "calibration.bin_stat", **args, lower=lo, upper=hi, stat=stat)
-                for stat in STATS
-            }
+            {stat: Aggregate.of(rows, "calibration.bin_stat", **args, lower=lo, upper=hi, stat=stat) for stat in STATS}
             for lo, hi in bin_bounds(fixed_edges(0.0, 1.0, spec.bins))
         ]
 

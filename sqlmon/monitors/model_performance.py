@@ -2,8 +2,9 @@
 
 Classification (prediction = a score, label = 0/1 or boolean): `accuracy`, `precision`, `recall`, `f1` at
 `decision_threshold`, `roc_auc` (exact, ties counted half), `log_loss`, `brier`, `positive_rate`, `label_rate`.
-Regression: `mae`, `rmse`, `mape`, `r2`, `bias`, `label_rate`. Labels arrive late: a window is computed only once
-`label_delay` has passed since it ended, and then stays computed (a later run does not revisit it).
+Regression: `mae`, `rmse`, `mape`, `r2`, `bias`, `label_rate`. The label is a column of the source, or of a labels
+table joined by key (sqlmon/monitors/labels.py; then also `label_conflicts`). Labels arrive late: a window is computed
+only once `label_delay` has passed since it ended, and then stays computed (a later run does not revisit it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import Field, field_validator
 from sqlmon.config.specs import MonitorSpec, coerce_duration
 from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
+    JOINED_CONFLICT,
     Aggregate,
     ColumnInfo,
     Distribution,
@@ -29,6 +31,7 @@ from sqlmon.monitors.base import (
     Results,
     metric_number,
 )
+from sqlmon.monitors.labels import LabelsSpec, label_column, label_problems, labelled_relation, source_columns, tables
 from sqlmon.monitors.registry import register
 
 CLASSIFICATION = (
@@ -50,7 +53,10 @@ class ModelPerformanceSpec(MonitorSpec):
     type: Literal["model_performance"]
     task: Literal["classification", "regression"]
     prediction: str = Field(description="the score (classification) or predicted value (regression) column")
-    label: str = Field(description="the true label column: 0/1 or boolean, or the true value")
+    label: str = Field(
+        description="the true label column: 0/1 or boolean, or the true value; in the labels table when `labels` is set"
+    )
+    labels: LabelsSpec | None = Field(default=None, description="a labels table joined by key, instead of a column")
     decision_threshold: float = Field(default=0.5, description="scores at or above it are predicted positive")
     label_delay: timedelta = Field(default=timedelta(0), description="how long after a window its labels are in")
 
@@ -58,30 +64,6 @@ class ModelPerformanceSpec(MonitorSpec):
     @classmethod
     def _delay(cls, value: Any) -> Any:
         return coerce_duration(value) if value is not None else timedelta(0)
-
-
-def label_problems(spec: Any, ctx: MonitorContext, task: str) -> list[ConfigProblem]:
-    """A numeric prediction and a label of the task's type: 0/1 or boolean for classification, a number otherwise."""
-    problems = []
-    prediction, label = ctx.columns.get(spec.prediction), ctx.columns.get(spec.label)
-    if prediction is not None and not prediction.numeric:
-        problems.append(
-            ConfigProblem(
-                spec.locate("prediction"),
-                "prediction",
-                f"column `{spec.prediction}` has type {prediction.data_type}; predictions must be numeric",
-            )
-        )
-    allowed = ("integer", "boolean") if task == "classification" else ("integer", "float", "decimal")
-    if label is not None and label.logical not in allowed:
-        problems.append(
-            ConfigProblem(
-                spec.locate("label"),
-                "label",
-                f"column `{spec.label}` has type {label.data_type}; a {task} label must be {' or '.join(allowed)}",
-            )
-        )
-    return problems
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -92,11 +74,14 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 class ModelPerformance(MonitorKind):
     type = "model_performance"
     spec_class = ModelPerformanceSpec
-    metrics = tuple(dict.fromkeys(CLASSIFICATION + REGRESSION))
+    metrics = (*dict.fromkeys(CLASSIFICATION + REGRESSION), "label_conflicts")
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def columns_used(self, spec: ModelPerformanceSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
-        return [spec.prediction, spec.label]
+        return source_columns(spec)
+
+    def tables_used(self, spec: ModelPerformanceSpec) -> list[str]:
+        return tables(spec)
 
     def delay(self, spec: ModelPerformanceSpec) -> timedelta:
         return spec.label_delay
@@ -107,12 +92,15 @@ class ModelPerformance(MonitorKind):
     def _requests(self, spec: ModelPerformanceSpec, ctx: MonitorContext) -> dict[str, Request]:
         column = ctx.columns[spec.prediction]
         args = {"prediction": spec.prediction, "floating": column.floating}
-        labelled = {**args, "label": spec.label}
+        labelled = {**args, "label": label_column(spec)}
+        rows = labelled_relation(spec, ctx.current)
         of = Aggregate.of
         requests: dict[str, Request] = {
-            "scored": of(ctx.current, "model_performance.scored_count", **args),
-            "labelled": of(ctx.current, "model_performance.labelled_count", **labelled),
+            "scored": of(rows, "model_performance.scored_count", **args),
+            "labelled": of(rows, "model_performance.labelled_count", **labelled),
         }
+        if spec.labels is not None:
+            requests["label_conflicts"] = of(rows, "model_performance.conflict_count", **args, conflict=JOINED_CONFLICT)
         if spec.task == "classification":
             t = spec.decision_threshold
             for name, predicted, actual in (
@@ -122,18 +110,16 @@ class ModelPerformance(MonitorKind):
                 ("tn", False, False),
             ):
                 requests[name] = of(
-                    ctx.current, "model_performance.cell", **labelled, threshold=t, predicted=predicted, actual=actual
+                    rows, "model_performance.cell", **labelled, threshold=t, predicted=predicted, actual=actual
                 )
-            requests["predicted_positive"] = of(
-                ctx.current, "model_performance.predicted_positive", **args, threshold=t
-            )
-            requests["log_loss"] = of(ctx.current, "model_performance.log_loss_sum", **labelled, eps=EPSILON)
-            requests["brier"] = of(ctx.current, "model_performance.error_sum", **labelled, kind="squared")
-            requests["roc_auc"] = Distribution.of("model_performance.roc_auc", **labelled, current=ctx.current)
+            requests["predicted_positive"] = of(rows, "model_performance.predicted_positive", **args, threshold=t)
+            requests["log_loss"] = of(rows, "model_performance.log_loss_sum", **labelled, eps=EPSILON)
+            requests["brier"] = of(rows, "model_performance.error_sum", **labelled, kind="squared")
+            requests["roc_auc"] = Distribution.of("model_performance.roc_auc", **labelled, current=rows)
         else:
             for kind in ("absolute", "squared_value", "signed", "relative"):
-                requests[kind] = of(ctx.current, "model_performance.error_sum", **labelled, kind=kind)
-            requests["sst"] = of(ctx.current, "model_performance.label_sum_of_squares", **labelled)
+                requests[kind] = of(rows, "model_performance.error_sum", **labelled, kind=kind)
+            requests["sst"] = of(rows, "model_performance.label_sum_of_squares", **labelled)
         return requests
 
     def window_requests(self, spec: ModelPerformanceSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
@@ -171,4 +157,7 @@ class ModelPerformance(MonitorKind):
                 r2=1 - sse / sst if n and sse is not None and sst else None,
             )
             names = REGRESSION
+        if spec.labels is not None:
+            values["label_conflicts"] = float(got["label_conflicts"] or 0)
+            names = (*names, "label_conflicts")
         return MonitorOutput(metrics=[MetricValue(m, metric_number(values[m]), spec.prediction) for m in names])
