@@ -3,8 +3,8 @@
     filters. Ascending window orders say NULLS FIRST although no NULL reaches them: engines differ in where NULLs
     sort by default, and BigQuery cannot express DuckDB's default inside a window. -#}
 
-{#- The rows a request reads: a table, cut to a half-open time window when the request has one, and joined with its
-    labels when they live in a table of their own. -#}
+{#- The rows a request reads: a table, cut to a half-open time window and to one segment when the request has
+    them, and joined with its labels when they live in a table of their own. -#}
 {% macro relation(rel) -%}
 {% if rel.labels %}
 {{ labelled_rows(rel) }}
@@ -14,8 +14,9 @@
 {%- endmacro %}
 
 {% macro window_rows(rel) -%}
-{% if rel.window %}
-(SELECT * FROM {{ rel.table | table }} WHERE {{ rel.timestamp | ident }} >= {{ rel.window.start | timestamp }} AND {{ rel.timestamp | ident }} < {{ rel.window.end | timestamp }})
+{% if rel.window or rel.segment %}
+(SELECT * FROM {{ rel.table | table }} WHERE {% if rel.window %}{{ rel.timestamp | ident }} >= {{ rel.window.start | timestamp }} AND {{ rel.timestamp | ident }} < {{ rel.window.end | timestamp }}{% endif %}
+{%- if rel.window and rel.segment %} AND {% endif %}{% if rel.segment %}{{ segment_condition(rel.segment) }}{% endif %})
 {%- else %}
 {{ rel.table | table }}
 {%- endif %}
@@ -50,6 +51,11 @@ LEFT JOIN (
   WHERE l_rank = 1
 ) AS l_one
 ON {% for column, _ in lab.keys %}l_source.{{ column | ident }} = l_one.{{ ("l_key_" ~ loop.index0) | ident }}{{ " AND " if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{#- Rows of one segment: each segment column equals its value, or IS NULL for the NULL segment. -#}
+{% macro segment_condition(segment) -%}
+({% for column, value in segment.pairs %}{{ column | ident }} {% if value is none %}IS NULL{% else %}= {{ value | literal }}{% endif %}{{ " AND " if not loop.last }}{% endfor %})
 {%- endmacro %}
 
 {#- A value that takes part in numeric statistics: not NULL and, for floating columns, not NaN. ±inf takes part. -#}

@@ -103,6 +103,16 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
         used = kind.columns_used(monitor, columns)
         missing = [name for name in used if name not in columns]
         problems += [_column_problem(monitor, name, source.table, columns, "source") for name in missing]
+        for index, name in enumerate(monitor.segment_by):
+            if name not in columns:
+                problems.append(
+                    ConfigProblem(
+                        monitor.locate("segment_by", index),
+                        monitor.key("segment_by", index),
+                        f"segment column `{name}` is not in source table {source.table}",
+                        suggest(name, columns) or f"its columns: {', '.join(columns)}",
+                    )
+                )
         baseline = project.baseline_of(monitor)
         baseline_columns = profile = None
         if baseline is not None and baseline.profile is not None and kind.reads_baseline_of(monitor):

@@ -1,22 +1,23 @@
 """Turns the requests of every monitor on a source and window into as few statements as possible, and runs them.
 
 Per phase: one single-row SELECT per relation for all scalar aggregates (one scan of it), and one UNION ALL statement
-for all distributions. Results are cached by request for the whole run, so a baseline table's quantiles and bin
-counts are computed once, however many windows are compared with it.
+for all distributions. The segments of one relation share a scan too: their aggregates are one SELECT grouped by the
+segment columns. Results are cached by request for the whole run, so a baseline table's quantiles and bin counts are
+computed once, however many windows are compared with it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlglot import exp
 
 from sqlmon.config.durations import Window
 from sqlmon.engines.base import Engine
-from sqlmon.monitors.base import Aggregate, Distribution, Relation, Request
+from sqlmon.monitors.base import Aggregate, Distribution, Relation, Request, Segment, segment_label
 from sqlmon.sql.compiler import SqlCompiler
 
 
@@ -34,6 +35,22 @@ class QueryLog:
     statements: list[Statement] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class SegmentCut:
+    """The segments of a relation that a run computes: the largest `len(kept)` of `total` (most rows first)."""
+
+    kept: tuple[Segment, ...]
+    rows: tuple[int, ...]  # rows of each kept segment
+    total: int
+
+    @property
+    def dropped(self) -> int:
+        return self.total - len(self.kept)
+
+    def first(self, limit: int) -> SegmentCut:
+        return SegmentCut(self.kept[:limit], self.rows[:limit], self.total)
+
+
 def _scalar(value: Any) -> Any:
     """Driver numbers (Decimal, HUGEINT-as-int) as Python floats; None stays None."""
     if value is None or isinstance(value, float):
@@ -46,6 +63,7 @@ def _scalar(value: Any) -> Any:
 
 def describe_relation(relation: Relation) -> str:
     text = f"{relation.table} {relation.window}" if relation.window else relation.table
+    text = f"{text} where {relation.segment.label}" if relation.segment else text
     return f"{text} joined with labels from {relation.labels.table}" if relation.labels else text
 
 
@@ -82,6 +100,35 @@ class Executor:
         self.log = log or QueryLog()
         self.cache: dict[Request, Any] = {}
         self.profiles = profiles  # sqlmon.profiles.Profiles: answers what a frozen baseline stands in for
+        self.cuts: dict[tuple[Relation, tuple[str, ...], int], SegmentCut] = {}
+
+    def segments(
+        self, relation: Relation, columns: Sequence[str], limit: int, source: str, window: Window | None
+    ) -> SegmentCut:
+        """The `limit` largest segments of a relation by row count, and how many there are: one statement, cached.
+
+        It runs even when only writing SQL down (compile), as the baseline's quantiles do: what follows depends on it.
+        """
+        key = (relation, tuple(columns), limit)
+        if key not in self.cuts:
+            rows = self._record(
+                source,
+                window,
+                f"segments of {describe_relation(relation)} by {', '.join(columns)}: the {limit} largest",
+                "queries/segments.sql",
+                True,
+                rel=relation,
+                columns=list(columns),
+                limit=limit,
+            )
+            rows = rows or []
+            width = len(columns)
+            self.cuts[key] = SegmentCut(
+                kept=tuple(Segment(tuple(columns), tuple(row[:width])) for row in rows),
+                rows=tuple(int(row[width]) for row in rows),
+                total=int(rows[0][width + 1]) if rows else 0,
+            )
+        return self.cuts[key]
 
     def run(
         self, requests: Iterable[Request], source: str, window: Window | None, execute: bool = True
@@ -101,8 +148,19 @@ class Executor:
                 by_relation[request.relation].append(request)
             else:
                 distributions.append(request)
+        # the segments of one relation (same table, window and segment columns) are read in one grouped scan
+        families: dict[tuple[Relation, tuple[str, ...]], dict[Relation, list[Aggregate]]] = defaultdict(dict)
         for relation, aggregates in by_relation.items():
-            self._aggregates(relation, aggregates, source, window, execute)
+            if relation.segment is None:
+                self._aggregates(relation, aggregates, source, window, execute)
+            else:
+                families[(replace(relation, segment=None), relation.segment.columns)][relation] = aggregates
+        for (whole, columns), members in families.items():
+            if len(members) == 1:
+                [(relation, aggregates)] = members.items()
+                self._aggregates(relation, aggregates, source, window, execute)
+            else:
+                self._segmented_aggregates(whole, columns, members, source, window, execute)
         together = [d for d in distributions if not d.alone]
         if together:
             self._distributions(together, source, window, execute)
@@ -139,6 +197,54 @@ class Executor:
             return
         for request, value in zip(aggregates, rows[0], strict=True):
             self.cache[request] = _scalar(value)
+
+    def _segmented_aggregates(
+        self,
+        whole: Relation,
+        columns: tuple[str, ...],
+        members: dict[Relation, list[Aggregate]],
+        source: str,
+        window: Window | None,
+        execute: bool,
+    ) -> None:
+        """One SELECT grouped by the segment columns for the aggregates of many segments of one relation.
+
+        Segments asking for the same expression (the usual case: the same bins) share its column; a segment asking for
+        its own (bins cut at its own baseline's quantiles) adds columns, which the other segments' rows carry unused.
+        """
+        expressions: dict[str, Aggregate] = {}  # SQL text -> the first request that renders it
+        text_of: dict[Aggregate, str] = {}
+        for aggregates in members.values():
+            for aggregate in aggregates:
+                text = self.compiler.macro(aggregate.macro, **dict(aggregate.args))
+                text_of[aggregate] = text
+                expressions.setdefault(text, aggregate)
+        texts = list(expressions)
+        items = list(zip(_aliases(list(expressions.values())), texts, strict=True))
+        segments = [relation.segment for relation in members]
+        rows = self._record(
+            source,
+            window,
+            f"aggregates over {describe_relation(whole)}{_role(whole, window)}, "
+            f"per segment of {', '.join(columns)} ({len(segments)} segments)",
+            "queries/segmented_aggregates.sql",
+            execute,
+            items=items,
+            rel=whole,
+            columns=list(columns),
+            segments=segments,
+        )
+        if rows is None:
+            return
+        width = len(columns)
+        empty = next(row[1 + width :] for row in rows if row[0])
+        by_label = {segment_label(columns, tuple(row[1 : 1 + width])): row[1 + width :] for row in rows if not row[0]}
+        position = {text: index for index, text in enumerate(texts)}
+        for relation, aggregates in members.items():
+            assert relation.segment is not None
+            row = by_label.get(relation.segment.label, empty)  # a segment without rows here has no group
+            for aggregate in aggregates:
+                self.cache[aggregate] = _scalar(row[position[text_of[aggregate]]])
 
     def _distributions(
         self, requests: Sequence[Distribution], source: str, window: Window | None, execute: bool

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,8 @@ from sqlmon.engines import connect
 from sqlmon.engines.base import Engine
 from sqlmon.errors import ConfigError, ConfigProblem, SqlmonError
 from sqlmon.monitors import registry
-from sqlmon.monitors.base import Aggregate, MonitorContext, MonitorOutput, Relation
-from sqlmon.planner import Executor, QueryLog
+from sqlmon.monitors.base import Aggregate, MetricValue, MonitorContext, MonitorOutput, Relation, Segment
+from sqlmon.planner import Executor, QueryLog, SegmentCut
 from sqlmon.profiles import Profiles
 from sqlmon.sql.compiler import SqlCompiler
 from sqlmon.store import RunRecord, Store
@@ -43,6 +43,24 @@ class MetricRow:
     status: str  # ok | warn | error
     detail: str | None = None
     ruled: bool = False  # whether a threshold rule judged this value
+    segment: str | None = None  # the segment label (docs/results.md); None for the whole window
+
+
+@dataclass
+class SegmentWarning:
+    """A window with more segments than `max_segments`: only the largest were computed."""
+
+    monitor: str
+    window: Window | None
+    segments: int  # how many the window has
+    kept: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.segments} segments in this window, only the {self.kept} largest by rows are computed "
+            f"(max_segments: {self.kept}); the other {self.segments - self.kept} count in the overall metrics only"
+        )
 
 
 @dataclass
@@ -55,8 +73,27 @@ class RunResult:
     metrics: list[MetricRow] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     windows: dict[str, list[Window]] = field(default_factory=dict)  # per source, the windows computed
+    warnings: list[SegmentWarning] = field(default_factory=list)
     statements: int = 0
     error: str | None = None
+
+
+@dataclass
+class Computed:
+    """A monitor's output on one window: over all rows, and per segment (label → output, largest segment first)."""
+
+    overall: MonitorOutput
+    segments: dict[str, MonitorOutput] = field(default_factory=dict)
+    cut: SegmentCut | None = None
+
+
+def segment_context(ctx: MonitorContext, segment: Segment) -> MonitorContext:
+    """The context of one segment: the window's rows of that segment, compared with the baseline's rows of the same
+    segment when the baseline has the segment columns (a `previous` baseline always does), else the whole baseline."""
+    baseline = ctx.baseline
+    if baseline is not None and all(c in (ctx.baseline_columns or {}) for c in segment.columns):
+        baseline = replace(baseline, segment=segment)
+    return replace(ctx, current=replace(ctx.current, segment=segment), baseline=baseline)
 
 
 def select_monitors(project: Project, select: list[str] | None) -> list[MonitorSpec]:
@@ -202,17 +239,58 @@ class Session:
         monitors: list[MonitorSpec],
         previous_schema: dict[str, str] | None = None,
         execute: bool = True,
-    ) -> dict[str, MonitorOutput]:
-        """Every monitor of one source on one window, in two phases of batched statements."""
+    ) -> dict[str, Computed]:
+        """Every monitor of one source on one window, in two phases of batched statements.
+
+        A segmented monitor first finds its largest segments (one statement); each segment is then planned like a
+        monitor of its own, so its requests join the same batches as everyone else's.
+        """
         contexts = {m.name: self.context(m, window, previous_schema) for m in monitors}
         kinds = {m.name: registry.get(m.type) for m in monitors}
-        phase1 = [r for m in monitors for r in kinds[m.name].baseline_requests(m, contexts[m.name])]  # type: ignore[union-attr]
+        # monitors split by the same columns share one statement that finds the segments, cut to the largest cap
+        limits: dict[tuple[str, ...], int] = defaultdict(int)
+        for m in monitors:
+            if m.segment_by:
+                limits[tuple(m.segment_by)] = max(limits[tuple(m.segment_by)], m.max_segments)
+        cuts = {
+            m.name: self.executor.segments(
+                contexts[m.name].current, m.segment_by, limits[tuple(m.segment_by)], source, window
+            ).first(m.max_segments)
+            for m in monitors
+            if m.segment_by
+        }
+        units = [(m, None, contexts[m.name]) for m in monitors]
+        units += [
+            (m, segment.label, segment_context(contexts[m.name], segment))
+            for m in monitors
+            if m.name in cuts
+            for segment in cuts[m.name].kept
+        ]
+        phase1 = [r for m, _, ctx in units for r in kinds[m.name].baseline_requests(m, ctx)]  # type: ignore[union-attr]
         base = self.executor.run(phase1, source, window)
-        phase2 = [r for m in monitors for r in kinds[m.name].window_requests(m, contexts[m.name], base)]  # type: ignore[union-attr]
+        phase2 = [r for m, _, ctx in units for r in kinds[m.name].window_requests(m, ctx, base)]  # type: ignore[union-attr]
         results = self.executor.run(phase2, source, window, execute=execute)
         if not execute:
             return {}
-        return {m.name: kinds[m.name].finalize(m, contexts[m.name], base, results) for m in monitors}  # type: ignore[union-attr]
+        computed: dict[str, Computed] = {}
+        for m, label, ctx in units:
+            output = kinds[m.name].finalize(m, ctx, base, results)  # type: ignore[union-attr]
+            if label is None:
+                computed[m.name] = Computed(output, cut=cuts.get(m.name))
+            else:
+                computed[m.name].segments[label] = output
+        for name, cut in cuts.items():
+            columns = ", ".join(cut.kept[0].columns) if cut.kept else ""
+            detail = (
+                f"{cut.total} segments by {columns}; the {len(cut.kept)} largest by rows are computed (max_segments)"
+                if cut.dropped
+                else None
+            )
+            computed[name].overall.metrics += [
+                MetricValue("segment_count", float(cut.total)),
+                MetricValue("segments_dropped", float(cut.dropped), detail=detail),
+            ]
+        return computed
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -389,93 +467,114 @@ def _collect(
     monitors: list[MonitorSpec],
     window: Window | None,
     as_of: datetime,
-    outputs: dict[str, MonitorOutput],
+    outputs: dict[str, Computed],
+    result: RunResult,
+    record: RunRecord,
+) -> None:
+    window_start = window.start if window else as_of
+    for monitor in monitors:
+        computed = outputs[monitor.name]
+        record.replaced.add((monitor.name, window_start))
+        cut = computed.cut
+        if cut is not None and cut.dropped:
+            result.warnings.append(SegmentWarning(monitor.name, window, cut.total, len(cut.kept)))
+        _collect_output(session, monitor, window, as_of, None, computed.overall, result, record)
+        for label, output in computed.segments.items():
+            _collect_output(session, monitor, window, as_of, label, output, result, record)
+
+
+def _collect_output(
+    session: Session,
+    monitor: MonitorSpec,
+    window: Window | None,
+    as_of: datetime,
+    segment: str | None,
+    output: MonitorOutput,
     result: RunResult,
     record: RunRecord,
 ) -> None:
     window_start = window.start if window else as_of
     window_end = window.end if window else as_of
-    for monitor in monitors:
-        output = outputs[monitor.name]
-        rules = session.project.thresholds_of(monitor)
-        record.replaced.add((monitor.name, window_start))
-        for value in output.metrics:
-            status = "ok"
-            rule = rules.get(value.metric)
-            if value.rule is not None and value.metric not in monitor.thresholds:
-                rule = value.rule
-            if rule is not None:
-                alert = evaluate(
-                    monitor.name,
-                    monitor.type,
-                    value.column,
-                    value.metric,
-                    value.value,
-                    value.detail,
-                    rule,
-                    window_start,
+    rules = session.project.thresholds_of(monitor)
+    for value in output.metrics:
+        status = "ok"
+        rule = rules.get(value.metric)
+        if value.rule is not None and value.metric not in monitor.thresholds:
+            rule = value.rule
+        if rule is not None:
+            alert = evaluate(
+                monitor.name,
+                monitor.type,
+                value.column,
+                value.metric,
+                value.value,
+                value.detail,
+                rule,
+                window_start,
+                segment=segment,
+            )
+            if alert is not None:
+                status = alert.severity
+                result.alerts.append(alert)
+                record.alerts.append(
+                    {
+                        "run_id": result.run_id,
+                        "monitor": alert.monitor,
+                        "column_name": alert.column,
+                        "segment": segment,
+                        "metric": alert.metric,
+                        "value": alert.value,
+                        "severity": alert.severity,
+                        "rule": alert.rule,
+                        "message": alert.message,
+                        "window_start": window_start,
+                        "created_at": result.started_at,
+                    }
                 )
-                if alert is not None:
-                    status = alert.severity
-                    result.alerts.append(alert)
-                    record.alerts.append(
-                        {
-                            "run_id": result.run_id,
-                            "monitor": alert.monitor,
-                            "column_name": alert.column,
-                            "segment": None,
-                            "metric": alert.metric,
-                            "value": alert.value,
-                            "severity": alert.severity,
-                            "rule": alert.rule,
-                            "message": alert.message,
-                            "window_start": window_start,
-                            "created_at": result.started_at,
-                        }
-                    )
-            result.metrics.append(
-                MetricRow(
-                    monitor.name,
-                    monitor.type,
-                    monitor.source,
-                    value.column,
-                    value.metric,
-                    value.value,
-                    window,
-                    status,
-                    value.detail,
-                    ruled=rule is not None,
-                )
+        result.metrics.append(
+            MetricRow(
+                monitor.name,
+                monitor.type,
+                monitor.source,
+                value.column,
+                value.metric,
+                value.value,
+                window,
+                status,
+                value.detail,
+                ruled=rule is not None,
+                segment=segment,
             )
-            record.metrics.append(
-                {
-                    "run_id": result.run_id,
-                    "monitor": monitor.name,
-                    "monitor_type": monitor.type,
-                    "source": monitor.source,
-                    "column_name": value.column,
-                    "segment": None,
-                    "metric": value.metric,
-                    "value": value.value,
-                    "window_start": window_start,
-                    "window_end": window_end,
-                    "computed_at": result.started_at,
-                }
-            )
-        for b in output.bins:
-            record.histograms.append(
-                {
-                    "run_id": result.run_id,
-                    "monitor": monitor.name,
-                    "column_name": b.column,
-                    "segment": None,
-                    "window_start": window_start,
-                    "side": b.side,
-                    "bin": b.bin,
-                    "lower": b.lower,
-                    "upper": b.upper,
-                    "category": b.category,
-                    "count": b.count,
-                    "fraction": b.fraction,
-                }
-            )
+        )
+        record.metrics.append(
+            {
+                "run_id": result.run_id,
+                "monitor": monitor.name,
+                "monitor_type": monitor.type,
+                "source": monitor.source,
+                "column_name": value.column,
+                "segment": segment,
+                "metric": value.metric,
+                "value": value.value,
+                "window_start": window_start,
+                "window_end": window_end,
+                "computed_at": result.started_at,
+            }
+        )
+    for b in output.bins:
+        record.histograms.append(
+            {
+                "run_id": result.run_id,
+                "monitor": monitor.name,
+                "column_name": b.column,
+                "segment": segment,
+                "window_start": window_start,
+                "side": b.side,
+                "bin": b.bin,
+                "lower": b.lower,
+                "upper": b.upper,
+                "category": b.category,
+                "count": b.count,
+                "fraction": b.fraction,
+            }
+        )

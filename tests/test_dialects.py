@@ -55,6 +55,11 @@ MONITORS = {
         "{name: topk_concentration, type: topk_concentration, source: events_rolling, column: item, k: 3,"
         " weight: weight}"
     ),
+    # three countries of equal size, two kept: the cut, the grouped aggregates and the segmented baseline
+    "feature_drift_segmented": (
+        "{name: feature_drift_segmented, type: feature_drift, source: events, columns: [amount, country], bins: 4,"
+        " segment_by: [country], max_segments: 2}"
+    ),
 }
 YAML = """\
 sources:

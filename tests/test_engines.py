@@ -98,6 +98,15 @@ monitors:
      labels: {{table: {db}.outcomes, key: {{prediction_id: id, batch: batch}}}}}}
   - {{name: labelled_regression, type: model_performance, source: scored, task: regression, prediction: estimate,
      label: value, labels: {{table: {db}.outcomes, key: {{prediction_id: id, batch: batch}}, timestamp: labelled_at}}}}
+  - name: drift_by_country
+    type: feature_drift
+    source: events
+    columns: [amount, age, flag]
+    bins: 5
+    segment_by: [country]
+    max_segments: 4
+  - {{name: nulls_by_flag_country, type: null_rate, source: events_rolling, columns: [amount, price],
+     segment_by: [flag, country], max_segments: 16}}
   - name: contract
     type: schema_contract
     source: events
@@ -227,7 +236,10 @@ def spark_results(tmp_path_factory, data, spark):
 
 
 def _metrics(result) -> dict[tuple, float | None]:
-    return {(m.monitor, m.column, m.metric, m.window.start if m.window else None): m.value for m in result.metrics}
+    return {
+        (m.monitor, m.segment, m.column, m.metric, m.window.start if m.window else None): m.value
+        for m in result.metrics
+    }
 
 
 def _assert_same_metrics(reference, other) -> float:
@@ -272,6 +284,16 @@ def test_the_labels_table_variant_is_not_trivial(duckdb_results):
     assert [w.start.day for w in result.windows["scored"]] == [1, 2, 3]
 
 
+def test_the_duckdb_run_has_segments_with_quotes_nulls_and_two_columns(duckdb_results):
+    # the parity tests below then compare every segment's metrics, keyed by its label, across engines
+    _, result = duckdb_results
+    countries = {m.segment for m in result.metrics if m.monitor == "drift_by_country"}
+    assert {'country=O\'Brien "quoted"', "country=DE"} <= countries
+    pairs = {m.segment for m in result.metrics if m.monitor == "nulls_by_flag_country"}
+    assert "flag=true,country=NULL" in pairs or "flag=false,country=NULL" in pairs
+    assert any(w.monitor == "drift_by_country" for w in result.warnings)  # 5–6 countries, 4 kept: a cut
+
+
 def test_postgres_computes_the_same_metrics_as_duckdb(duckdb_results, postgres_results):
     largest = _assert_same_metrics(duckdb_results[1], postgres_results[1])
     print(f"largest PostgreSQL deviation from DuckDB: {largest:.3g}")
@@ -284,7 +306,9 @@ def test_spark_computes_the_same_metrics_as_duckdb(duckdb_results, spark_results
 
 def test_alerts_agree_across_engines(duckdb_results, postgres_results, spark_results):
     def alerts(result):
-        return sorted((a.monitor, a.column, a.metric, a.severity, a.window_start) for a in result.alerts)
+        return sorted(
+            (a.monitor, a.segment or "", a.column or "", a.metric, a.severity, a.window_start) for a in result.alerts
+        )
 
     assert alerts(duckdb_results[1]) == alerts(postgres_results[1]) == alerts(spark_results[1])
     assert alerts(duckdb_results[1])  # the shifted days do alert, so the comparison is not vacuous
@@ -292,7 +316,7 @@ def test_alerts_agree_across_engines(duckdb_results, postgres_results, spark_res
 
 def _stored(root: Path, engine_name: str, postgres=None, spark=None) -> list[tuple]:
     """sqlmon_metrics as each engine reads it back, normalised for comparison."""
-    query = "SELECT monitor, column_name, metric, window_start, window_end, value FROM {schema}.sqlmon_metrics"
+    query = "SELECT monitor, segment, column_name, metric, window_start, window_end, value FROM {schema}.sqlmon_metrics"
     if engine_name == "duckdb":
         import duckdb
 
@@ -304,7 +328,10 @@ def _stored(root: Path, engine_name: str, postgres=None, spark=None) -> list[tup
             rows = con.execute(query.format(schema="sqlmon")).fetchall()
     else:
         rows = [tuple(r) for r in spark.sql(query.format(schema="sqlmon_parity")).collect()]
-    return sorted((*r[:5], None if r[5] is None else round(float(r[5]), 9)) for r in rows)
+    return sorted(
+        (*(v if v is not None else "" for v in r[:4]), *r[4:6], None if r[6] is None else round(float(r[6]), 9))
+        for r in rows
+    )
 
 
 def test_results_read_back_the_same_from_every_engine(duckdb_results, postgres_results, spark_results, postgres, spark):

@@ -65,13 +65,15 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
     rows = [r for r in latest if r.ruled]
     if rows:
         lines += ["", "Latest window of each monitor (metrics with a threshold rule):"]
+        segmented = any(r.segment is not None for r in rows)  # the column appears only when it says something
         lines.append(
             table(
-                ["monitor", "window", "column", "metric", "value", "status"],
+                ["monitor", "window", *(["segment"] if segmented else []), "column", "metric", "value", "status"],
                 [
                     [
                         r.monitor,
                         f"{r.window.start:%Y-%m-%d %H:%M}" if r.window else "now",
+                        *([r.segment or "(all)"] if segmented else []),
                         r.column,
                         r.metric,
                         r.value,
@@ -87,6 +89,13 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
             "`--format json` lists them all.)"
         )
     lines.append("")
+    if result.warnings:
+        lines.append(f"Segments cut ({len(result.warnings)}):")
+        lines += [
+            f"  {w.monitor}, window {f'{w.window.start:%Y-%m-%d %H:%M}' if w.window else 'now'}: {w.message}"
+            for w in result.warnings
+        ]
+        lines.append("")
     if result.alerts:
         lines.append(f"Alerts ({len(result.alerts)}):")
         lines.append(
@@ -131,6 +140,7 @@ def json_report(result: RunResult, exit_code: int) -> str:
                 "monitor_type": r.monitor_type,
                 "source": r.source,
                 "column": r.column,
+                "segment": r.segment,
                 "metric": r.metric,
                 "value": r.value,
                 "window": window(r.window),
@@ -143,6 +153,7 @@ def json_report(result: RunResult, exit_code: int) -> str:
             {
                 "monitor": a.monitor,
                 "column": a.column,
+                "segment": a.segment,
                 "metric": a.metric,
                 "value": a.value,
                 "severity": a.severity,
@@ -151,6 +162,16 @@ def json_report(result: RunResult, exit_code: int) -> str:
                 "window_start": a.window_start.isoformat() if a.window_start else None,
             }
             for a in result.alerts
+        ],
+        "warnings": [
+            {
+                "monitor": w.monitor,
+                "window": window(w.window),
+                "segments": w.segments,
+                "kept": w.kept,
+                "message": w.message,
+            }
+            for w in result.warnings
         ],
     }
     return json.dumps(_finite(payload), indent=2, allow_nan=False)

@@ -21,6 +21,7 @@ class Alert:
     rule: str
     message: str
     window_start: datetime | None
+    segment: str | None = None  # the segment label; None for the whole window
 
 
 def evaluate(
@@ -32,12 +33,15 @@ def evaluate(
     detail: str | None,
     rule: ThresholdRule,
     window_start: datetime | None,
+    segment: str | None = None,
 ) -> Alert | None:
     severity = rule.breach(value)
     if severity is None:
         return None
     assert value is not None
     subject = f"{metric} of {column}" if column else metric
+    if segment is not None:
+        subject += f" (segment {segment})"
     message = f"{subject} = {value:.4g} ({severity}: {rule.describe(severity)})"
     if detail:
         message += f"; {detail}"
@@ -51,6 +55,7 @@ def evaluate(
         f"threshold {rule.describe(severity)}",
         message,
         window_start,
+        segment,
     )
 
 

@@ -24,6 +24,7 @@ from sqlmon.config.specs import (
 from sqlmon.config.yaml_loader import YamlMap, YamlSeq, format_key, line_of, load_yaml_file
 from sqlmon.errors import ConfigError, ConfigProblem, Location
 from sqlmon.monitors import registry
+from sqlmon.monitors.base import SEGMENT_METRICS, SEGMENT_THRESHOLDS
 
 PROJECT_FILE = "sqlmon.yml"
 MONITOR_FILE_KEYS = ("sources", "monitors")
@@ -49,7 +50,10 @@ class Project:
     def thresholds_of(self, monitor: MonitorSpec) -> dict[str, ThresholdRule]:
         """The kind's default rules, overridden (or switched off with null) by the monitor's own."""
         kind = registry.get(monitor.type)
-        rules = {metric: ThresholdRule(**rule) for metric, rule in (kind.default_thresholds if kind else {}).items()}
+        defaults = dict(kind.default_thresholds if kind else {})
+        if monitor.segment_by:  # a cut of segments is an alert unless switched off
+            defaults = {**SEGMENT_THRESHOLDS, **defaults}
+        rules = {metric: ThresholdRule(**rule) for metric, rule in defaults.items()}
         for metric, rule in monitor.thresholds.items():
             if rule is None:
                 rules.pop(metric, None)
@@ -310,15 +314,26 @@ def _load_monitor(
             )
         )
         ok = False
+    if monitor.segment_by and kind.snapshot:
+        problems.append(
+            ConfigProblem(
+                monitor.locate("segment_by"),
+                format_key((*prefix, "segment_by")),
+                f"`{kind.type}` describes the table as a whole, not its rows, so it cannot be split by segment",
+                "remove `segment_by`",
+            )
+        )
+        ok = False
+    metrics = kind.metrics + (SEGMENT_METRICS if monitor.segment_by else ())
     for metric in monitor.thresholds:
-        if metric not in kind.metrics:
-            hint = suggest(metric, kind.metrics)
+        if metric not in metrics:
+            hint = suggest(metric, metrics)
             problems.append(
                 ConfigProblem(
                     monitor.locate("thresholds", metric),
                     format_key((*prefix, "thresholds", metric)),
                     f"`{kind.type}` has no metric `{metric}`",
-                    (hint + " " if hint else "") + f"its metrics: {', '.join(kind.metrics)}",
+                    (hint + " " if hint else "") + f"its metrics: {', '.join(metrics)}",
                 )
             )
             ok = False

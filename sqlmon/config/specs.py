@@ -25,6 +25,7 @@ from sqlmon.config.durations import parse_duration
 from sqlmon.errors import Location
 
 IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+DEFAULT_MAX_SEGMENTS = 20
 Severity = Literal["warn", "error"]
 
 
@@ -321,3 +322,17 @@ class MonitorSpec(OriginMixin, StrictModel):
     thresholds: dict[str, ThresholdRule | None] = Field(
         default_factory=dict, description="per metric; `null` switches a default rule off"
     )
+    segment_by: list[str] = Field(
+        default_factory=list, description="columns to split the monitor by: its metrics per value, besides overall"
+    )
+    max_segments: int = Field(
+        default=DEFAULT_MAX_SEGMENTS, ge=1, description="segments kept per window, the largest by rows; a cut warns"
+    )
+
+    @field_validator("segment_by")
+    @classmethod
+    def _distinct_segment_columns(cls, value: list[str]) -> list[str]:
+        repeated = sorted({name for name in value if value.count(name) > 1})
+        if repeated:
+            raise ValueError(f"`{repeated[0]}` is listed twice; give each segment column once")
+        return value

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlmon.config.durations import Window
@@ -23,6 +24,9 @@ from sqlmon.config.specs import MonitorSpec, SourceSpec, ThresholdRule
 from sqlmon.errors import ConfigProblem
 
 NUMERIC_TYPES = ("integer", "float", "decimal")
+# What a segmented monitor reports about its segments per window, with the overall metrics (segment NULL).
+SEGMENT_METRICS = ("segment_count", "segments_dropped")
+SEGMENT_THRESHOLDS: dict[str, dict[str, Any]] = {"segments_dropped": {"warn": 0}}
 
 
 @dataclass(frozen=True)
@@ -66,9 +70,47 @@ class LabelsJoin:
     output_conflict: ClassVar[str] = JOINED_CONFLICT
 
 
+def _label_text(value: Any) -> str:
+    """A segment value as label text: the same on every engine for the same stored value."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=")
+    return "\\NULL" if text == "NULL" else text  # the text NULL must not read as a missing value
+
+
+def segment_label(columns: tuple[str, ...], values: tuple[Any, ...]) -> str:
+    """`country=DE`, `country=DE,model=v2`, `country=NULL`: stable, readable, and unambiguous (docs/results.md)."""
+    return ",".join(f"{_label_text(c)}={_label_text(v)}" for c, v in zip(columns, values, strict=True))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One combination of values of a monitor's `segment_by` columns; None stands for SQL NULL."""
+
+    columns: tuple[str, ...]
+    values: tuple[Any, ...]
+
+    @property
+    def pairs(self) -> tuple[tuple[str, Any], ...]:
+        return tuple(zip(self.columns, self.values, strict=True))
+
+    @property
+    def label(self) -> str:
+        return segment_label(self.columns, self.values)
+
+
 @dataclass(frozen=True)
 class Relation:
-    """Rows a request reads: a table, optionally cut to a time window, optionally joined with its labels.
+    """Rows a request reads: a table, optionally cut to a time window and to one segment, optionally joined with its
+    labels.
 
     The window cuts the source before the join, so the labels table is only ever matched against the window's rows.
     """
@@ -80,10 +122,11 @@ class Relation:
     # read from the stored profile instead of being computed (see sqlmon.profiles).
     profile: tuple[str, int] | None = None
     labels: LabelsJoin | None = None
+    segment: Segment | None = None
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return (self.table, self.timestamp, self.window, self.profile, self.labels)
+        return (self.table, self.timestamp, self.window, self.profile, self.labels, self.segment)
 
 
 @dataclass(frozen=True)
