@@ -1,9 +1,9 @@
 """False-alarm and detection rates of the drift metrics at their default and typical thresholds.
 
 For every column type (numeric: a standard normal and a lognormal; categorical: 8 categories with unequal shares)
-and every current-window size n (1,000, 10,000 and 100,000 rows), the script draws one baseline of N_BASE = 50,000
-rows, then many current windows of n rows, and computes feature_drift's metrics between the baseline and each
-window with exactly the definitions of sqlmon/stats.py (the SQL path is tested equal to them):
+and every current-window size n (100, 300, 1,000, 10,000 and 100,000 rows), the script draws one baseline of
+N_BASE = 50,000 rows, then many current windows of n rows, and computes feature_drift's metrics between the baseline
+and each window with exactly the definitions of sqlmon/stats.py (the SQL path is tested equal to them):
 
 * numeric: `psi`, `kl`, `js`, `hellinger` on 10 bins cut at the baseline's inverted-CDF quantiles (left-closed,
   open ends), the exact two-sample `ks` statistic and its asymptotic `ks_pvalue`, and `wasserstein_norm`
@@ -46,7 +46,7 @@ START_MARKER = "<!-- false-alarms:start -->"
 END_MARKER = "<!-- false-alarms:end -->"
 
 N_BASE = 50_000
-SIZES = (1_000, 10_000, 100_000)
+SIZES = (100, 300, 1_000, 10_000, 100_000)
 BINS = 10
 SEED = 20_240_611
 TARGET_FALSE_ALARMS = 0.01
@@ -193,7 +193,8 @@ class MethodRule:
         fired = np.zeros(next(iter(values.values())).shape, bool)
         for metric in METHOD_RULES[self.method][kind]:
             rule = default_rule(self.method, kind, metric, N_BASE, n, bins)
-            assert rule is not None
+            if rule is None:  # too few rows for sqlmon to judge: the rule never fires
+                continue
             level = rule.warn if self.severity == "warn" else rule.error
             if metric == "ks_pvalue":
                 fired |= ks_pvalue_below(values["ks"], N_BASE, n, level)

@@ -36,19 +36,25 @@ def _project(make_project, monitors: str, n_cur: int, shift: float, seed: int = 
 def test_auto_levels_hold_from_1000_rows_and_grow_like_one_over_root_n_below() -> None:
     big = default_rule("auto", "numeric", "wasserstein_norm", 50_000, 100_000)
     assert (big.warn, big.error) == (0.1, 0.25)
-    small = default_rule("auto", "numeric", "wasserstein_norm", 50_000, 100)
-    n_eff = 1 / (1 / 50_000 + 1 / 100)
+    small = default_rule("auto", "numeric", "wasserstein_norm", 50_000, 400)
+    n_eff = 1 / (1 / 50_000 + 1 / 400)
     assert small.warn == pytest.approx(0.1 * math.sqrt(1000 / n_eff), rel=1e-12)
-    assert small.warn == pytest.approx(0.3165, abs=1e-4)
-    # psi · n_eff is about χ²(bins − 1) without drift: 21.67 / n_eff for 10 bins, once that is above 0.1
-    assert default_rule("auto", "numeric", "psi", 50_000, 10_000).warn == 0.1
-    psi = default_rule("auto", "numeric", "psi", 50_000, 100, bins=10)
-    assert psi.warn == pytest.approx(21.666 * (1 / 50_000 + 1 / 100), rel=1e-4)
-    assert psi.error == pytest.approx(27.877 * (1 / 50_000 + 1 / 100), rel=1e-4)
-    assert default_rule("auto", "categorical", "l_infinity", 50_000, 250).warn == pytest.approx(0.1, rel=0.01)
-    assert default_rule("auto", "numeric", "ks_pvalue", 50_000, 100) is None
+    assert small.warn == pytest.approx(0.1587, abs=1e-4)
+    # psi · n_eff is about χ²(k − 1) without drift: with 50 categories, χ²49(0.99) = 74.92 is above 0.1 · n_eff
+    assert default_rule("auto", "categorical", "psi", 50_000, 10_000, bins=50).warn == 0.1
+    psi = default_rule("auto", "categorical", "psi", 50_000, 400, bins=50)
+    assert psi.warn == pytest.approx(74.919 * (1 / 50_000 + 1 / 400), rel=1e-4)
+    assert psi.error == 0.25  # χ²49(0.999) / n_eff = 0.215 stays below the floor
+    assert default_rule("auto", "numeric", "ks_pvalue", 50_000, 400) is None
     pvalue = default_rule("pvalue", "numeric", "ks_pvalue", 50_000, 100)
     assert (pvalue.warn, pvalue.error, pvalue.direction) == (0.01, 0.001, "below")
+
+
+def test_below_300_values_a_side_the_distances_do_not_alert_by_default() -> None:
+    """At 100 rows, noise alone fired the auto rules in 2.3–7.1 % of windows without drift (docs/statistics.md)."""
+    assert default_rule("auto", "numeric", "psi", 50_000, 299) is None
+    assert default_rule("auto", "numeric", "wasserstein_norm", 299, 50_000) is None
+    assert default_rule("auto", "numeric", "psi", 50_000, 300) is not None
 
 
 def test_auto_alerts_on_a_fifth_sigma_shift_and_on_a_new_category(make_project) -> None:
@@ -71,8 +77,7 @@ def test_auto_is_quiet_on_a_small_window_without_drift_that_fixed_levels_would_f
       - {name: fixed, type: feature_drift, source: events, columns: [x], thresholds: {wasserstein_norm: {warn: 0.1}}}
     """
     db = run_project(_project(make_project, monitors, 60, 0.0, seed=11))
-    value = db.metrics("quiet")[("x", "wasserstein_norm")]
-    assert 0.1 < value < default_rule("auto", "numeric", "wasserstein_norm", 20_000, 60).warn
+    assert db.metrics("quiet")[("x", "wasserstein_norm")] > 0.1
     assert db.metrics("quiet")[("x", "psi")] > 0.25
     assert db.alerts("quiet") == []
     assert "wasserstein_norm" in [a[0] for a in db.alerts("fixed")]  # the monitor's own level wins

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sqlmon import baselines
 from sqlmon.runner import run
 from tests import engines
 
@@ -58,6 +59,7 @@ sources:
     window: 1 day
     backfill: 30 days
     baseline: {{table: {db}.training}}
+  - {{name: training, table: {db}.training}}
   - name: events_rolling
     table: {db}.events
     timestamp: ts
@@ -77,6 +79,10 @@ monitors:
     type: feature_drift
     source: events_rolling
     columns: [amount, age, country]
+  - {{name: drift_profile, type: feature_drift, source: events, columns: [amount, age, price, country, flag], bins: 10,
+     baseline: {{profile: train_profile}}}}
+  - {{name: scores_profile, type: prediction_histogram, source: events, column: score, binning: quantile, bins: 5,
+     baseline: {{profile: train_profile}}}}
   - {{name: drift_bounded, type: feature_drift, source: events, columns: [amount, age, price], exact: never,
      cells: 50}}
   - {{name: scores, type: prediction_histogram, source: events, column: score, decision_threshold: 0.7}}
@@ -211,6 +217,7 @@ def _tables(data: dict, db: str) -> dict:
 def duckdb_results(tmp_path_factory, data):
     root = _project(tmp_path_factory.mktemp("duckdb"), "connection: {type: duckdb, path: warehouse.duckdb}\n", "main")
     engines.load_duckdb(root / "warehouse.duckdb", _tables(data, "main"))
+    baselines.create(root, None, "train_profile", "training", None, None)
     result = run(root, end=END)
     assert result.status == "success", result.error
     return root, result
@@ -220,6 +227,7 @@ def duckdb_results(tmp_path_factory, data):
 def postgres_results(tmp_path_factory, data, postgres):
     root = _project(tmp_path_factory.mktemp("postgres"), postgres.connection_yaml("parity"), "main")
     engines.load_postgres(postgres, "parity", _tables(data, "main"))
+    baselines.create(root, None, "train_profile", "training", None, None)
     result = run(root, end=END)
     assert result.status == "success", result.error
     return root, result
@@ -230,6 +238,7 @@ def spark_results(tmp_path_factory, data, spark):
     connection = "connection: {type: spark, master: 'local[2]'}\n"
     root = _project(tmp_path_factory.mktemp("spark"), connection, "parity", results_schema="sqlmon_parity")
     engines.load_spark(spark, "parity", _tables(data, "parity"))
+    baselines.create(root, None, "train_profile", "training", None, None)
     result = run(root, end=END)
     assert result.status == "success", result.error
     return root, result
@@ -386,3 +395,13 @@ def test_a_missing_environment_variable_is_a_configuration_error(tmp_path, monke
         "sqlmon.yml:5: targets.prod.password: environment variable `SQLMON_TEST_UNSET` is not set "
         "(export SQLMON_TEST_UNSET=…, or write `${SQLMON_TEST_UNSET:-default}`)"
     ]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres", "spark"])
+def test_a_frozen_profile_is_listed_shown_and_dropped_on_every_engine(engine, request):
+    root, _ = request.getfixturevalue(f"{engine}_results")
+    assert any(line.startswith("train_profile  1  ") for line in baselines.listing(root, None))
+    shown = baselines.show(root, None, "train_profile", None)
+    assert any(line.startswith("amount  ") and "median" in line for line in shown)
+    assert baselines.drop(root, None, "train_profile", 1) == "Dropped 1 version(s) of baseline profile `train_profile`."
+    assert baselines.listing(root, None)[0].startswith("No baseline profiles yet")
