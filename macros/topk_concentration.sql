@@ -23,7 +23,7 @@ WITH {{ tag }}cur AS (
   SELECT
     SUM(CASE WHEN r_desc <= {{ k | literal }} THEN n ELSE 0 END) / MAX(total) AS top_k_share,
     SUM((n / total) * (n / total)) AS hhi,
-    CASE WHEN MAX(d) IS NULL THEN NULL WHEN MAX(d) > 1 THEN -SUM((n / total) * LN(n / total)) / LN(MAX(d)) ELSE 0 END
+    CASE WHEN MAX(d) IS NULL THEN NULL WHEN MAX(d) > 1 THEN -SUM(CASE WHEN n / total > 0 THEN (n / total) * LN(n / total) ELSE 0 END) / LN(MAX(d)) ELSE 0 END
       AS entropy_norm,
     CASE WHEN MAX(d) IS NULL THEN NULL WHEN MAX(d) > 1 THEN 2 * SUM(r_asc * n) / (MAX(d) * MAX(total)) - (MAX(d) + 1) / MAX(d)
       ELSE 0 END AS gini,

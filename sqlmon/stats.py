@@ -549,6 +549,7 @@ def entropy_norm(counts: Counts) -> float:
     n = s.size
     if n <= 1:
         return 0.0
+    s = s[s > 0]  # a share that underflows to 0 contributes 0 · ln 0 = 0
     h = -float(np.sum(s * np.log(s)))
     return min(max(h / math.log(n), 0.0), 1.0)
 

@@ -57,9 +57,13 @@ FROM (
           THEN NULL
           WHEN MAX(d) > 1
           THEN CAST(-SUM(
-            (
-              CAST(n AS DOUBLE PRECISION) / total
-            ) * LN(CAST(n AS DOUBLE PRECISION) / total)
+            CASE
+              WHEN CAST(n AS DOUBLE PRECISION) / total > 0
+              THEN (
+                CAST(n AS DOUBLE PRECISION) / total
+              ) * LN(CAST(n AS DOUBLE PRECISION) / total)
+              ELSE 0
+            END
           ) AS DOUBLE PRECISION) / LN(MAX(d))
           ELSE 0
         END AS entropy_norm,

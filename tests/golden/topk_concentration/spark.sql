@@ -42,9 +42,9 @@ WITH p0_cur AS (
       WHEN MAX(d) IS NULL
       THEN NULL
       WHEN MAX(d) > 1
-      THEN -SUM((
+      THEN -SUM(CASE WHEN n / total > 0 THEN (
         n / total
-      ) * LN(n / total)) / LN(MAX(d))
+      ) * LN(n / total) ELSE 0 END) / LN(MAX(d))
       ELSE 0
     END AS entropy_norm,
     CASE

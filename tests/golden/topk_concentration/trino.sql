@@ -54,9 +54,15 @@ FROM (
           WHEN MAX(d) IS NULL
           THEN NULL
           WHEN MAX(d) > 1
-          THEN CAST(-SUM((
-            CAST(n AS DOUBLE) / total
-          ) * LN(CAST(n AS DOUBLE) / total)) AS DOUBLE) / LN(MAX(d))
+          THEN CAST(-SUM(
+            CASE
+              WHEN CAST(n AS DOUBLE) / total > 0
+              THEN (
+                CAST(n AS DOUBLE) / total
+              ) * LN(CAST(n AS DOUBLE) / total)
+              ELSE 0
+            END
+          ) AS DOUBLE) / LN(MAX(d))
           ELSE 0
         END AS entropy_norm,
         CASE
