@@ -186,7 +186,7 @@ class MethodRule:
         return self.label
 
     def fires(self, values: dict[str, np.ndarray], n: int) -> np.ndarray:
-        from sqlmon.monitors.feature_drift import METHOD_RULES, default_rule
+        from sqlmon.monitors.drift_rules import METHOD_RULES, default_rule
 
         kind = "categorical" if "chi2_pvalue" in values else "numeric"
         bins = len(CATEGORY_SHARES) if kind == "categorical" else BINS

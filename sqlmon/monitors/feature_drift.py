@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from sqlmon import stats
-from sqlmon.config.specs import MonitorSpec, ThresholdRule
+from sqlmon.config.specs import MonitorSpec
 from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
     Aggregate,
@@ -40,6 +40,7 @@ from sqlmon.monitors.binning import (
     profile_binning_problems,
     quantile_requests,
 )
+from sqlmon.monitors.drift_rules import default_rule
 from sqlmon.monitors.registry import register
 
 NUMERIC_METRICS = (
@@ -56,60 +57,6 @@ NUMERIC_METRICS = (
 )
 CATEGORICAL_METRICS = ("psi", "chi2", "chi2_pvalue", "js", "kl", "hellinger", "l_infinity", "unseen_rate")
 LISTED_CATEGORIES = 10  # how many new or vanished categories an alert message names
-
-# Default alert rules per `method` and column type, as (warn, error) levels; p-values alert below their levels.
-# `auto` was chosen from the false-alarm and detection rates in docs/statistics.md: each of its rules fired in at
-# most 0.3 % of windows without drift (n = 1,000 to 100,000 against a 50,000-row baseline), and together they catch
-# a mean shift of 0.25σ, a scale change of ×1.2, a 10-point category mix change and a new category of 5 %.
-METHOD_RULES: dict[str, dict[str, dict[str, tuple[float, float]]]] = {
-    "auto": {
-        "numeric": {"psi": (0.1, 0.25), "wasserstein_norm": (0.1, 0.25)},
-        "categorical": {"psi": (0.1, 0.25), "l_infinity": (0.05, 0.1), "unseen_rate": (0.01, 0.05)},
-    },
-    "psi": {"numeric": {"psi": (0.1, 0.25)}, "categorical": {"psi": (0.1, 0.25)}},
-    "pvalue": {"numeric": {"ks_pvalue": (0.01, 0.001)}, "categorical": {"chi2_pvalue": (0.01, 0.001)}},
-    "distance": {
-        "numeric": {"wasserstein_norm": (0.1, 0.25)},
-        "categorical": {"l_infinity": (0.05, 0.1), "unseen_rate": (0.01, 0.05)},
-    },
-}
-BELOW = {"ks_pvalue", "chi2_pvalue"}
-# Without drift, the distances shrink as the samples grow, so a level that is quiet on large windows fires on small
-# ones. Levels are therefore floors, raised for small samples (n_eff = 1 / (1/n_base + 1/n_cur)):
-# - psi is close to Pearson's χ² divergence, so psi · n_eff is about χ²(k − 1) for k bins or categories: its levels
-#   are at least χ²_{k−1}(0.99) / n_eff (warn) and χ²_{k−1}(0.999) / n_eff (error);
-# - wasserstein_norm and l_infinity spread like 1/√n_eff: their levels, quiet from 1,000 rows on, grow as
-#   √(REFERENCE_ROWS / n_eff) below.
-# Below MIN_ROWS values on a side, noise alone broke the 1 % target in the simulation (n = 100: 2.3–7.1 % of windows
-# without drift), mostly through empty bins; such a window is stored but not judged by these default levels.
-SCALED = {"wasserstein_norm", "l_infinity"}
-REFERENCE_ROWS = 1000
-MIN_ROWS = 300
-
-
-def default_rule(
-    method: str, column_type: str, metric: str, n_base: float, n_cur: float, bins: int = 10
-) -> ThresholdRule | None:
-    """The default rule of `method` for one metric of a column with these sample sizes and bins, or None."""
-    levels = METHOD_RULES[method][column_type].get(metric)
-    if levels is None:
-        return None
-    if metric in BELOW:
-        return ThresholdRule(warn=levels[0], error=levels[1], direction="below")
-    if min(n_base, n_cur) < MIN_ROWS:
-        return None
-    warn, error = levels
-    if n_base > 0 and n_cur > 0:
-        inverse_n = 1.0 / n_base + 1.0 / n_cur
-        if metric in SCALED:
-            factor = max(1.0, math.sqrt(REFERENCE_ROWS * inverse_n))
-            warn, error = warn * factor, error * factor
-        elif metric == "psi" and bins > 1:
-            from scipy import stats as scipy_stats
-
-            warn = max(warn, float(scipy_stats.chi2.ppf(0.99, bins - 1)) * inverse_n)
-            error = max(error, float(scipy_stats.chi2.ppf(0.999, bins - 1)) * inverse_n)
-    return ThresholdRule(warn=warn, error=error)
 
 
 class FeatureDriftSpec(MonitorSpec):

@@ -37,6 +37,7 @@ from sqlmon.monitors.binning import (
     profile_binning_problems,
     quantile_requests,
 )
+from sqlmon.monitors.drift_rules import default_rule
 from sqlmon.monitors.registry import register
 
 
@@ -72,7 +73,8 @@ class PredictionHistogram(MonitorKind):
     type = "prediction_histogram"
     spec_class = PredictionHistogramSpec
     metrics = ("psi", "mean", "stddev", "positive_rate")
-    default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"psi": {"warn": 0.1, "error": 0.25}}
+    # psi 0.1/0.25, raised for small samples like feature_drift's (each value carries its rule, see drift_rules)
+    default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
     needs_baseline = True
     reads_baseline = True
     supports_profile = True
@@ -147,7 +149,15 @@ class PredictionHistogram(MonitorKind):
         }
         edges: list[float] = plan["edges"]  # type: ignore[assignment]
         return MonitorOutput(
-            metrics=[MetricValue(m, metric_number(values[m]), spec.column) for m in self.metrics],
+            metrics=[
+                MetricValue(
+                    m,
+                    metric_number(values[m]),
+                    spec.column,
+                    rule=default_rule("psi", "numeric", m, sum(base), sum(cur), len(base)),
+                )
+                for m in self.metrics
+            ],
             bins=histogram_rows(spec.column, "baseline", edges, base)
             + histogram_rows(spec.column, "current", edges, cur),
         )
