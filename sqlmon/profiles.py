@@ -213,8 +213,14 @@ class Profiles:
         for c in categorical:
             stats[(c.name, "rows")] = Aggregate.of(relation, "common.row_count")
         quantiles = {
-            c.name: Distribution.of(
-                "common.quantiles", rel=relation, column=c.name, floating=c.floating, bins=LEVELS, below=True
+            c.name: Distribution.of(  # a sort of every value: one column per statement, so sorts do not pile up
+                "common.quantiles",
+                alone=True,
+                rel=relation,
+                column=c.name,
+                floating=c.floating,
+                bins=LEVELS,
+                below=True,
             )
             for c in numeric
         }

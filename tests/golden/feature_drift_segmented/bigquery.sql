@@ -1,6 +1,6 @@
 -- sqlmon compile: 1 monitor(s), dialect bigquery
 
--- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 11 statement(s)
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 13 statement(s)
 -- monitors: feature_drift_segmented
 
 -- 1. segments of main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00) by country: the 2 largest
@@ -241,14 +241,22 @@ FROM (
     JOIN p0_q_ranks
       ON q_sorted.rn = p0_q_ranks.r
   ) AS `part_0`
-  UNION ALL
+) AS parts;
+
+-- 7. distributions: quantiles
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
   SELECT
-    1 AS req,
+    0 AS req,
     CAST(k AS STRING) AS k,
     CAST(a AS FLOAT64) AS a,
     CAST(b AS FLOAT64) AS b
   FROM (
-    WITH p1_q_valid AS (
+    WITH p0_q_valid AS (
       SELECT
         CAST(`amount` AS FLOAT64) AS x
       FROM (
@@ -264,7 +272,7 @@ FROM (
         (
           NOT `amount` IS NULL AND NOT IS_NAN(`amount`)
         )
-    ), p1_q_ranks AS (
+    ), p0_q_ranks AS (
       SELECT
         q_k.k,
         CEIL(CAST(q_n.n AS FLOAT64) * (
@@ -273,31 +281,39 @@ FROM (
       FROM (
         SELECT
           COUNT(*) AS n
-        FROM p1_q_valid
+        FROM p0_q_valid
       ) AS q_n
       CROSS JOIN UNNEST([STRUCT(1 AS k), STRUCT(2 AS k), STRUCT(3 AS k)]) AS q_k
     )
     SELECT
-      CAST(p1_q_ranks.k AS STRING) AS k,
+      CAST(p0_q_ranks.k AS STRING) AS k,
       q_sorted.x AS a,
       CAST(NULL AS FLOAT64) AS b
     FROM (
       SELECT
         x,
         ROW_NUMBER() OVER (ORDER BY x ASC) AS rn
-      FROM p1_q_valid
+      FROM p0_q_valid
     ) AS q_sorted
-    JOIN p1_q_ranks
-      ON q_sorted.rn = p1_q_ranks.r
-  ) AS `part_1`
-  UNION ALL
+    JOIN p0_q_ranks
+      ON q_sorted.rn = p0_q_ranks.r
+  ) AS `part_0`
+) AS parts;
+
+-- 8. distributions: quantiles
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
   SELECT
-    2 AS req,
+    0 AS req,
     CAST(k AS STRING) AS k,
     CAST(a AS FLOAT64) AS a,
     CAST(b AS FLOAT64) AS b
   FROM (
-    WITH p2_q_valid AS (
+    WITH p0_q_valid AS (
       SELECT
         CAST(`amount` AS FLOAT64) AS x
       FROM (
@@ -313,7 +329,7 @@ FROM (
         (
           NOT `amount` IS NULL AND NOT IS_NAN(`amount`)
         )
-    ), p2_q_ranks AS (
+    ), p0_q_ranks AS (
       SELECT
         q_k.k,
         CEIL(CAST(q_n.n AS FLOAT64) * (
@@ -322,26 +338,26 @@ FROM (
       FROM (
         SELECT
           COUNT(*) AS n
-        FROM p2_q_valid
+        FROM p0_q_valid
       ) AS q_n
       CROSS JOIN UNNEST([STRUCT(1 AS k), STRUCT(2 AS k), STRUCT(3 AS k)]) AS q_k
     )
     SELECT
-      CAST(p2_q_ranks.k AS STRING) AS k,
+      CAST(p0_q_ranks.k AS STRING) AS k,
       q_sorted.x AS a,
       CAST(NULL AS FLOAT64) AS b
     FROM (
       SELECT
         x,
         ROW_NUMBER() OVER (ORDER BY x ASC) AS rn
-      FROM p2_q_valid
+      FROM p0_q_valid
     ) AS q_sorted
-    JOIN p2_q_ranks
-      ON q_sorted.rn = p2_q_ranks.r
-  ) AS `part_2`
+    JOIN p0_q_ranks
+      ON q_sorted.rn = p0_q_ranks.r
+  ) AS `part_0`
 ) AS parts;
 
--- 7. aggregates over main.training — the baseline table: computed once per run, reused for every window
+-- 9. aggregates over main.training — the baseline table: computed once per run, reused for every window
 SELECT
   COUNT(
     CASE
@@ -393,7 +409,7 @@ SELECT
   ) AS `finite_stddev__amount`
 FROM `main`.`training` AS _rel;
 
--- 8. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+-- 10. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
 SELECT
   COUNT(
     CASE
@@ -445,7 +461,7 @@ FROM (
     AND `ts` < CAST('2026-10-04 00:00:00' AS DATETIME)
 ) AS _rel;
 
--- 9. aggregates over main.training — the baseline table: computed once per run, reused for every window, per segment of country (2 segments)
+-- 11. aggregates over main.training — the baseline table: computed once per run, reused for every window, per segment of country (2 segments)
 SELECT
   0 AS _empty,
   `country` AS `_segment_0`,
@@ -576,7 +592,7 @@ FROM (
     1 = 0
 ) AS _rel;
 
--- 10. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00), per segment of country (2 segments)
+-- 12. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00), per segment of country (2 segments)
 SELECT
   0 AS _empty,
   `country` AS `_segment_0`,
@@ -701,7 +717,7 @@ FROM (
     1 = 0
 ) AS _rel;
 
--- 11. distributions: ks_wasserstein, category_counts
+-- 13. distributions: ks_wasserstein, category_counts
 SELECT
   req,
   k,

@@ -1,6 +1,6 @@
 -- sqlmon compile: 1 monitor(s), dialect duckdb
 
--- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 11 statement(s)
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 13 statement(s)
 -- monitors: feature_drift_segmented
 
 -- 1. segments of main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00) by country: the 2 largest
@@ -244,14 +244,22 @@ FROM (
     JOIN p0_q_ranks
       ON q_sorted.rn = p0_q_ranks.r
   ) AS "part_0"
-  UNION ALL
+) AS parts;
+
+-- 7. distributions: quantiles
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
   SELECT
-    1 AS req,
+    0 AS req,
     CAST(k AS TEXT) AS k,
     CAST(a AS DOUBLE) AS a,
     CAST(b AS DOUBLE) AS b
   FROM (
-    WITH p1_q_valid AS (
+    WITH p0_q_valid AS (
       SELECT
         CAST("amount" AS DOUBLE) AS x
       FROM (
@@ -267,7 +275,7 @@ FROM (
         (
           NOT "amount" IS NULL AND NOT ISNAN("amount")
         )
-    ), p1_q_ranks AS (
+    ), p0_q_ranks AS (
       SELECT
         q_k.k,
         CEIL(CAST(q_n.n AS DOUBLE) * (
@@ -276,7 +284,7 @@ FROM (
       FROM (
         SELECT
           COUNT(*) AS n
-        FROM p1_q_valid
+        FROM p0_q_valid
       ) AS q_n
       CROSS JOIN (VALUES
         (1),
@@ -284,26 +292,34 @@ FROM (
         (3)) AS q_k(k)
     )
     SELECT
-      CAST(p1_q_ranks.k AS TEXT) AS k,
+      CAST(p0_q_ranks.k AS TEXT) AS k,
       q_sorted.x AS a,
       CAST(NULL AS DOUBLE) AS b
     FROM (
       SELECT
         x,
         ROW_NUMBER() OVER (ORDER BY x ASC NULLS FIRST) AS rn
-      FROM p1_q_valid
+      FROM p0_q_valid
     ) AS q_sorted
-    JOIN p1_q_ranks
-      ON q_sorted.rn = p1_q_ranks.r
-  ) AS "part_1"
-  UNION ALL
+    JOIN p0_q_ranks
+      ON q_sorted.rn = p0_q_ranks.r
+  ) AS "part_0"
+) AS parts;
+
+-- 8. distributions: quantiles
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
   SELECT
-    2 AS req,
+    0 AS req,
     CAST(k AS TEXT) AS k,
     CAST(a AS DOUBLE) AS a,
     CAST(b AS DOUBLE) AS b
   FROM (
-    WITH p2_q_valid AS (
+    WITH p0_q_valid AS (
       SELECT
         CAST("amount" AS DOUBLE) AS x
       FROM (
@@ -319,7 +335,7 @@ FROM (
         (
           NOT "amount" IS NULL AND NOT ISNAN("amount")
         )
-    ), p2_q_ranks AS (
+    ), p0_q_ranks AS (
       SELECT
         q_k.k,
         CEIL(CAST(q_n.n AS DOUBLE) * (
@@ -328,7 +344,7 @@ FROM (
       FROM (
         SELECT
           COUNT(*) AS n
-        FROM p2_q_valid
+        FROM p0_q_valid
       ) AS q_n
       CROSS JOIN (VALUES
         (1),
@@ -336,21 +352,21 @@ FROM (
         (3)) AS q_k(k)
     )
     SELECT
-      CAST(p2_q_ranks.k AS TEXT) AS k,
+      CAST(p0_q_ranks.k AS TEXT) AS k,
       q_sorted.x AS a,
       CAST(NULL AS DOUBLE) AS b
     FROM (
       SELECT
         x,
         ROW_NUMBER() OVER (ORDER BY x ASC NULLS FIRST) AS rn
-      FROM p2_q_valid
+      FROM p0_q_valid
     ) AS q_sorted
-    JOIN p2_q_ranks
-      ON q_sorted.rn = p2_q_ranks.r
-  ) AS "part_2"
+    JOIN p0_q_ranks
+      ON q_sorted.rn = p0_q_ranks.r
+  ) AS "part_0"
 ) AS parts;
 
--- 7. aggregates over main.training — the baseline table: computed once per run, reused for every window
+-- 9. aggregates over main.training — the baseline table: computed once per run, reused for every window
 SELECT
   COUNT(
     CASE
@@ -402,7 +418,7 @@ SELECT
   ) AS "finite_stddev__amount"
 FROM "main"."training" AS _rel;
 
--- 8. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+-- 10. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
 SELECT
   COUNT(
     CASE
@@ -454,7 +470,7 @@ FROM (
     AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMP)
 ) AS _rel;
 
--- 9. aggregates over main.training — the baseline table: computed once per run, reused for every window, per segment of country (2 segments)
+-- 11. aggregates over main.training — the baseline table: computed once per run, reused for every window, per segment of country (2 segments)
 SELECT
   0 AS _empty,
   "country" AS "_segment_0",
@@ -585,7 +601,7 @@ FROM (
     1 = 0
 ) AS _rel;
 
--- 10. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00), per segment of country (2 segments)
+-- 12. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00), per segment of country (2 segments)
 SELECT
   0 AS _empty,
   "country" AS "_segment_0",
@@ -710,7 +726,7 @@ FROM (
     1 = 0
 ) AS _rel;
 
--- 11. distributions: ks_wasserstein, category_counts
+-- 13. distributions: ks_wasserstein, category_counts
 SELECT
   req,
   k,

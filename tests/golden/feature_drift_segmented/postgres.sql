@@ -1,6 +1,6 @@
 -- sqlmon compile: 1 monitor(s), dialect postgres
 
--- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 11 statement(s)
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 13 statement(s)
 -- monitors: feature_drift_segmented
 
 -- 1. segments of main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00) by country: the 2 largest
@@ -267,14 +267,22 @@ FROM (
     JOIN p0_q_ranks
       ON q_sorted.rn = p0_q_ranks.r
   ) AS "part_0"
-  UNION ALL
+) AS parts;
+
+-- 7. distributions: quantiles
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
   SELECT
-    1 AS req,
+    0 AS req,
     CAST(k AS TEXT) AS k,
     CAST(a AS DOUBLE PRECISION) AS a,
     CAST(b AS DOUBLE PRECISION) AS b
   FROM (
-    WITH p1_q_valid AS (
+    WITH p0_q_valid AS (
       SELECT
         CAST("amount" AS DOUBLE PRECISION) AS x
       FROM (
@@ -290,7 +298,7 @@ FROM (
         (
           NOT "amount" IS NULL AND NOT "amount" = CAST('NaN' AS DOUBLE PRECISION)
         )
-    ), p1_q_ranks AS (
+    ), p0_q_ranks AS (
       SELECT
         q_k.k,
         CEIL(
@@ -301,7 +309,7 @@ FROM (
       FROM (
         SELECT
           COUNT(*) AS n
-        FROM p1_q_valid
+        FROM p0_q_valid
       ) AS q_n
       CROSS JOIN (VALUES
         (1),
@@ -309,26 +317,34 @@ FROM (
         (3)) AS q_k(k)
     )
     SELECT
-      CAST(p1_q_ranks.k AS TEXT) AS k,
+      CAST(p0_q_ranks.k AS TEXT) AS k,
       q_sorted.x AS a,
       CAST(NULL AS DOUBLE PRECISION) AS b
     FROM (
       SELECT
         x,
         ROW_NUMBER() OVER (ORDER BY x ASC NULLS FIRST) AS rn
-      FROM p1_q_valid
+      FROM p0_q_valid
     ) AS q_sorted
-    JOIN p1_q_ranks
-      ON q_sorted.rn = p1_q_ranks.r
-  ) AS "part_1"
-  UNION ALL
+    JOIN p0_q_ranks
+      ON q_sorted.rn = p0_q_ranks.r
+  ) AS "part_0"
+) AS parts;
+
+-- 8. distributions: quantiles
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
   SELECT
-    2 AS req,
+    0 AS req,
     CAST(k AS TEXT) AS k,
     CAST(a AS DOUBLE PRECISION) AS a,
     CAST(b AS DOUBLE PRECISION) AS b
   FROM (
-    WITH p2_q_valid AS (
+    WITH p0_q_valid AS (
       SELECT
         CAST("amount" AS DOUBLE PRECISION) AS x
       FROM (
@@ -344,7 +360,7 @@ FROM (
         (
           NOT "amount" IS NULL AND NOT "amount" = CAST('NaN' AS DOUBLE PRECISION)
         )
-    ), p2_q_ranks AS (
+    ), p0_q_ranks AS (
       SELECT
         q_k.k,
         CEIL(
@@ -355,7 +371,7 @@ FROM (
       FROM (
         SELECT
           COUNT(*) AS n
-        FROM p2_q_valid
+        FROM p0_q_valid
       ) AS q_n
       CROSS JOIN (VALUES
         (1),
@@ -363,21 +379,21 @@ FROM (
         (3)) AS q_k(k)
     )
     SELECT
-      CAST(p2_q_ranks.k AS TEXT) AS k,
+      CAST(p0_q_ranks.k AS TEXT) AS k,
       q_sorted.x AS a,
       CAST(NULL AS DOUBLE PRECISION) AS b
     FROM (
       SELECT
         x,
         ROW_NUMBER() OVER (ORDER BY x ASC NULLS FIRST) AS rn
-      FROM p2_q_valid
+      FROM p0_q_valid
     ) AS q_sorted
-    JOIN p2_q_ranks
-      ON q_sorted.rn = p2_q_ranks.r
-  ) AS "part_2"
+    JOIN p0_q_ranks
+      ON q_sorted.rn = p0_q_ranks.r
+  ) AS "part_0"
 ) AS parts;
 
--- 7. aggregates over main.training — the baseline table: computed once per run, reused for every window
+-- 9. aggregates over main.training — the baseline table: computed once per run, reused for every window
 SELECT
   COUNT(
     CASE
@@ -430,7 +446,7 @@ SELECT
   ) AS "finite_stddev__amount"
 FROM "main"."training" AS _rel;
 
--- 8. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+-- 10. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
 SELECT
   COUNT(
     CASE
@@ -487,7 +503,7 @@ FROM (
     AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMP)
 ) AS _rel;
 
--- 9. aggregates over main.training — the baseline table: computed once per run, reused for every window, per segment of country (2 segments)
+-- 11. aggregates over main.training — the baseline table: computed once per run, reused for every window, per segment of country (2 segments)
 SELECT
   0 AS _empty,
   "country" AS "_segment_0",
@@ -630,7 +646,7 @@ FROM (
     1 = 0
 ) AS _rel;
 
--- 10. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00), per segment of country (2 segments)
+-- 12. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00), per segment of country (2 segments)
 SELECT
   0 AS _empty,
   "country" AS "_segment_0",
@@ -765,7 +781,7 @@ FROM (
     1 = 0
 ) AS _rel;
 
--- 11. distributions: ks_wasserstein, category_counts
+-- 13. distributions: ks_wasserstein, category_counts
 SELECT
   req,
   k,

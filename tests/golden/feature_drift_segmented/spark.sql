@@ -1,6 +1,6 @@
 -- sqlmon compile: 1 monitor(s), dialect spark
 
--- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 11 statement(s)
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 13 statement(s)
 -- monitors: feature_drift_segmented
 
 -- 1. segments of main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00) by country: the 2 largest
@@ -201,38 +201,7 @@ FROM (
 ) AS _rel;
 
 -- 6. distributions: quantiles
-WITH p2_q_valid AS (
-  SELECT
-    CAST(`amount` AS DOUBLE) AS x
-  FROM (
-    SELECT
-      *
-    FROM `main`.`training`
-    WHERE
-      (
-        `country` = 'US'
-      )
-  ) AS q_rel
-  WHERE
-    (
-      NOT `amount` IS NULL AND NOT ISNAN(`amount`)
-    )
-), p2_q_ranks AS (
-  SELECT
-    q_k.k,
-    CEIL(CAST(q_n.n AS DOUBLE) * (
-      CAST(q_k.k AS DOUBLE) / CAST(4 AS DOUBLE)
-    )) AS r
-  FROM (
-    SELECT
-      COUNT(*) AS n
-    FROM p2_q_valid
-  ) AS q_n
-  CROSS JOIN VALUES
-    (1),
-    (2),
-    (3) AS q_k(k)
-), p0_q_valid AS (
+WITH p0_q_valid AS (
   SELECT
     CAST(`amount` AS DOUBLE) AS x
   FROM `main`.`training` AS q_rel
@@ -250,37 +219,6 @@ WITH p2_q_valid AS (
     SELECT
       COUNT(*) AS n
     FROM p0_q_valid
-  ) AS q_n
-  CROSS JOIN VALUES
-    (1),
-    (2),
-    (3) AS q_k(k)
-), p1_q_valid AS (
-  SELECT
-    CAST(`amount` AS DOUBLE) AS x
-  FROM (
-    SELECT
-      *
-    FROM `main`.`training`
-    WHERE
-      (
-        `country` = 'FR'
-      )
-  ) AS q_rel
-  WHERE
-    (
-      NOT `amount` IS NULL AND NOT ISNAN(`amount`)
-    )
-), p1_q_ranks AS (
-  SELECT
-    q_k.k,
-    CEIL(CAST(q_n.n AS DOUBLE) * (
-      CAST(q_k.k AS DOUBLE) / CAST(4 AS DOUBLE)
-    )) AS r
-  FROM (
-    SELECT
-      COUNT(*) AS n
-    FROM p1_q_valid
   ) AS q_n
   CROSS JOIN VALUES
     (1),
@@ -312,49 +250,129 @@ FROM (
     JOIN p0_q_ranks
       ON q_sorted.rn = p0_q_ranks.r
   ) AS `part_0`
-  UNION ALL
-  SELECT
-    1 AS req,
-    CAST(k AS STRING) AS k,
-    CAST(a AS DOUBLE) AS a,
-    CAST(b AS DOUBLE) AS b
-  FROM (
-    SELECT
-      CAST(p1_q_ranks.k AS STRING) AS k,
-      q_sorted.x AS a,
-      CAST(NULL AS DOUBLE) AS b
-    FROM (
-      SELECT
-        x,
-        ROW_NUMBER() OVER (ORDER BY x ASC) AS rn
-      FROM p1_q_valid
-    ) AS q_sorted
-    JOIN p1_q_ranks
-      ON q_sorted.rn = p1_q_ranks.r
-  ) AS `part_1`
-  UNION ALL
-  SELECT
-    2 AS req,
-    CAST(k AS STRING) AS k,
-    CAST(a AS DOUBLE) AS a,
-    CAST(b AS DOUBLE) AS b
-  FROM (
-    SELECT
-      CAST(p2_q_ranks.k AS STRING) AS k,
-      q_sorted.x AS a,
-      CAST(NULL AS DOUBLE) AS b
-    FROM (
-      SELECT
-        x,
-        ROW_NUMBER() OVER (ORDER BY x ASC) AS rn
-      FROM p2_q_valid
-    ) AS q_sorted
-    JOIN p2_q_ranks
-      ON q_sorted.rn = p2_q_ranks.r
-  ) AS `part_2`
 ) AS parts;
 
--- 7. aggregates over main.training — the baseline table: computed once per run, reused for every window
+-- 7. distributions: quantiles
+WITH p0_q_valid AS (
+  SELECT
+    CAST(`amount` AS DOUBLE) AS x
+  FROM (
+    SELECT
+      *
+    FROM `main`.`training`
+    WHERE
+      (
+        `country` = 'FR'
+      )
+  ) AS q_rel
+  WHERE
+    (
+      NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+    )
+), p0_q_ranks AS (
+  SELECT
+    q_k.k,
+    CEIL(CAST(q_n.n AS DOUBLE) * (
+      CAST(q_k.k AS DOUBLE) / CAST(4 AS DOUBLE)
+    )) AS r
+  FROM (
+    SELECT
+      COUNT(*) AS n
+    FROM p0_q_valid
+  ) AS q_n
+  CROSS JOIN VALUES
+    (1),
+    (2),
+    (3) AS q_k(k)
+)
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
+  SELECT
+    0 AS req,
+    CAST(k AS STRING) AS k,
+    CAST(a AS DOUBLE) AS a,
+    CAST(b AS DOUBLE) AS b
+  FROM (
+    SELECT
+      CAST(p0_q_ranks.k AS STRING) AS k,
+      q_sorted.x AS a,
+      CAST(NULL AS DOUBLE) AS b
+    FROM (
+      SELECT
+        x,
+        ROW_NUMBER() OVER (ORDER BY x ASC) AS rn
+      FROM p0_q_valid
+    ) AS q_sorted
+    JOIN p0_q_ranks
+      ON q_sorted.rn = p0_q_ranks.r
+  ) AS `part_0`
+) AS parts;
+
+-- 8. distributions: quantiles
+WITH p0_q_valid AS (
+  SELECT
+    CAST(`amount` AS DOUBLE) AS x
+  FROM (
+    SELECT
+      *
+    FROM `main`.`training`
+    WHERE
+      (
+        `country` = 'US'
+      )
+  ) AS q_rel
+  WHERE
+    (
+      NOT `amount` IS NULL AND NOT ISNAN(`amount`)
+    )
+), p0_q_ranks AS (
+  SELECT
+    q_k.k,
+    CEIL(CAST(q_n.n AS DOUBLE) * (
+      CAST(q_k.k AS DOUBLE) / CAST(4 AS DOUBLE)
+    )) AS r
+  FROM (
+    SELECT
+      COUNT(*) AS n
+    FROM p0_q_valid
+  ) AS q_n
+  CROSS JOIN VALUES
+    (1),
+    (2),
+    (3) AS q_k(k)
+)
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
+  SELECT
+    0 AS req,
+    CAST(k AS STRING) AS k,
+    CAST(a AS DOUBLE) AS a,
+    CAST(b AS DOUBLE) AS b
+  FROM (
+    SELECT
+      CAST(p0_q_ranks.k AS STRING) AS k,
+      q_sorted.x AS a,
+      CAST(NULL AS DOUBLE) AS b
+    FROM (
+      SELECT
+        x,
+        ROW_NUMBER() OVER (ORDER BY x ASC) AS rn
+      FROM p0_q_valid
+    ) AS q_sorted
+    JOIN p0_q_ranks
+      ON q_sorted.rn = p0_q_ranks.r
+  ) AS `part_0`
+) AS parts;
+
+-- 9. aggregates over main.training — the baseline table: computed once per run, reused for every window
 SELECT
   COUNT(
     CASE
@@ -407,7 +425,7 @@ SELECT
   ) AS `finite_stddev__amount`
 FROM `main`.`training` AS _rel;
 
--- 8. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+-- 10. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
 SELECT
   COUNT(
     CASE
@@ -459,7 +477,7 @@ FROM (
     AND `ts` < CAST('2026-10-04 00:00:00' AS TIMESTAMP_NTZ)
 ) AS _rel;
 
--- 9. aggregates over main.training — the baseline table: computed once per run, reused for every window, per segment of country (2 segments)
+-- 11. aggregates over main.training — the baseline table: computed once per run, reused for every window, per segment of country (2 segments)
 SELECT
   0 AS _empty,
   `country` AS `_segment_0`,
@@ -592,7 +610,7 @@ FROM (
     1 = 0
 ) AS _rel;
 
--- 10. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00), per segment of country (2 segments)
+-- 12. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00), per segment of country (2 segments)
 SELECT
   0 AS _empty,
   `country` AS `_segment_0`,
@@ -717,7 +735,7 @@ FROM (
     1 = 0
 ) AS _rel;
 
--- 11. distributions: ks_wasserstein, category_counts
+-- 13. distributions: ks_wasserstein, category_counts
 SELECT
   req,
   k,
