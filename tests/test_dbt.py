@@ -58,6 +58,7 @@ def dbt_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb"))
     monkeypatch.setenv("SQLMON_DBT_DUCKDB", str(project / "warehouse.duckdb"))
     monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")  # no network calls from tests
     return project
 
 
