@@ -284,7 +284,7 @@ def test_two_threads_parsing_at_once_both_get_the_manifest(dbt_project):
 
 def test_dbt_postgres_build_then_a_sqlmon_run(dbt_project, tmp_path, monkeypatch):
     try:
-        import dbt.adapters.postgres
+        import dbt.adapters.postgres  # noqa: F401
     except ImportError:
         pytest.skip("engine unavailable: dbt-postgres is not installed (pip install 'sqlmon[dbt]')")
     server = start_postgres()
