@@ -241,13 +241,13 @@ def _release_duckdb() -> None:
             environment.close()
 
 
-def parse(options: DbtOptions, profiles_path: Path, reason: str) -> None:
+def parse(options: DbtOptions, profiles_path: Path, reason: str, force: bool = False) -> None:
     """`dbt parse`, which writes target/manifest.json, unless another thread did it while this one waited."""
     args = ["parse", "--quiet", "--project-dir", str(options.project_dir), "--profiles-dir", str(profiles_path.parent)]
     if options.target:
         args += ["--target", options.target]
     with _PARSE_LOCK:
-        if not is_stale(options):
+        if not force and not is_stale(options):
             return
         print(f"sqlmon: running `dbt parse` in {options.project_dir}: {reason}", file=sys.stderr)
         result = invoke(args)
@@ -256,13 +256,27 @@ def parse(options: DbtOptions, profiles_path: Path, reason: str) -> None:
         raise _problem(options.project_dir, f"`dbt parse` failed: {detail}", "fix the dbt project, then rerun")
 
 
-def load_manifest(options: DbtOptions) -> dict[str, Any]:
-    """target/manifest.json, parsed again first when it is missing or older than the project's files."""
+def load_manifest(options: DbtOptions, adapter_type: str | None = None) -> dict[str, Any]:
+    """target/manifest.json, parsed again first when it is missing or older than the project's files.
+
+    A manifest written for a target of another adapter (the last `dbt build` ran against prod on PostgreSQL, sqlmon
+    connects to dev on DuckDB) names the other warehouse's relations, so it is parsed again for this target too.
+    """
     project = read_project_file(options)
     path = manifest_path(options, project)
     if is_stale(options):
         reason = "target/manifest.json is missing" if not path.is_file() else "the project changed since the last parse"
         parse(options, find_profiles(options), reason)
+    manifest = _read_json(path)
+    built_for = manifest.get("metadata", {}).get("adapter_type")
+    if adapter_type is not None and built_for not in (None, adapter_type):
+        reason = f"target/manifest.json was written for a `{built_for}` target, and this one is `{adapter_type}`"
+        parse(options, find_profiles(options), reason, force=True)
+        manifest = _read_json(path)
+    return manifest
+
+
+def _read_json(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
         return json.load(handle)
 
@@ -326,12 +340,12 @@ def _resolve_ref(spec: SourceSpec, manifest: dict[str, Any], project_name: str |
     return _relation(node, "alias")
 
 
-def resolve_sources(sources: list[SourceSpec], options: DbtOptions) -> list[ConfigProblem]:
+def resolve_sources(sources: list[SourceSpec], options: DbtOptions, adapter_type: str) -> list[ConfigProblem]:
     """Set `table` on every source given as `ref`/`source`; the problems found, each at its key's line."""
     wanted = [s for s in sources if s.table is None]
     if not wanted:
         return []
-    manifest = load_manifest(options)
+    manifest = load_manifest(options, adapter_type)
     project_name = manifest.get("metadata", {}).get("project_name")
     problems: list[ConfigProblem] = []
     for spec in wanted:

@@ -210,6 +210,15 @@ def test_exactly_one_of_table_ref_and_source(tmp_path):
     ]
 
 
+def test_a_dbt_source_is_a_pair(tmp_path):
+    root = sqlmon_project(tmp_path / "m", "ref: predictions")
+    (root / "monitors" / "monitors.yml").write_text("sources:\n  - name: p\n    source: raw.accounts\n")
+    assert problems("validate", "-p", root, "--offline") == [
+        "monitors/monitors.yml:3: sources[0].source: write a dbt source as `[source_name, table_name]`, e.g."
+        " `source: [raw, accounts]`"
+    ]
+
+
 def test_an_ephemeral_model_has_no_relation_to_watch(dbt_project, tmp_path):
     (dbt_project / "models" / "staging" / "stg_scores.sql").write_text(
         "{{ config(materialized='ephemeral') }}\n" + (dbt_project / "models" / "staging" / "stg_scores.sql").read_text()
@@ -310,5 +319,11 @@ def test_dbt_postgres_build_then_a_sqlmon_run(dbt_project, tmp_path, monkeypatch
             "compile", "-p", root, "--dbt-project", dbt_project, "--profiles-dir", profiles, "--end", "2026-10-09"
         )
         assert "-- source predictions (dbt_pg.analytics.predictions)" in stdout, stderr
+        assert "dbt parse" not in stderr
+
+        # The profile in the project targets DuckDB: the manifest of the PostgreSQL build is parsed again for it.
+        code, stdout, stderr = sqlmon("compile", "-p", root, "--dbt-project", dbt_project, "--end", "2026-10-09")
+        assert "was written for a `postgres` target, and this one is `duckdb`" in stderr
+        assert "warehouse.duckdb does not exist" in stderr  # resolved for DuckDB, where nothing was built
     finally:
         server.stop()

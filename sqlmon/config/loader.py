@@ -243,7 +243,7 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
                     else:
                         raw_monitors.append((name, item, index))
 
-    _resolve_dbt_relations(raw_sources, dbt, problems)
+    _resolve_dbt_relations(raw_sources, dbt, project.connection.type, problems)
     for source in raw_sources:
         _add_unique(project.sources, source, "source", problems)
     for name, node, index in raw_monitors:
@@ -273,13 +273,15 @@ def _project_with_target(root: Path, spec: ProjectSpec, doc: Any, target: str | 
     return Project(root=root, spec=spec, target=chosen, secrets=sorted(set(secrets), key=len, reverse=True))
 
 
-def _resolve_dbt_relations(sources: list[SourceSpec], dbt: DbtOptions | None, problems: list[ConfigProblem]) -> None:
+def _resolve_dbt_relations(
+    sources: list[SourceSpec], dbt: DbtOptions | None, adapter_type: str, problems: list[ConfigProblem]
+) -> None:
     """`ref`/`source` become the relation dbt built; without a dbt project they are an error at their key."""
     if dbt is not None:
         if not problems:  # parsing the dbt project is slow; a YAML that is already wrong gets its errors first
             from sqlmon.dbt import resolve_sources
 
-            problems.extend(resolve_sources(sources, dbt))
+            problems.extend(resolve_sources(sources, dbt, adapter_type))
         return
     for source in sources:
         if source.table is None:

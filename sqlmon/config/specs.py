@@ -216,6 +216,13 @@ class SourceSpec(OriginMixin, StrictModel):
             raise ValueError("a `previous` baseline needs `timestamp` and `window` on the source")
         return value
 
+    @field_validator("dbt_source", mode="before")
+    @classmethod
+    def _source_pair(cls, value: Any) -> Any:
+        if value is not None and not (isinstance(value, list) and len(value) == 2 and all(value)):
+            raise ValueError("write a dbt source as `[source_name, table_name]`, e.g. `source: [raw, accounts]`")
+        return value
+
     @model_validator(mode="after")
     def _one_relation(self) -> SourceSpec:
         given = [key for key, value in (("table", self.table), ("ref", self.ref), ("source", self.dbt_source)) if value]
