@@ -69,6 +69,38 @@ target_option = click.option(
     default=None,
     help="Which of `targets:` in sqlmon.yml to use (default: `target:`, else the first).",
 )
+dbt_target_option = click.option(
+    "--target",
+    "-t",
+    default=None,
+    help="Which of `targets:` in sqlmon.yml to use (default: `target:`, else the first); with --dbt-project, which"
+    " target of the dbt profile (default: the profile's `target:`).",
+)
+dbt_project_option = click.option(
+    "--dbt-project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A dbt project: connect with its profile's target, resolve `ref`/`source` through its manifest.",
+)
+profiles_dir_option = click.option(
+    "--profiles-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with dbt's profiles.yml (default: $DBT_PROFILES_DIR, the dbt project, ~/.dbt).",
+)
+
+
+def _dbt_options(dbt_project: Path | None, profiles_dir: Path | None, target: str | None) -> Any:
+    """--dbt-project's settings (then --target names the dbt target), or None."""
+    if dbt_project is None:
+        if profiles_dir is not None:
+            raise click.BadParameter("goes with --dbt-project", param_hint="--profiles-dir")
+        return None
+    from sqlmon.dbt import DbtOptions
+
+    return DbtOptions(dbt_project.resolve(), profiles_dir.resolve() if profiles_dir else None, target)
+
+
 select_option = click.option(
     "--select",
     "-s",
@@ -101,17 +133,21 @@ def init(directory: Path, name: str | None) -> None:
 
 @main.command()
 @project_dir_option
-@target_option
+@dbt_target_option
+@dbt_project_option
+@profiles_dir_option
 @click.option("--offline", is_flag=True, help="Check the YAML only; do not connect to the warehouse.")
 @handle_errors
-def validate(project_dir: Path | None, target: str | None, offline: bool) -> None:
+def validate(
+    project_dir: Path | None, target: str | None, dbt_project: Path | None, profiles_dir: Path | None, offline: bool
+) -> None:
     """Check the project: YAML keys and types, references, and (unless --offline) tables and columns in the warehouse.
 
     Every problem names its file, line and key, with a fix. Exit 2 when anything is wrong; nothing is written.
     """
     from sqlmon.config.loader import load_project
 
-    project = load_project(project_dir, target)
+    project = load_project(project_dir, target, _dbt_options(dbt_project, profiles_dir, target))
     if not offline:
         from sqlmon.checks import Catalog, check_project
         from sqlmon.engines import connect
@@ -140,7 +176,9 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
 
 @main.command(name="compile")
 @project_dir_option
-@target_option
+@dbt_target_option
+@dbt_project_option
+@profiles_dir_option
 @select_option
 @click.option("--dialect", default=None, help="SQL dialect to write (default: the connection's).")
 @click.option(
@@ -148,7 +186,13 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
 )
 @handle_errors
 def compile_command(
-    project_dir: Path | None, target: str | None, select: tuple[str, ...], dialect: str | None, end: str | None
+    project_dir: Path | None,
+    target: str | None,
+    dbt_project: Path | None,
+    profiles_dir: Path | None,
+    select: tuple[str, ...],
+    dialect: str | None,
+    end: str | None,
 ) -> None:
     """Print the SQL statements a run makes for each source's latest window, grouped by source.
 
@@ -160,12 +204,15 @@ def compile_command(
 
     if dialect is not None and dialect not in DIALECTS:
         raise click.BadParameter(f"unknown dialect `{dialect}`; known: {', '.join(DIALECTS)}", param_hint="--dialect")
-    click.echo(compile_project(project_dir, list(select) or None, dialect, _parse_time(end, "--end"), target))
+    dbt = _dbt_options(dbt_project, profiles_dir, target)
+    click.echo(compile_project(project_dir, list(select) or None, dialect, _parse_time(end, "--end"), target, dbt))
 
 
 @main.command(name="run")
 @project_dir_option
-@target_option
+@dbt_target_option
+@dbt_project_option
+@profiles_dir_option
 @select_option
 @click.option("--start", default=None, help="Recompute windows from this date/time (a backfill); default: resume.")
 @click.option("--end", default=None, help="Compute windows ending by this date/time (default: now, UTC).")
@@ -188,6 +235,8 @@ def compile_command(
 def run_command(
     project_dir: Path | None,
     target: str | None,
+    dbt_project: Path | None,
+    profiles_dir: Path | None,
     select: tuple[str, ...],
     start: str | None,
     end: str | None,
@@ -202,8 +251,14 @@ def run_command(
     from sqlmon.alerts.rules import at_or_above
     from sqlmon.runner import run
 
+    dbt = _dbt_options(dbt_project, profiles_dir, target)
     result = run(
-        project_dir, list(select) or None, _parse_time(start, "--start"), _parse_time(end, "--end"), target=target
+        project_dir,
+        list(select) or None,
+        _parse_time(start, "--start"),
+        _parse_time(end, "--end"),
+        target=None if dbt else target,
+        dbt=dbt,
     )
     if result.status == "error":
         code = ExitCode.RUNTIME_ERROR

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmon.config.durations import Window
 from sqlmon.config.loader import load_project
@@ -14,11 +15,19 @@ from sqlmon.monitors import registry
 from sqlmon.runner import Session, select_monitors, utcnow
 from sqlmon.sql.compiler import SqlCompiler
 
+if TYPE_CHECKING:
+    from sqlmon.dbt import DbtOptions
+
 
 def compile_project(
-    root: Path | None, select: list[str] | None, dialect: str | None, end: datetime | None, target: str | None = None
+    root: Path | None,
+    select: list[str] | None,
+    dialect: str | None,
+    end: datetime | None,
+    target: str | None = None,
+    dbt: DbtOptions | None = None,
 ) -> str:
-    project = load_project(root, target)
+    project = load_project(root, target, dbt)
     monitors = select_monitors(project, select)
     with connect(project, read_only=True) as engine:
         session = Session(project, engine)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmon import __version__
 from sqlmon.alerts.rules import Alert, evaluate
@@ -25,6 +25,9 @@ from sqlmon.planner import Executor, QueryLog, SegmentCut
 from sqlmon.profiles import Profiles
 from sqlmon.sql.compiler import SqlCompiler
 from sqlmon.store import RunRecord, Store
+
+if TYPE_CHECKING:
+    from sqlmon.dbt import DbtOptions
 
 
 def utcnow() -> datetime:
@@ -145,8 +148,10 @@ class Session:
         self.executor = Executor(engine, self.compiler, self.log, self.profiles)
 
     @classmethod
-    def open(cls, root: Path | None = None, read_only: bool = False, target: str | None = None) -> Session:
-        project = load_project(root, target)
+    def open(
+        cls, root: Path | None = None, read_only: bool = False, target: str | None = None, dbt: DbtOptions | None = None
+    ) -> Session:
+        project = load_project(root, target, dbt)
         return cls(project, connect(project, read_only=read_only))
 
     # --- windows --------------------------------------------------------------------------------------------------
@@ -307,9 +312,10 @@ def run(
     start: datetime | None = None,
     end: datetime | None = None,
     target: str | None = None,
+    dbt: DbtOptions | None = None,
 ) -> RunResult:
     """Compute the windows not yet computed (or those from `start`), store the results, and return them."""
-    project = load_project(root, target)
+    project = load_project(root, target, dbt)
     monitors = select_monitors(project, select)
     started = utcnow()
     as_of = end or started

@@ -49,7 +49,8 @@ def allowed_keys(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
         else:
             return []
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return [name for name in current.model_fields if not name.startswith("_")]
+        fields = current.model_fields.items()
+        return [field.alias or name for name, field in fields if not name.startswith("_")]
     return []
 
 

@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -26,6 +26,9 @@ from sqlmon.errors import ConfigError, ConfigProblem, Location
 from sqlmon.monitors import registry
 from sqlmon.monitors.base import SEGMENT_METRICS, SEGMENT_THRESHOLDS
 
+if TYPE_CHECKING:
+    from sqlmon.dbt import DbtOptions
+
 PROJECT_FILE = "sqlmon.yml"
 MONITOR_FILE_KEYS = ("sources", "monitors")
 
@@ -39,9 +42,12 @@ class Project:
     files: list[Path] = field(default_factory=list)
     target: str = "default"
     secrets: list[str] = field(default_factory=list)  # values from ${ENV} or password keys; redacted from output
+    dbt_connection: ConnectionSpec | None = None  # the dbt target's, with --dbt-project; replaces sqlmon.yml's
 
     @property
     def connection(self) -> ConnectionSpec:
+        if self.dbt_connection is not None:
+            return self.dbt_connection
         return self.spec.resolve(self.target)[1]
 
     def baseline_of(self, monitor: MonitorSpec) -> BaselineSpec | None:
@@ -137,10 +143,11 @@ def _validate(model: type[BaseModel], data: Any, file: str, node: Any, prefix: t
     return result
 
 
-def load_project(root: Path | None = None, target: str | None = None) -> Project:
+def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOptions | None = None) -> Project:
     """Read and validate a project. Raises ConfigError listing every problem, each with file:line and a fix.
 
-    `target` picks one of `targets:` in sqlmon.yml (default: `target:`, else the first).
+    `target` picks one of `targets:` in sqlmon.yml (default: `target:`, else the first). With `dbt`, the connection is
+    the dbt target's (`dbt.target`) from profiles.yml, and sources may name a dbt `ref` or `source`.
     """
     root = find_project_root(root or Path.cwd()) if root is None or not (root / PROJECT_FILE).is_file() else root
     root = root.resolve()
@@ -152,20 +159,19 @@ def load_project(root: Path | None = None, target: str | None = None) -> Project
     spec = _validate(ProjectSpec, data, PROJECT_FILE, project_doc, (), problems)
     if spec is None:
         raise ConfigError(problems)
-    try:
-        chosen, connection = spec.resolve(target)
-    except KeyError:
-        hint = suggest(str(target), spec.target_names())
-        raise ConfigError(
-            ConfigProblem(
-                Location(PROJECT_FILE, line_of(project_doc, ("targets",))),
-                "--target",
-                f"no target `{target}` in {PROJECT_FILE}",
-                hint or f"targets: {', '.join(spec.target_names())}",
-            )
-        ) from None
-    secrets += [str(getattr(connection, key)) for key in SECRET_KEYS if getattr(connection, key, None)]
-    project = Project(root=root, spec=spec, target=chosen, secrets=sorted(set(secrets), key=len, reverse=True))
+    if dbt is not None:
+        from sqlmon.dbt import load_target
+
+        dbt_target = load_target(dbt)
+        project = Project(
+            root=root,
+            spec=spec,
+            target=dbt_target.name,
+            secrets=sorted(set(secrets + dbt_target.secrets), key=len, reverse=True),
+            dbt_connection=dbt_target.connection,
+        )
+    else:
+        project = _project_with_target(root, spec, project_doc, target, secrets)
 
     raw_sources: list[SourceSpec] = []
     raw_monitors: list[tuple[str, YamlMap, int]] = []
@@ -237,6 +243,7 @@ def load_project(root: Path | None = None, target: str | None = None) -> Project
                     else:
                         raw_monitors.append((name, item, index))
 
+    _resolve_dbt_relations(raw_sources, dbt, project.connection.type, problems)
     for source in raw_sources:
         _add_unique(project.sources, source, "source", problems)
     for name, node, index in raw_monitors:
@@ -247,6 +254,46 @@ def load_project(root: Path | None = None, target: str | None = None) -> Project
     if problems:
         raise ConfigError(problems)
     return project
+
+
+def _project_with_target(root: Path, spec: ProjectSpec, doc: Any, target: str | None, secrets: list[str]) -> Project:
+    try:
+        chosen, connection = spec.resolve(target)
+    except KeyError:
+        hint = suggest(str(target), spec.target_names())
+        raise ConfigError(
+            ConfigProblem(
+                Location(PROJECT_FILE, line_of(doc, ("targets",))),
+                "--target",
+                f"no target `{target}` in {PROJECT_FILE}",
+                hint or f"targets: {', '.join(spec.target_names())}",
+            )
+        ) from None
+    secrets += [str(getattr(connection, key)) for key in SECRET_KEYS if getattr(connection, key, None)]
+    return Project(root=root, spec=spec, target=chosen, secrets=sorted(set(secrets), key=len, reverse=True))
+
+
+def _resolve_dbt_relations(
+    sources: list[SourceSpec], dbt: DbtOptions | None, adapter_type: str, problems: list[ConfigProblem]
+) -> None:
+    """`ref`/`source` become the relation dbt built; without a dbt project they are an error at their key."""
+    if dbt is not None:
+        if not problems:  # parsing the dbt project is slow; a YAML that is already wrong gets its errors first
+            from sqlmon.dbt import resolve_sources
+
+            problems.extend(resolve_sources(sources, dbt, adapter_type))
+        return
+    for source in sources:
+        if source.table is None:
+            key = "ref" if source.ref is not None else "source"
+            problems.append(
+                ConfigProblem(
+                    source.locate(key),
+                    source.key(key),
+                    f"`{key}` names a dbt {'model' if key == 'ref' else 'source'}, and no dbt project is given",
+                    "run with `--dbt-project DIR`, or write `table:`",
+                )
+            )
 
 
 def _add_unique(registry: dict, spec: Any, what: str, problems: list[ConfigProblem]) -> None:

@@ -185,7 +185,11 @@ class BaselineSpec(StrictModel):
 
 class SourceSpec(OriginMixin, StrictModel):
     name: str = Field(pattern=IDENTIFIER_PATTERN)
-    table: str = Field(description="the table or view to watch, `schema.table` or `table`")
+    table: str | None = Field(default=None, description="the table or view to watch, `schema.table` or `table`")
+    ref: str | None = Field(default=None, description="a dbt model, seed or snapshot (needs --dbt-project)")
+    dbt_source: tuple[str, str] | None = Field(
+        default=None, alias="source", description="a dbt source as `[source_name, table_name]` (needs --dbt-project)"
+    )
     timestamp: str | None = Field(default=None, description="time column that windows are cut on")
     window: timedelta | None = Field(default=None, description="window size, e.g. `1 day`; needs `timestamp`")
     backfill: timedelta | None = Field(default=None, description="how far back a first run reaches (default 7 windows)")
@@ -211,6 +215,23 @@ class SourceSpec(OriginMixin, StrictModel):
         if value is not None and value.previous is not None and no_timestamp:
             raise ValueError("a `previous` baseline needs `timestamp` and `window` on the source")
         return value
+
+    @field_validator("dbt_source", mode="before")
+    @classmethod
+    def _source_pair(cls, value: Any) -> Any:
+        if value is not None and not (isinstance(value, list) and len(value) == 2 and all(value)):
+            raise ValueError("write a dbt source as `[source_name, table_name]`, e.g. `source: [raw, accounts]`")
+        return value
+
+    @model_validator(mode="after")
+    def _one_relation(self) -> SourceSpec:
+        given = [key for key, value in (("table", self.table), ("ref", self.ref), ("source", self.dbt_source)) if value]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of `table` (a table or view), `ref` (a dbt model) or `source` (a dbt source,"
+                " `[source_name, table_name]`)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _default_window(self) -> SourceSpec:
