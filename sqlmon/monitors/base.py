@@ -261,6 +261,11 @@ class MonitorKind:
         raise NotImplementedError
 
 
+def ratio(numerator: float, denominator: float) -> float | None:
+    """A rate or mean of a window: None (stored as NULL) when there is nothing to divide by."""
+    return numerator / denominator if denominator else None
+
+
 def metric_number(value: Any) -> float | None:
     """A metric value as stored: a float, or NULL when not computable (None or NaN)."""
     if value is None:

@@ -8,7 +8,6 @@ and `observed`: share of positives, per bin).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
@@ -18,18 +17,16 @@ from sqlmon.config.specs import MonitorSpec, coerce_duration
 from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
     Aggregate,
-    ColumnInfo,
     HistogramBin,
     MetricValue,
     MonitorContext,
-    MonitorKind,
     MonitorOutput,
     Request,
     Results,
     metric_number,
 )
 from sqlmon.monitors.binning import bin_bounds, fixed_edges
-from sqlmon.monitors.labels import LabelsSpec, label_column, label_problems, labelled_relation, source_columns, tables
+from sqlmon.monitors.labels import LabelledKind, LabelsSpec, label_column, label_problems, labelled_relation
 from sqlmon.monitors.registry import register
 
 STATS = ("count", "score", "label")
@@ -50,20 +47,11 @@ class CalibrationSpec(MonitorSpec):
 
 
 @register
-class Calibration(MonitorKind):
+class Calibration(LabelledKind):
     type = "calibration"
     spec_class = CalibrationSpec
     metrics = ("ece", "mce")
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
-
-    def columns_used(self, spec: CalibrationSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
-        return source_columns(spec)
-
-    def tables_used(self, spec: CalibrationSpec) -> list[str]:
-        return tables(spec)
-
-    def delay(self, spec: CalibrationSpec) -> timedelta:
-        return spec.label_delay
 
     def check(self, spec: CalibrationSpec, ctx: MonitorContext) -> list[ConfigProblem]:
         return label_problems(spec, ctx, "classification")

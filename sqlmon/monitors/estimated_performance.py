@@ -32,6 +32,7 @@ from sqlmon.monitors.base import (
     Results,
     baseline_side,
     metric_number,
+    ratio,
 )
 from sqlmon.monitors.binning import bin_bounds, fixed_edges
 from sqlmon.monitors.registry import register
@@ -58,10 +59,6 @@ class EstimatedPerformanceSpec(MonitorSpec):
         default=None, description="the true label (0/1 or boolean) on the baseline, to check its calibration there"
     )
     calibration_bins: int = Field(default=10, ge=2, le=1000, description="reliability bins for `baseline_ece`")
-
-
-def _ratio(numerator: float, denominator: float) -> float | None:
-    return numerator / denominator if denominator else None
 
 
 @register
@@ -179,11 +176,11 @@ class EstimatedPerformance(MonitorKind):
         n = got["scored_count"]
         tp, fp, fn, tn = (got[cell] for cell in CELLS)
         values: dict[str, float | None] = {
-            "expected_accuracy": _ratio(tp + tn, n),
-            "expected_precision": _ratio(tp, tp + fp),
-            "expected_recall": _ratio(tp, tp + fn),
-            "expected_f1": _ratio(2 * tp, 2 * tp + fp + fn),
-            "expected_positive_rate": _ratio(tp + fn, n),
+            "expected_accuracy": ratio(tp + tn, n),
+            "expected_precision": ratio(tp, tp + fp),
+            "expected_recall": ratio(tp, tp + fn),
+            "expected_f1": ratio(2 * tp, 2 * tp + fp + fn),
+            "expected_positive_rate": ratio(tp + fn, n),
             "scored_count": n,
             "out_of_range_count": got["out_of_range_count"],
         }
@@ -198,6 +195,6 @@ def _baseline_checks(got: Mapping[str, float], bins: int) -> dict[str, float | N
     """ECE over the baseline's non-empty reliability bins, and expected minus realised accuracy there."""
     per_bin = [{stat: got[f"bin_{index}_{stat}"] for stat in BIN_STATS} for index in range(bins)]
     labelled = sum(b["count"] for b in per_bin)
-    ece = _ratio(sum(abs(b["label"] - b["score"]) for b in per_bin), labelled)  # Σ_b n_b/N · |ȳ_b − p̄_b|
-    gap = _ratio(got["base_expected"] - got["base_realised"], labelled)
+    ece = ratio(sum(abs(b["label"] - b["score"]) for b in per_bin), labelled)  # Σ_b n_b/N · |ȳ_b − p̄_b|
+    gap = ratio(got["base_expected"] - got["base_realised"], labelled)
     return {"baseline_ece": ece, "baseline_accuracy_gap": gap}

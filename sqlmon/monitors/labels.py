@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -19,7 +20,7 @@ from sqlmon.config.errors_pydantic import suggest
 from sqlmon.config.specs import StrictModel
 from sqlmon.config.yaml_loader import format_key
 from sqlmon.errors import ConfigProblem
-from sqlmon.monitors.base import JOINED_LABEL, ColumnInfo, LabelsJoin, MonitorContext, Relation
+from sqlmon.monitors.base import JOINED_LABEL, ColumnInfo, LabelsJoin, MonitorContext, MonitorKind, Relation
 
 
 class LabelsSpec(StrictModel):
@@ -66,14 +67,20 @@ def labelled_relation(spec: Any, current: Relation) -> Relation:
     return replace(current, labels=LabelsJoin(labels.table, keys, spec.label, labels.timestamp))
 
 
-def source_columns(spec: Any) -> list[str]:
-    """The source columns read: the prediction, and the label unless a labels table holds it (its key columns are
-    checked by `label_problems`, which can point at them)."""
-    return [spec.prediction] if spec.labels is not None else [spec.prediction, spec.label]
+class LabelledKind(MonitorKind):
+    """What the kinds that compare predictions with labels share: which columns and tables they read, and that a
+    window waits for its labels (`label_delay`)."""
 
+    def columns_used(self, spec: Any, columns: Mapping[str, ColumnInfo]) -> list[str]:
+        """The prediction, and the label unless a labels table holds it (its key columns are checked by
+        `label_problems`, which can point at them)."""
+        return [spec.prediction] if spec.labels is not None else [spec.prediction, spec.label]
 
-def tables(spec: Any) -> list[str]:
-    return [spec.labels.table] if spec.labels is not None else []
+    def tables_used(self, spec: Any) -> list[str]:
+        return [spec.labels.table] if spec.labels is not None else []
+
+    def delay(self, spec: Any) -> timedelta:
+        return spec.label_delay
 
 
 def _missing(spec: Any, path: tuple[Any, ...], name: str, table: str, columns: Mapping[str, ColumnInfo], role: str):

@@ -10,7 +10,6 @@ only once `label_delay` has passed since it ended, and then stays computed (a la
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
@@ -21,17 +20,16 @@ from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
     JOINED_CONFLICT,
     Aggregate,
-    ColumnInfo,
     Distribution,
     MetricValue,
     MonitorContext,
-    MonitorKind,
     MonitorOutput,
     Request,
     Results,
     metric_number,
+    ratio,
 )
-from sqlmon.monitors.labels import LabelsSpec, label_column, label_problems, labelled_relation, source_columns, tables
+from sqlmon.monitors.labels import LabelledKind, LabelsSpec, label_column, label_problems, labelled_relation
 from sqlmon.monitors.registry import register
 
 CLASSIFICATION = (
@@ -66,25 +64,12 @@ class ModelPerformanceSpec(MonitorSpec):
         return coerce_duration(value) if value is not None else timedelta(0)
 
 
-def _ratio(numerator: float, denominator: float) -> float | None:
-    return numerator / denominator if denominator else None
-
-
 @register
-class ModelPerformance(MonitorKind):
+class ModelPerformance(LabelledKind):
     type = "model_performance"
     spec_class = ModelPerformanceSpec
     metrics = (*dict.fromkeys(CLASSIFICATION + REGRESSION), "label_conflicts")
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
-
-    def columns_used(self, spec: ModelPerformanceSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
-        return source_columns(spec)
-
-    def tables_used(self, spec: ModelPerformanceSpec) -> list[str]:
-        return tables(spec)
-
-    def delay(self, spec: ModelPerformanceSpec) -> timedelta:
-        return spec.label_delay
 
     def check(self, spec: ModelPerformanceSpec, ctx: MonitorContext) -> list[ConfigProblem]:
         return label_problems(spec, ctx, spec.task)
@@ -130,30 +115,30 @@ class ModelPerformance(MonitorKind):
     ) -> MonitorOutput:
         got = {name: window[request] for name, request in self._requests(spec, ctx).items()}
         scored, n = float(got["scored"] or 0), float(got["labelled"] or 0)
-        values: dict[str, float | None] = {"label_rate": _ratio(n, scored)}
+        values: dict[str, float | None] = {"label_rate": ratio(n, scored)}
         if spec.task == "classification":
             tp, fp, fn, tn = (float(got[c] or 0) for c in ("tp", "fp", "fn", "tn"))
-            precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+            precision, recall = ratio(tp, tp + fp), ratio(tp, tp + fn)
             rows = got["roc_auc"]
             values.update(
-                accuracy=_ratio(tp + tn, n),
+                accuracy=ratio(tp + tn, n),
                 precision=precision,
                 recall=recall,
-                f1=_ratio(2 * tp, 2 * tp + fp + fn),
+                f1=ratio(2 * tp, 2 * tp + fp + fn),
                 roc_auc=rows[0][1] if rows else None,
-                log_loss=_ratio(got["log_loss"] or 0.0, n),
-                brier=_ratio(got["brier"] or 0.0, n),
-                positive_rate=_ratio(float(got["predicted_positive"] or 0), scored),
+                log_loss=ratio(got["log_loss"] or 0.0, n),
+                brier=ratio(got["brier"] or 0.0, n),
+                positive_rate=ratio(float(got["predicted_positive"] or 0), scored),
             )
             names = CLASSIFICATION
         else:
             sse = got["squared_value"]
             sst = got["sst"]
             values.update(
-                mae=_ratio(got["absolute"] or 0.0, n),
+                mae=ratio(got["absolute"] or 0.0, n),
                 rmse=math.sqrt(sse / n) if n and sse is not None else None,
-                mape=_ratio(got["relative"] or 0.0, n),
-                bias=_ratio(got["signed"] or 0.0, n),
+                mape=ratio(got["relative"] or 0.0, n),
+                bias=ratio(got["signed"] or 0.0, n),
                 r2=1 - sse / sst if n and sse is not None and sst else None,
             )
             names = REGRESSION
