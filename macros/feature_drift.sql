@@ -1,5 +1,15 @@
 {% from "common.sql" import relation, is_valid_number, is_finite_number %}
 
+{#- The share of a count column's total in the rows up to and including this one (`before`: up to the one before),
+    in ascending `order`: an empirical CDF over per-value or per-cell counts. The names are this file's own aliases. -#}
+{% macro running_share(count, order, before=false) -%}
+{%- if before -%}
+COALESCE(SUM({{ count }}) OVER (ORDER BY {{ order }} ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+{%- else -%}
+SUM({{ count }}) OVER (ORDER BY {{ order }} ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+{%- endif %} / NULLIF(SUM({{ count }}) OVER (), 0)
+{%- endmacro %}
+
 {#- Per-category counts on both sides (k, baseline count a, current count b). Categories are ranked by their
     larger share of either side, so a category that is new and large in the window ranks high however big the
     baseline table is; those beyond max_categories are folded into one row with k = NULL. -#}
@@ -44,10 +54,10 @@ SELECT CAST(NULL AS VARCHAR) AS k, MAX(ABS(fb - fc)) AS a,
     THEN SUM(CASE WHEN ISINF(x) OR dx IS NULL OR ISINF(dx) THEN 0 ELSE ABS(gb - gc) * dx END) END AS b
 FROM (
   SELECT x,
-    SUM(nb) OVER (ORDER BY x ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(nb) OVER (), 0) AS fb,
-    SUM(nc) OVER (ORDER BY x ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(nc) OVER (), 0) AS fc,
-    SUM(fin_b) OVER (ORDER BY x ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(fin_b) OVER (), 0) AS gb,
-    SUM(fin_c) OVER (ORDER BY x ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(fin_c) OVER (), 0) AS gc,
+    {{ running_share('nb', 'x') }} AS fb,
+    {{ running_share('nc', 'x') }} AS fc,
+    {{ running_share('fin_b', 'x') }} AS gb,
+    {{ running_share('fin_c', 'x') }} AS gc,
     LEAD(x) OVER (ORDER BY x ASC NULLS FIRST) - x AS dx
   FROM (
     SELECT x, CAST(SUM(nb) AS DOUBLE) AS nb, CAST(SUM(nc) AS DOUBLE) AS nc,
@@ -135,10 +145,10 @@ SELECT 'ks' AS k, MAX(ABS(cb - cc)) AS a,
   MAX(CASE WHEN {{ width | literal }} = 0 AND cell = 1 THEN ABS(cb - cc) ELSE GREATEST(cb - pc, cc - pb) END) AS b
 FROM (
   SELECT cell,
-    SUM(nb) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(nb) OVER (), 0) AS cb,
-    SUM(nc) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(nc) OVER (), 0) AS cc,
-    COALESCE(SUM(nb) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) / NULLIF(SUM(nb) OVER (), 0) AS pb,
-    COALESCE(SUM(nc) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) / NULLIF(SUM(nc) OVER (), 0) AS pc
+    {{ running_share('nb', 'cell') }} AS cb,
+    {{ running_share('nc', 'cell') }} AS cc,
+    {{ running_share('nb', 'cell', before=true) }} AS pb,
+    {{ running_share('nc', 'cell', before=true) }} AS pc
   FROM {{ tag }}cells
 ) AS ks_cdfs
 UNION ALL
@@ -154,10 +164,10 @@ FROM (
   FROM (
     SELECT cell, tc, SUM(fc) OVER () AS tfc,
       LAG(cell) OVER (ORDER BY cell ASC NULLS FIRST) AS prev_cell,
-      SUM(fb) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(fb) OVER (), 0) AS gb,
-      SUM(fc) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / NULLIF(SUM(fc) OVER (), 0) AS gc,
-      COALESCE(SUM(fb) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) / NULLIF(SUM(fb) OVER (), 0) AS pgb,
-      COALESCE(SUM(fc) OVER (ORDER BY cell ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) / NULLIF(SUM(fc) OVER (), 0) AS pgc
+      {{ running_share('fb', 'cell') }} AS gb,
+      {{ running_share('fc', 'cell') }} AS gc,
+      {{ running_share('fb', 'cell', before=true) }} AS pgb,
+      {{ running_share('fc', 'cell', before=true) }} AS pgc
     FROM {{ tag }}cells
   ) AS w_cdfs
 ) AS w_parts
