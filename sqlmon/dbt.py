@@ -340,12 +340,9 @@ def _resolve_ref(spec: SourceSpec, manifest: dict[str, Any], project_name: str |
     return _relation(node, "alias")
 
 
-def resolve_sources(sources: list[SourceSpec], options: DbtOptions, adapter_type: str) -> list[ConfigProblem]:
+def resolve_sources(sources: list[SourceSpec], manifest: dict[str, Any]) -> list[ConfigProblem]:
     """Set `table` on every source given as `ref`/`source`; the problems found, each at its key's line."""
     wanted = [s for s in sources if s.table is None]
-    if not wanted:
-        return []
-    manifest = load_manifest(options, adapter_type)
     project_name = manifest.get("metadata", {}).get("project_name")
     problems: list[ConfigProblem] = []
     for spec in wanted:

@@ -55,6 +55,14 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+@pytest.fixture
+def dbt_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of example_warehouse/dbt whose DuckDB file is inside the copy (tests/dbt_support.py)."""
+    from tests.dbt_support import copy_example
+
+    return copy_example(tmp_path, monkeypatch)
+
+
 def query(root: Path, sql: str, parameters: list | None = None) -> list[tuple]:
     """Read from a project's warehouse (e.g. the results tables) with a fresh connection."""
     con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)

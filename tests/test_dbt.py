@@ -6,7 +6,6 @@ dbt skips ("engine unavailable"), which SQLMON_REQUIRE_ENGINES=1 in CI turns int
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import threading
@@ -14,16 +13,14 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from sqlmon.cli import main
+from tests.dbt_support import dbt_run, metrics, problems, sqlmon
 from tests.engines import start_postgres
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "example_warehouse" / "dbt"
 SQLMON_YML = "name: beside_dbt\nresults_schema: sqlmon\n"
 MONITORS = """\
 sources:
-  - name: predictions
+  - name: scores
     {relation}
     timestamp: scored_at
     window: 1 day
@@ -31,42 +28,19 @@ sources:
 monitors:
   - name: nulls
     type: null_rate
-    source: predictions
+    source: scores
     columns: [account_age_days, country]
   - name: drift
     type: feature_drift
-    source: predictions
+    source: scores
     columns: [score, country]
   - name: countries
     type: topk_concentration
-    source: predictions
+    source: scores
     column: country
     k: 3
 """
 RUN = ["--start", "2026-10-01", "--end", "2026-10-09", "--format", "json", "--fail-on", "never"]
-
-
-@pytest.fixture
-def dbt_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the example dbt project whose DuckDB file is inside the copy."""
-    try:
-        import dbt.adapters.duckdb
-        import dbt.cli.main  # noqa: F401
-    except ImportError:
-        pytest.skip("engine unavailable: dbt-core and dbt-duckdb are not installed (pip install 'sqlmon[dbt]')")
-    project = tmp_path / "dbt"
-    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb"))
-    monkeypatch.setenv("SQLMON_DBT_DUCKDB", str(project / "warehouse.duckdb"))
-    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
-    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")  # no network calls from tests
-    return project
-
-
-def dbt_run(project: Path, *args: str, profiles_dir: Path | None = None) -> None:
-    from sqlmon.dbt import invoke
-
-    result = invoke([*args, "--quiet", "--project-dir", str(project), "--profiles-dir", str(profiles_dir or project)])
-    assert result.success, result.exception
 
 
 def sqlmon_project(root: Path, relation: str, sqlmon_yml: str = SQLMON_YML) -> Path:
@@ -76,26 +50,6 @@ def sqlmon_project(root: Path, relation: str, sqlmon_yml: str = SQLMON_YML) -> P
     return root
 
 
-def sqlmon(*args: str | Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
-
-
-def problems(*args: str | Path) -> list[str]:
-    code, stdout, stderr = sqlmon(*args)
-    assert code == 2, stdout + stderr
-    return [line.strip() for line in stderr.splitlines()[1:] if line.startswith("  ")]
-
-
-def metrics(stdout: str) -> dict[tuple, float | None]:
-    payload = json.loads(stdout)
-    assert payload["status"] == "success", payload["error"]
-    return {
-        (m["monitor"], m["column"], m["metric"], m["segment"], json.dumps(m["window"])): m["value"]
-        for m in payload["metrics"]
-    }
-
-
 # --- the whole path -----------------------------------------------------------------------------------------------
 
 
@@ -103,7 +57,7 @@ def test_a_run_on_a_dbt_model_equals_the_same_run_on_its_table(dbt_project, tmp_
     dbt_run(dbt_project, "build")
     shutil.rmtree(dbt_project / "target")  # sqlmon parses the project itself, and says so on stderr
     beside = sqlmon_project(tmp_path / "beside", "ref: predictions")
-    code, stdout, stderr = sqlmon("run", "-p", beside, "--dbt-project", dbt_project, *RUN)
+    code, stdout, stderr = sqlmon("run", "-p", beside, "--dbt-project", dbt_project, "--select", "source:scores", *RUN)
     assert code == 0, stderr
     assert "running `dbt parse`" in stderr and "target/manifest.json is missing" in stderr
     with_dbt = metrics(stdout)  # stdout is the JSON alone: dbt's own log went to stderr
@@ -126,12 +80,12 @@ def test_compile_shows_the_relation_dbt_built_and_a_dbt_source_resolves(dbt_proj
     )
     code, stdout, stderr = sqlmon("compile", "-p", root, "--dbt-project", dbt_project, "--end", "2026-10-09")
     assert code == 0, stderr
-    assert "-- source predictions (warehouse.main.predictions)" in stdout
+    assert "-- source scores (warehouse.main.predictions)" in stdout
     assert "-- source accounts (warehouse.main.raw_accounts)" in stdout
     assert "running `dbt parse`" not in stderr  # dbt build left a fresh manifest
     code, stdout, stderr = sqlmon("validate", "-p", root, "--dbt-project", dbt_project)
     assert code == 0, stderr
-    assert stdout.startswith("OK (YAML and warehouse): 2 source(s), 4 monitor(s)")
+    assert stdout.startswith("OK (YAML and warehouse): 3 source(s), 9 monitor(s)")
 
 
 # --- profiles -----------------------------------------------------------------------------------------------------
@@ -236,7 +190,7 @@ def test_a_disabled_model_and_an_unknown_name_get_suggestions(dbt_project, tmp_p
     )
     (dbt_project / "models" / "marts" / "predictions_v2.sql").write_text("select * from {{ ref('stg_scores') }}\n")
     root = sqlmon_project(tmp_path / "m", "ref: predictions")
-    (root / "monitors" / "more.yml").write_text("sources:\n  - {name: scores, ref: stg_scoers}\n")
+    (root / "monitors" / "more.yml").write_text("sources:\n  - {name: staged, ref: stg_scoers}\n")
     assert problems("validate", "-p", root, "--dbt-project", dbt_project, "--offline") == [
         "monitors/monitors.yml:3: sources[0].ref: dbt model `predictions` is disabled (`enabled: false`): dbt builds"
         " no relation for it (did you mean `predictions_v2`? Or enable it in dbt)",
@@ -262,7 +216,7 @@ def test_a_renamed_model_is_found_after_sqlmon_parses_again(dbt_project, tmp_pat
     dbt_run(dbt_project, "build")
     code, stdout, stderr = sqlmon("compile", "-p", root, "--dbt-project", dbt_project, "--end", "2026-10-09")
     assert code == 0, stderr
-    assert "-- source predictions (warehouse.main.fct_predictions)" in stdout
+    assert "-- source scores (warehouse.main.fct_predictions)" in stdout
 
 
 def test_two_threads_parsing_at_once_both_get_the_manifest(dbt_project):
@@ -318,7 +272,7 @@ def test_dbt_postgres_build_then_a_sqlmon_run(dbt_project, tmp_path, monkeypatch
         code, stdout, stderr = sqlmon(
             "compile", "-p", root, "--dbt-project", dbt_project, "--profiles-dir", profiles, "--end", "2026-10-09"
         )
-        assert "-- source predictions (dbt_pg.analytics.predictions)" in stdout, stderr
+        assert "-- source scores (dbt_pg.analytics.predictions)" in stdout, stderr
         assert "dbt parse" not in stderr
 
         # The profile in the project targets DuckDB: the manifest of the PostgreSQL build is parsed again for it.

@@ -147,13 +147,19 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
     """Read and validate a project. Raises ConfigError listing every problem, each with file:line and a fix.
 
     `target` picks one of `targets:` in sqlmon.yml (default: `target:`, else the first). With `dbt`, the connection is
-    the dbt target's (`dbt.target`) from profiles.yml, and sources may name a dbt `ref` or `source`.
+    the dbt target's (`dbt.target`) from profiles.yml, and sources may name a dbt `ref` or `source`; a dbt project
+    needs no sqlmon.yml at all when its monitors live in its own `meta: sqlmon:` blocks.
     """
-    root = find_project_root(root or Path.cwd()) if root is None or not (root / PROJECT_FILE).is_file() else root
+    try:
+        root = find_project_root(root or Path.cwd()) if root is None or not (root / PROJECT_FILE).is_file() else root
+    except ConfigError:
+        if dbt is None:
+            raise
+        root = dbt.project_dir  # every default of sqlmon.yml, and no monitors folder to read
     root = root.resolve()
     problems: list[ConfigProblem] = []
-    project_doc = load_yaml_file(root / PROJECT_FILE, PROJECT_FILE)
-    data = project_doc if project_doc is not None else YamlMap()
+    project_doc = load_yaml_file(root / PROJECT_FILE, PROJECT_FILE) if (root / PROJECT_FILE).is_file() else None
+    data = project_doc if project_doc is not None else YamlMap({"monitor_paths": []} if dbt is not None else {})
     secrets: list[str] = []
     interpolate_env(data, PROJECT_FILE, (), secrets, problems)
     spec = _validate(ProjectSpec, data, PROJECT_FILE, project_doc, (), problems)
@@ -174,7 +180,8 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
         project = _project_with_target(root, spec, project_doc, target, secrets)
 
     raw_sources: list[SourceSpec] = []
-    raw_monitors: list[tuple[str, YamlMap, int]] = []
+    raw_monitors: list[tuple[str, YamlMap, tuple[Any, ...]]] = []
+    broken: set[str] = set()  # sources already reported invalid: their monitors need not say they are unknown
     for folder_name in spec.monitor_paths:
         folder = root / folder_name
         if not folder.exists():
@@ -240,14 +247,19 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
                         source = _validate(SourceSpec, item, name, item, (section, index), problems)
                         if source is not None:
                             raw_sources.append(source)
+                        else:
+                            broken.add(str(item.get("name")))
                     else:
-                        raw_monitors.append((name, item, index))
+                        raw_monitors.append((name, item, (section, index)))
 
-    _resolve_dbt_relations(raw_sources, dbt, project.connection.type, problems)
+    if dbt is not None:
+        _read_dbt_project(dbt, project, raw_sources, raw_monitors, problems, broken)
+    else:
+        _refuse_dbt_relations(raw_sources, problems)
     for source in raw_sources:
         _add_unique(project.sources, source, "source", problems)
-    for name, node, index in raw_monitors:
-        monitor = _load_monitor(name, node, index, project, problems)
+    for name, node, prefix in raw_monitors:
+        monitor = _load_monitor(name, node, prefix, project, problems, broken)
         if monitor is not None:
             _add_unique(project.monitors, monitor, "monitor", problems)
 
@@ -273,16 +285,35 @@ def _project_with_target(root: Path, spec: ProjectSpec, doc: Any, target: str | 
     return Project(root=root, spec=spec, target=chosen, secrets=sorted(set(secrets), key=len, reverse=True))
 
 
-def _resolve_dbt_relations(
-    sources: list[SourceSpec], dbt: DbtOptions | None, adapter_type: str, problems: list[ConfigProblem]
+def _read_dbt_project(
+    dbt: DbtOptions,
+    project: Project,
+    sources: list[SourceSpec],
+    monitors: list[tuple[str, YamlMap, tuple[Any, ...]]],
+    problems: list[ConfigProblem],
+    broken: set[str],
 ) -> None:
-    """`ref`/`source` become the relation dbt built; without a dbt project they are an error at their key."""
-    if dbt is not None:
-        if not problems:  # parsing the dbt project is slow; a YAML that is already wrong gets its errors first
-            from sqlmon.dbt import resolve_sources
+    """Add the sources and monitors declared in the dbt project's `meta: sqlmon:` blocks, then set `table` on every
+    source given as `ref`/`source` to the relation dbt built. The manifest is read (or parsed) once for both."""
+    from sqlmon.dbt import load_manifest, resolve_sources
+    from sqlmon.dbt_meta import declarations
 
-            problems.extend(resolve_sources(sources, dbt, adapter_type))
-        return
+    manifest = load_manifest(dbt, project.connection.type)
+    declared = declarations(dbt.project_dir, manifest, lambda path: _display(path, project.root))
+    problems.extend(declared.problems)
+    project.files.extend(sorted(declared.files))
+    for item in declared.sources:
+        source = _validate(SourceSpec, item.data, item.file, item.data, item.prefix, problems)
+        if source is not None:
+            sources.append(source)
+        else:
+            broken.add(str(item.data.get("name")))
+    monitors.extend((m.file, m.data, m.prefix) for m in declared.monitors)
+    problems.extend(resolve_sources(sources, manifest))
+
+
+def _refuse_dbt_relations(sources: list[SourceSpec], problems: list[ConfigProblem]) -> None:
+    """Without a dbt project, `ref`/`source` name nothing: an error at their key."""
     for source in sources:
         if source.table is None:
             key = "ref" if source.ref is not None else "source"
@@ -313,9 +344,13 @@ def _add_unique(registry: dict, spec: Any, what: str, problems: list[ConfigProbl
 
 
 def _load_monitor(
-    file: str, node: YamlMap, index: int, project: Project, problems: list[ConfigProblem]
+    file: str,
+    node: YamlMap,
+    prefix: tuple[Any, ...],
+    project: Project,
+    problems: list[ConfigProblem],
+    broken: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> MonitorSpec | None:
-    prefix = ("monitors", index)
     type_name = node.get("type")
     kinds = registry.kinds()
     if type_name is None:
@@ -345,7 +380,9 @@ def _load_monitor(
         return None
     ok = True
     source = project.sources.get(monitor.source)
-    if source is None:
+    if source is None and monitor.source in broken:
+        ok = False
+    elif source is None:
         hint = suggest(monitor.source, project.sources)
         problems.append(
             ConfigProblem(
