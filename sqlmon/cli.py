@@ -109,6 +109,23 @@ select_option = click.option(
 )
 
 
+fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice(["warn", "error", "never"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when an alert reaches this severity.",
+)
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (run id, metrics, alerts, exit code) for machines.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sqlmon")
 def main() -> None:
@@ -216,21 +233,8 @@ def compile_command(
 @select_option
 @click.option("--start", default=None, help="Recompute windows from this date/time (a backfill); default: resume.")
 @click.option("--end", default=None, help="Compute windows ending by this date/time (default: now, UTC).")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["warn", "error", "never"]),
-    default="error",
-    show_default=True,
-    help="Exit 1 when an alert reaches this severity.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people; json (run id, metrics, alerts, exit code) for machines.",
-)
+@fail_on_option
+@format_option
 @handle_errors
 def run_command(
     project_dir: Path | None,
@@ -248,7 +252,6 @@ def run_command(
     Windows not yet computed are computed (incremental); --start recomputes from a date, replacing what was stored.
     """
     from sqlmon.alerts.notify import json_report, text_report
-    from sqlmon.alerts.rules import at_or_above
     from sqlmon.runner import run
 
     dbt = _dbt_options(dbt_project, profiles_dir, target)
@@ -260,14 +263,119 @@ def run_command(
         target=None if dbt else target,
         dbt=dbt,
     )
-    if result.status == "error":
-        code = ExitCode.RUNTIME_ERROR
-    elif at_or_above(result.alerts, fail_on):
-        code = ExitCode.ALERTS
-    else:
-        code = ExitCode.OK
+    code = _run_exit_code(result, fail_on)
     click.echo(json_report(result, int(code)) if output_format == "json" else text_report(result, fail_on, int(code)))
     sys.exit(int(code))
+
+
+def _run_exit_code(result: Any, fail_on: str) -> ExitCode:
+    from sqlmon.alerts.rules import at_or_above
+
+    if result.status == "error":
+        return ExitCode.RUNTIME_ERROR
+    if at_or_above(result.alerts, fail_on):
+        return ExitCode.ALERTS
+    return ExitCode.OK
+
+
+@main.group(name="dbt")
+def dbt_group() -> None:
+    """Run sqlmon as part of a dbt project's build, and show its results in dbt (docs/dbt.md)."""
+
+
+@dbt_group.command(name="build", context_settings={"ignore_unknown_options": True})
+@project_dir_option
+@click.option(
+    "--dbt-project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The dbt project to build.",
+)
+@profiles_dir_option
+@click.option("--target", "-t", default=None, help="The dbt target (default: the profile's `target:`).")
+@select_option
+@click.option("--end", default=None, help="Compute windows ending by this date/time (default: now, UTC).")
+@fail_on_option
+@format_option
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+@handle_errors
+def dbt_build_command(
+    project_dir: Path | None,
+    dbt_project: Path,
+    profiles_dir: Path | None,
+    target: str | None,
+    select: tuple[str, ...],
+    end: str | None,
+    fail_on: str,
+    output_format: str,
+    dbt_args: tuple[str, ...],
+) -> None:
+    """`dbt build`, then the monitors of the models it built, in one command.
+
+    Arguments after `--` go to dbt, e.g. `sqlmon dbt build -- --select marts+`. Monitors of a model that failed,
+    was skipped or was not built are not run and are listed. Exit 1 when dbt failed or an alert reaches --fail-on.
+    """
+    from sqlmon.alerts.notify import json_report, text_report
+    from sqlmon.dbt_build import build, summary
+
+    dbt = _dbt_options(dbt_project, profiles_dir, target)
+    result = build(project_dir, dbt, list(dbt_args), list(select) or None, _parse_time(end, "--end"))
+    code = _run_exit_code(result.run, fail_on)
+    if code == ExitCode.OK and not result.dbt_success:
+        code = ExitCode.ALERTS
+    if output_format == "json":
+        extra = {
+            "dbt": {
+                "success": result.dbt_success,
+                "nodes": result.counts,
+                "not_monitored": [vars(item) for item in result.skipped],
+            }
+        }
+        click.echo(json_report(result.run, int(code), extra))
+    else:
+        click.echo("\n".join([*summary(result), "", text_report(result.run, fail_on, int(code))]))
+    sys.exit(int(code))
+
+
+@dbt_group.command(name="sources")
+@project_dir_option
+@click.option(
+    "--dbt-project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The dbt project to write into.",
+)
+@profiles_dir_option
+@click.option("--target", "-t", default=None, help="The dbt target (default: the profile's `target:`).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The property file to write (default: sqlmon_results.yml in the dbt project's first model path).",
+)
+@handle_errors
+def dbt_sources_command(
+    project_dir: Path | None, dbt_project: Path, profiles_dir: Path | None, target: str | None, output: Path | None
+) -> None:
+    """Declare sqlmon's results tables as the dbt source `sqlmon`, and its monitors as the exposure `sqlmon_monitors`.
+
+    dbt docs then list the results tables, models can select from `{{ source('sqlmon', 'sqlmon_open_alerts') }}`,
+    and the lineage graph shows the models sqlmon watches. Rerun it when monitors change.
+    """
+    from sqlmon.config.loader import load_project
+    from sqlmon.dbt import read_project_file
+    from sqlmon.dbt_results import check_writable, write
+
+    dbt = _dbt_options(dbt_project, profiles_dir, target)
+    if output is None:
+        paths = read_project_file(dbt).get("model-paths") or ["models"]
+        output = dbt.project_dir / str(paths[0]) / "sqlmon_results.yml"
+    check_writable(output)  # before the slow part: the project and perhaps a `dbt parse`
+    project = load_project(project_dir, None, dbt)
+    write(project, project.connection.type, output)
+    click.echo(f"wrote {output}: source `sqlmon` ({project.spec.results_schema}) and exposure `sqlmon_monitors`")
 
 
 @main.group()

@@ -316,7 +316,13 @@ def run(
 ) -> RunResult:
     """Compute the windows not yet computed (or those from `start`), store the results, and return them."""
     project = load_project(root, target, dbt)
-    monitors = select_monitors(project, select)
+    return run_monitors(project, select_monitors(project, select), start, end)
+
+
+def run_monitors(
+    project: Project, monitors: list[MonitorSpec], start: datetime | None = None, end: datetime | None = None
+) -> RunResult:
+    """One run of these monitors of a loaded project (see `run`)."""
     started = utcnow()
     as_of = end or started
     engine = connect(project)

@@ -419,12 +419,21 @@ def test_the_group_help_lists_every_command_and_the_exit_codes():
     )
 
 
-@pytest.mark.parametrize("name", sorted(main.commands))
+SUBCOMMANDS = {
+    f"{name} {sub}": command.commands[sub]
+    for name, command in main.commands.items()
+    if isinstance(command, click.Group)
+    for sub in command.commands
+}
+
+
+@pytest.mark.parametrize("name", sorted([*main.commands, *SUBCOMMANDS]))
 def test_every_command_and_option_is_documented(name):
     assert DOCS.is_file(), "docs/cli.md, the command line reference, is missing"
     text = DOCS.read_text(encoding="utf-8")
     assert f"sqlmon {name}" in text, f"docs/cli.md does not describe `sqlmon {name}`"
-    missing = [option for option in long_options(main.commands[name]) if option not in text]
+    command = SUBCOMMANDS.get(name) or main.commands[name]
+    missing = [option for option in long_options(command) if option not in text]
     assert missing == [], f"docs/cli.md does not mention {', '.join(missing)} of `sqlmon {name}`"
 
 

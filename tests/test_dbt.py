@@ -275,6 +275,19 @@ def test_dbt_postgres_build_then_a_sqlmon_run(dbt_project, tmp_path, monkeypatch
         assert "-- source scores (dbt_pg.analytics.predictions)" in stdout, stderr
         assert "dbt parse" not in stderr
 
+        # In the build (`sqlmon dbt build`) and after it (`sqlmon run`), the monitors of predictions.yml agree
+        pg = ["--dbt-project", dbt_project, "--profiles-dir", profiles, "--end", "2026-10-15", "--format", "json"]
+        runs = {}
+        for command, schema in ((["dbt", "build"], "in_build"), (["run"], "after_build")):
+            folder = tmp_path / schema
+            folder.mkdir()
+            (folder / "sqlmon.yml").write_text(f"results_schema: {schema}\nmonitor_paths: []\n")
+            code, stdout, stderr = sqlmon(*command, "-p", folder, *pg, "--fail-on", "never")
+            assert code == 0, stderr
+            runs[schema] = metrics(stdout)
+        assert len(runs["in_build"]) > 150
+        assert runs["in_build"] == runs["after_build"]
+
         # The profile in the project targets DuckDB: the manifest of the PostgreSQL build is parsed again for it.
         code, stdout, stderr = sqlmon("compile", "-p", root, "--dbt-project", dbt_project, "--end", "2026-10-09")
         assert "was written for a `postgres` target, and this one is `duckdb`" in stderr

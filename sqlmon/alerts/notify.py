@@ -120,7 +120,7 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
     return "\n".join(lines)
 
 
-def json_report(result: RunResult, exit_code: int) -> str:
+def json_report(result: RunResult, exit_code: int, extra: dict[str, Any] | None = None) -> str:
     def window(w: Any) -> dict[str, str] | None:
         return {"start": w.start.isoformat(), "end": w.end.isoformat()} if w else None
 
@@ -173,6 +173,7 @@ def json_report(result: RunResult, exit_code: int) -> str:
             }
             for w in result.warnings
         ],
+        **(extra or {}),
     }
     return json.dumps(_finite(payload), indent=2, allow_nan=False)
 

@@ -1,0 +1,130 @@
+"""`sqlmon dbt build`: dbt builds the project, then sqlmon computes the monitors of what dbt built, in one command.
+
+Real dbt-core with dbt-duckdb on a copy of example_warehouse/dbt (its monitors live in models/marts/predictions.yml).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.dbt_support import dbt_run, metrics, sqlmon
+
+END = ["--end", "2026-10-15", "--format", "json"]
+ACCOUNT_MONITOR = """\
+        config:
+          meta:
+            sqlmon:
+              monitors:
+                - {type: null_rate, columns: all}
+"""
+
+
+def test_the_monitors_run_after_the_build_and_compute_what_a_separate_run_computes(dbt_project, tmp_path, monkeypatch):
+    separate = tmp_path / "separate"
+    shutil.copytree(dbt_project, separate)
+    code, stdout, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project, *END, "--fail-on", "never")
+    assert code == 0, stderr
+    payload = json.loads(stdout)
+    assert payload["dbt"] == {"success": True, "nodes": {"success": 4}, "not_monitored": []}
+    in_build = metrics(stdout)
+
+    # the same project built by dbt, then monitored by `sqlmon run`: the plain path
+    monkeypatch.setenv("SQLMON_DBT_DUCKDB", str(separate / "warehouse.duckdb"))
+    dbt_run(separate, "build")
+    code, stdout, stderr = sqlmon("run", "--dbt-project", separate, *END, "--fail-on", "never")
+    assert code == 0, stderr
+    assert len(in_build) > 150
+    assert in_build == metrics(stdout)
+
+
+def test_a_model_that_failed_to_build_is_not_monitored_and_the_build_fails(dbt_project):
+    model = dbt_project / "models" / "marts" / "predictions.sql"
+    model.write_text(model.read_text().replace("s.score,", "s.scroe,"))
+    sources = dbt_project / "models" / "sources.yml"
+    sources.write_text(sources.read_text() + ACCOUNT_MONITOR)  # a dbt source: dbt builds nothing for it
+    code, stdout, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project, *END)
+    assert code == 1, stderr  # dbt failed, as `dbt build` itself would exit
+    payload = json.loads(stdout)
+    assert payload["dbt"]["success"] is False
+    assert payload["dbt"]["nodes"] == {"error": 1, "success": 3}
+    assert payload["dbt"]["not_monitored"] == [
+        {
+            "source": "predictions",
+            "relation": "warehouse.main.predictions",
+            "reason": "dbt model `predictions`: error",
+        }
+    ]
+    assert {m["source"] for m in payload["metrics"]} == {"raw__raw_accounts"}
+    assert "not monitored: source predictions" in sqlmon("dbt", "build", "--dbt-project", dbt_project)[1]
+
+
+def test_arguments_after_a_double_dash_go_to_dbt(dbt_project):
+    code, stdout, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project, *END, "--", "--select", "raw_accounts")
+    assert code == 0, stderr
+    payload = json.loads(stdout)
+    assert payload["dbt"]["nodes"] == {"success": 1}
+    assert [item["reason"] for item in payload["dbt"]["not_monitored"]] == [
+        "dbt `predictions`: not selected in this build"
+    ]
+    assert payload["metrics"] == []
+
+
+def test_run_operation_does_not_hand_back_what_the_macro_returns(dbt_project: Path):
+    """Why sqlmon reads every number with its own query, never through `dbt run-operation`: dbt's programmatic
+    runner reports that the operation succeeded, but the macro's return value is dropped on the way."""
+    from sqlmon.dbt import invoke
+
+    (dbt_project / "macros").mkdir()
+    (dbt_project / "macros" / "answer.sql").write_text(
+        "{% macro answer() %}{{ return('the answer is ' ~ (6 * 7)) }}{% endmacro %}\n"
+    )
+    result = invoke(["run-operation", "answer", "--project-dir", str(dbt_project), "--profiles-dir", str(dbt_project)])
+    assert result.success
+    [ran] = result.result.results
+    assert (ran.unique_id, str(ran.status), ran.message) == ("macro.sqlmon_example.answer", "success", None)
+    assert "the answer is" not in json.dumps(result.result.to_dict(), default=str)
+
+
+def test_the_results_tables_become_a_dbt_source_and_the_monitors_an_exposure(dbt_project):
+    code, stdout, stderr = sqlmon("dbt", "sources", "--dbt-project", dbt_project)
+    assert code == 0, stderr
+    written = dbt_project / "models" / "sqlmon_results.yml"
+    assert stdout.startswith(f"wrote {written}")
+    code, stdout, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project, *END)
+    assert code == 1, stderr  # the example's injected failures
+    open_alerts = len([a for a in json.loads(stdout)["alerts"] if a["window_start"].startswith("2026-10-14")])
+
+    manifest = json.loads((dbt_project / "target" / "manifest.json").read_text())
+    assert {n["name"] for n in manifest["sources"].values() if n["source_name"] == "sqlmon"} == {
+        "sqlmon_runs",
+        "sqlmon_metrics",
+        "sqlmon_histograms",
+        "sqlmon_alerts",
+        "sqlmon_schemas",
+        "sqlmon_baselines",
+        "sqlmon_latest_metrics",
+        "sqlmon_open_alerts",
+    }
+    exposure = manifest["exposures"]["exposure.sqlmon_example.sqlmon_monitors"]
+    assert exposure["depends_on"]["nodes"] == ["model.sqlmon_example.predictions"]
+
+    # a dbt model reads sqlmon's results through the source, as a BI model would
+    (dbt_project / "models" / "marts" / "monitor_health.sql").write_text(
+        "select monitor, count(*) as alerts from {{ source('sqlmon', 'sqlmon_open_alerts') }} group by monitor\n"
+    )
+    dbt_run(dbt_project, "run", "--select", "monitor_health")
+    import duckdb
+
+    with duckdb.connect(str(dbt_project / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select sum(alerts) from main.monitor_health").fetchone()[0] == open_alerts > 0
+
+
+def test_sources_never_overwrites_a_file_sqlmon_did_not_write(dbt_project):
+    mine = dbt_project / "models" / "sqlmon_results.yml"
+    mine.write_text("version: 2\n")
+    code, _, stderr = sqlmon("dbt", "sources", "--dbt-project", dbt_project)
+    assert code == 3
+    assert stderr.strip() == f"Error: {mine} exists and was not written by sqlmon; give another --output or remove it"
+    assert mine.read_text() == "version: 2\n"
