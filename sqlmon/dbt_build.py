@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlmon.config.loader import load_project
-from sqlmon.dbt import REFERABLE, DbtOptions, find_profiles, invoke
+from sqlmon.dbt import REFERABLE, DbtOptions, find_profiles, invoke, load_target
 from sqlmon.errors import SqlmonError
 from sqlmon.runner import RunResult, run_monitors, select_monitors
 
@@ -49,6 +49,7 @@ def build(
     select: list[str] | None = None,
     end: datetime | None = None,
 ) -> BuildResult:
+    load_target(options)  # an adapter sqlmon cannot connect to is an error before anything is built
     args = ["build", "--project-dir", str(options.project_dir), "--profiles-dir", str(find_profiles(options).parent)]
     if options.target:
         args += ["--target", options.target]

@@ -128,3 +128,12 @@ def test_sources_never_overwrites_a_file_sqlmon_did_not_write(dbt_project):
     assert code == 3
     assert stderr.strip() == f"Error: {mine} exists and was not written by sqlmon; give another --output or remove it"
     assert mine.read_text() == "version: 2\n"
+
+
+def test_an_adapter_sqlmon_cannot_run_on_stops_before_dbt_builds_anything(dbt_project):
+    profiles = dbt_project / "profiles.yml"
+    profiles.write_text(profiles.read_text().replace("type: duckdb", "type: snowflake"))
+    code, _, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project)
+    assert code == 2
+    assert "dbt adapter `snowflake` is not supported (supported: duckdb, postgres)" in stderr
+    assert not (dbt_project / "target").exists() and not (dbt_project / "warehouse.duckdb").exists()
