@@ -278,22 +278,36 @@ def _run_exit_code(result: Any, fail_on: str) -> ExitCode:
     return ExitCode.OK
 
 
+def dbt_command_options(project_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """-p, --dbt-project (default: here), --profiles-dir and --target of the `sqlmon dbt` commands."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        options = [
+            project_dir_option,
+            click.option(
+                "--dbt-project",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=Path("."),
+                show_default=True,
+                help=project_help,
+            ),
+            profiles_dir_option,
+            click.option("--target", "-t", default=None, help="The dbt target (default: the profile's `target:`)."),
+        ]
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
 @main.group(name="dbt")
 def dbt_group() -> None:
     """Run sqlmon as part of a dbt project's build, and show its results in dbt (docs/dbt.md)."""
 
 
 @dbt_group.command(name="build", context_settings={"ignore_unknown_options": True})
-@project_dir_option
-@click.option(
-    "--dbt-project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The dbt project to build.",
-)
-@profiles_dir_option
-@click.option("--target", "-t", default=None, help="The dbt target (default: the profile's `target:`).")
+@dbt_command_options("The dbt project to build.")
 @select_option
 @click.option("--end", default=None, help="Compute windows ending by this date/time (default: now, UTC).")
 @fail_on_option
@@ -339,16 +353,7 @@ def dbt_build_command(
 
 
 @dbt_group.command(name="sources")
-@project_dir_option
-@click.option(
-    "--dbt-project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The dbt project to write into.",
-)
-@profiles_dir_option
-@click.option("--target", "-t", default=None, help="The dbt target (default: the profile's `target:`).")
+@dbt_command_options("The dbt project to write into.")
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
