@@ -203,6 +203,8 @@ def _declare(
 
     for item, path in _monitor_items(written.get("monitors"), file, (*prefix, "monitors"), found.problems):
         kind = item.get("type")
+        if _gives_source(item, path, file, line, found.problems):
+            continue
         found.monitors.append(
             Declared(file, _map(item, line, name=item.get("name", f"{name}__{kind}"), source=name), path)
         )
@@ -233,9 +235,28 @@ def _declare(
             )
             continue
         for item, item_path in _monitor_items(monitors, file, monitors_path, found.problems):
+            if _gives_source(item, item_path, file, line, found.problems):
+                continue
             declared = _column_monitor(item, item_path, column, name, file, line, found.problems)
             if declared is not None:
                 found.monitors.append(declared)
+
+
+def _gives_source(
+    item: dict[str, Any], path: tuple[Any, ...], file: str, line: int | None, problems: list[ConfigProblem]
+) -> bool:
+    """A monitor in a node's block watches that node: a `source:` of its own would be silently overridden."""
+    if "source" not in item:
+        return False
+    problems.append(
+        ConfigProblem(
+            Location(file, item.key_lines.get("source", line) if isinstance(item, YamlMap) else line),
+            format_key((*path, "source")),
+            "a monitor declared in a dbt node's `sqlmon` block watches that node",
+            "remove `source`, or declare the monitor in sqlmon's own YAML",
+        )
+    )
+    return True
 
 
 def _column_monitor(

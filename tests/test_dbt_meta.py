@@ -97,6 +97,7 @@ def test_mistakes_in_a_meta_block_are_reported_at_their_line_in_the_property_fil
     text = schema.read_text()
     text = text.replace("          window: 1 day\n", "          windw: 1 day\n")
     text = text.replace("sqlmon: [feature_drift]", "sqlmon: [feature_drfit]")
+    text = text.replace("              column: score\n", "              column: score\n              source: other\n")
     text = text.replace(
         "                - type: null_rate\n", "                - type: null_rate\n                  columns: [score]\n"
     )
@@ -110,15 +111,31 @@ def test_mistakes_in_a_meta_block_are_reported_at_their_line_in_the_property_fil
     found = problems("validate", "--dbt-project", dbt_project, "--offline")
     marts, raw = "models/marts/predictions.yml", "models/sources.yml"  # relative to the dbt project
     assert found == [
-        f"{marts}:43: models[0].columns[4].config.meta.sqlmon.monitors[0].columns: a monitor declared on column "
+        f"{marts}:20: models[0].config.meta.sqlmon.monitors[0].source: a monitor declared in a dbt node's `sqlmon` "
+        "block watches that node (remove `source`, or declare the monitor in sqlmon's own YAML)",
+        f"{marts}:44: models[0].columns[4].config.meta.sqlmon.monitors[0].columns: a monitor declared on column "
         "`country` watches that column (remove `columns`, or declare the monitor on the model)",
         f"{raw}:12: sources[0].tables[0].config.meta.sqlmon.schema_contract: dbt declares no column with a "
         "`data_type` for `raw_accounts`, so there is no contract to check (give its columns `data_type:` (as "
         "`contract: {enforced: true}` requires), or list `columns:` here)",
         f"{marts}:13: models[0].config.meta.sqlmon.windw: unknown key `windw` (did you mean `window`?)",
-        f"{marts}:33: models[0].columns[2].config.meta.sqlmon[0].type: unknown monitor type `feature_drfit` (did "
+        f"{marts}:34: models[0].columns[2].config.meta.sqlmon[0].type: unknown monitor type `feature_drfit` (did "
         "you mean `feature_drift`? known types: calibration, estimated_performance, feature_drift, model_performance,"
         " null_rate, prediction_histogram, schema_contract, topk_concentration)",
         f"{raw}:13: sources[0].tables[0].config.meta.sqlmon.monitors[0].columns: missing required key `columns` "
         "(add it)",
     ]
+
+
+def test_inside_a_dbt_project_a_parent_folders_sqlmon_yml_is_not_taken(dbt_project, monkeypatch):
+    # as in this repository: example_warehouse/sqlmon.yml is the demo's, example_warehouse/dbt a dbt project
+    (dbt_project.parent / "sqlmon.yml").write_text("name: unrelated\nmonitor_paths: [nowhere]\n")
+    monkeypatch.chdir(dbt_project)
+    code, stdout, stderr = sqlmon("validate", "--dbt-project", ".", "--offline")
+    assert code == 0, stderr
+    assert stdout.startswith("OK (YAML only): 1 source(s), 5 monitor(s) in 1 file(s).")
+    (dbt_project / "sqlmon.yml").write_text("name: beside\nresults_schema: monitoring\nmonitor_paths: []\n")
+    from sqlmon.config.loader import load_project
+    from sqlmon.dbt import DbtOptions
+
+    assert load_project(None, None, DbtOptions(dbt_project)).spec.results_schema == "monitoring"

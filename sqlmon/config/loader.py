@@ -118,6 +118,16 @@ def find_project_root(start: Path) -> Path:
     )
 
 
+def _root_beside_dbt(dbt: DbtOptions) -> Path:
+    """Without -p, a dbt user's sqlmon project is the current folder or the dbt project, when either has sqlmon.yml,
+    else the dbt project with every default. Parent folders are not searched: inside a dbt project they hold
+    unrelated things (a repository's own sqlmon.yml, say)."""
+    for folder in (Path.cwd(), dbt.project_dir):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return dbt.project_dir
+
+
 def _display(path: Path, root: Path) -> str:
     try:
         return str(path.relative_to(root))
@@ -150,12 +160,10 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
     the dbt target's (`dbt.target`) from profiles.yml, and sources may name a dbt `ref` or `source`; a dbt project
     needs no sqlmon.yml at all when its monitors live in its own `meta: sqlmon:` blocks.
     """
-    try:
-        root = find_project_root(root or Path.cwd()) if root is None or not (root / PROJECT_FILE).is_file() else root
-    except ConfigError:
-        if dbt is None:
-            raise
-        root = dbt.project_dir  # every default of sqlmon.yml, and no monitors folder to read
+    if dbt is not None and root is None:
+        root = _root_beside_dbt(dbt)
+    elif root is None or not (root / PROJECT_FILE).is_file():
+        root = find_project_root(root or Path.cwd())
     root = root.resolve()
     problems: list[ConfigProblem] = []
     project_doc = load_yaml_file(root / PROJECT_FILE, PROJECT_FILE) if (root / PROJECT_FILE).is_file() else None
