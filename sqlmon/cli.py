@@ -283,7 +283,14 @@ def dbt_command_options(project_help: str) -> Callable[[Callable[..., Any]], Cal
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
         options = [
-            project_dir_option,
+            click.option(
+                "--project-dir",
+                "-p",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=None,
+                help="Folder with sqlmon.yml (default: the current folder or the dbt project, if either has one; "
+                "else none is needed).",
+            ),
             click.option(
                 "--dbt-project",
                 type=click.Path(file_okay=False, path_type=Path),
