@@ -8,6 +8,7 @@ rebuilt by `dbt parse` through dbt's programmatic runner.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import sys
@@ -19,9 +20,10 @@ from typing import Any
 from sqlmon.config.errors_pydantic import suggest
 from sqlmon.config.specs import DuckDBConnection, PostgresConnection, SourceSpec
 from sqlmon.config.yaml_loader import YamlMap, format_key, line_of, load_yaml_file
+from sqlmon.engines.dbt_adapter import WITHOUT_CURSOR, DbtAdapterConnection, dialect_of
 from sqlmon.errors import ConfigError, ConfigProblem, Location
+from sqlmon.sql.dialects import DIALECTS
 
-SUPPORTED_ADAPTERS = ("duckdb", "postgres")
 PROJECT_FILE = "dbt_project.yml"
 PROFILES_FILE = "profiles.yml"
 # Files whose change makes the manifest out of date, besides dbt_project.yml: dbt's defaults for these path keys.
@@ -47,8 +49,17 @@ class DbtOptions:
 @dataclass
 class DbtTarget:
     name: str
-    connection: DuckDBConnection | PostgresConnection
+    connection: DuckDBConnection | PostgresConnection | DbtAdapterConnection
     secrets: list[str]
+
+
+# Keys of a dbt target whose values are redacted from every message.
+SECRET_KEYS = ("password", "pass", "token", "private_key", "private_key_passphrase", "client_secret", "keyfile_json")
+
+
+def adapter_type(connection: Any) -> str:
+    """The dbt adapter type a connection stands for: `duckdb`, `postgres`, or the adapter behind a `dbt` one."""
+    return str(getattr(connection, "adapter_type", connection.type))
 
 
 def _problem(file: str | Path, message: str, hint: str | None = None, key: str = "", line: int | None = None):
@@ -107,8 +118,12 @@ def _render(renderer: Any, value: Any, file: Path, node: Any, path: tuple[Any, .
         return None
 
 
-def load_target(options: DbtOptions) -> DbtTarget:
-    """The dbt target's credentials as one of our connections, read from profiles.yml and rendered by dbt."""
+def load_target(options: DbtOptions, through_adapter: bool = False) -> DbtTarget:
+    """The dbt target's credentials as one of our connections, read from profiles.yml and rendered by dbt.
+
+    `duckdb` and `postgres` targets get sqlmon's own engine unless `through_adapter`; every other adapter (and those
+    two with `through_adapter`) is reached through the dbt adapter's own connection.
+    """
     _require_dbt()
     from dbt.config.renderer import ProfileRenderer
     from dbt_common.context import set_invocation_context
@@ -153,18 +168,19 @@ def load_target(options: DbtOptions) -> DbtTarget:
         problem.key = format_key((profile_name, "outputs", name, *problem.key.split(".")))
     if problems:
         raise ConfigError(problems)
-    kind = values.get("type")
+    kind = str(values.get("type"))
     where = format_key((profile_name, "outputs", name, "type"))
-    if kind == "duckdb":
+    secrets = [str(values[key]) for key in SECRET_KEYS if isinstance(values.get(key), str | int) and values[key]]
+    if kind == "duckdb" and not through_adapter:
         path = str(values.get("path", ":memory:"))
         if path != ":memory:" and not Path(path).is_absolute():
             # dbt runs from the project folder, so a relative path is relative to it.
             path = str((options.project_dir / path).resolve())
-        connection: DuckDBConnection | PostgresConnection = DuckDBConnection(path=path)
+        connection: DuckDBConnection | PostgresConnection | DbtAdapterConnection = DuckDBConnection(path=path)
         if values.get("threads"):
             connection.threads = int(values["threads"])
-        return DbtTarget(str(name), connection, [])
-    if kind == "postgres":
+        return DbtTarget(str(name), connection, secrets)
+    if kind == "postgres" and not through_adapter:
         password = values.get("password") or values.get("pass")
         connection = PostgresConnection(
             type="postgres",
@@ -176,14 +192,33 @@ def load_target(options: DbtOptions) -> DbtTarget:
             sslmode=values.get("sslmode"),
             connect_timeout=int(values.get("connect_timeout", 10)),
         )
-        return DbtTarget(str(name), connection, [str(password)] if password else [])
-    raise _problem(
-        profiles_path,
-        f"dbt adapter `{kind}` is not supported",
-        f"supported: {', '.join(SUPPORTED_ADAPTERS)}",
-        where,
-        line_of(raw, ("type",)),
-    )
+        return DbtTarget(str(name), connection, secrets)
+    if dialect_of(kind) is None:
+        raise _problem(
+            profiles_path,
+            f"dbt adapter `{kind}` is not supported: sqlmon writes no SQL dialect for it",
+            f"supported: {', '.join(sorted(set(DIALECTS) - set(WITHOUT_CURSOR)))}",
+            where,
+            line_of(raw, ("type",)),
+        )
+    if kind in WITHOUT_CURSOR:
+        raise _problem(
+            profiles_path,
+            f"dbt adapter `{kind}` is not supported yet: {WITHOUT_CURSOR[kind]}",
+            f"write its SQL with `sqlmon compile --dialect {kind}`",
+            where,
+            line_of(raw, ("type",)),
+        )
+    if importlib.util.find_spec(f"dbt.adapters.{kind}") is None:
+        raise _problem(
+            profiles_path,
+            f"dbt adapter `{kind}` is not installed",
+            f"pip install dbt-{kind}",
+            where,
+            line_of(raw, ("type",)),
+        )
+    adapter = DbtAdapterConnection(kind, options.project_dir, profiles_path.parent, str(name))
+    return DbtTarget(str(name), adapter, secrets)
 
 
 # --- the manifest -------------------------------------------------------------------------------------------------

@@ -131,13 +131,25 @@ def test_a_missing_env_var_names_the_file_and_key(dbt_project, tmp_path, monkeyp
     ]
 
 
-def test_an_unsupported_adapter_lists_the_supported_ones(dbt_project, tmp_path):
+def test_an_adapter_without_a_sqlmon_dialect_or_not_installed_is_named_at_its_line(dbt_project, tmp_path):
     profiles = dbt_project / "profiles.yml"
-    profiles.write_text(profiles.read_text().replace("type: duckdb", "type: snowflake"))
+    original = profiles.read_text()
     root = sqlmon_project(tmp_path / "m", "ref: predictions")
+    profiles.write_text(original.replace("type: duckdb", "type: oracle"))
     assert problems("validate", "-p", root, "--dbt-project", dbt_project, "--offline") == [
-        f"{profiles}:5: sqlmon_example.outputs.dev.type: dbt adapter `snowflake` is not supported "
-        "(supported: duckdb, postgres)"
+        f"{profiles}:5: sqlmon_example.outputs.dev.type: dbt adapter `oracle` is not supported: sqlmon writes no SQL"
+        " dialect for it (supported: databricks, duckdb, postgres, redshift, snowflake, spark, trino)"
+    ]
+    profiles.write_text(original.replace("type: duckdb", "type: snowflake"))  # dbt-snowflake is not a test extra
+    assert problems("validate", "-p", root, "--dbt-project", dbt_project, "--offline") == [
+        f"{profiles}:5: sqlmon_example.outputs.dev.type: dbt adapter `snowflake` is not installed (pip install"
+        " dbt-snowflake)"
+    ]
+    profiles.write_text(original.replace("type: duckdb", "type: bigquery"))
+    assert problems("validate", "-p", root, "--dbt-project", dbt_project, "--offline") == [
+        f"{profiles}:5: sqlmon_example.outputs.dev.type: dbt adapter `bigquery` is not supported yet: dbt-bigquery"
+        " runs every statement as a BigQuery job, without a DB-API cursor (write its SQL with `sqlmon compile"
+        " --dialect bigquery`)"
     ]
 
 
@@ -275,18 +287,23 @@ def test_dbt_postgres_build_then_a_sqlmon_run(dbt_project, tmp_path, monkeypatch
         assert "-- source scores (dbt_pg.analytics.predictions)" in stdout, stderr
         assert "dbt parse" not in stderr
 
-        # In the build (`sqlmon dbt build`) and after it (`sqlmon run`), the monitors of predictions.yml agree
+        # In the build (`sqlmon dbt build`), after it (`sqlmon run`), and through dbt-postgres's own connection
+        # (`dbt_engine: adapter`), the monitors of predictions.yml agree
         pg = ["--dbt-project", dbt_project, "--profiles-dir", profiles, "--end", "2026-10-15", "--format", "json"]
         runs = {}
-        for command, schema in ((["dbt", "build"], "in_build"), (["run"], "after_build")):
+        for command, schema, engine in (
+            (["dbt", "build"], "in_build", "auto"),
+            (["run"], "after_build", "auto"),
+            (["run"], "through_adapter", "adapter"),
+        ):
             folder = tmp_path / schema
             folder.mkdir()
-            (folder / "sqlmon.yml").write_text(f"results_schema: {schema}\nmonitor_paths: []\n")
+            (folder / "sqlmon.yml").write_text(f"results_schema: {schema}\nmonitor_paths: []\ndbt_engine: {engine}\n")
             code, stdout, stderr = sqlmon(*command, "-p", folder, *pg, "--fail-on", "never")
             assert code == 0, stderr
             runs[schema] = metrics(stdout)
         assert len(runs["in_build"]) > 150
-        assert runs["in_build"] == runs["after_build"]
+        assert runs["in_build"] == runs["after_build"] == runs["through_adapter"]
 
         # The profile in the project targets DuckDB: the manifest of the PostgreSQL build is parsed again for it.
         code, stdout, stderr = sqlmon("compile", "-p", root, "--dbt-project", dbt_project, "--end", "2026-10-09")

@@ -132,8 +132,8 @@ def test_sources_never_overwrites_a_file_sqlmon_did_not_write(dbt_project):
 
 def test_an_adapter_sqlmon_cannot_run_on_stops_before_dbt_builds_anything(dbt_project):
     profiles = dbt_project / "profiles.yml"
-    profiles.write_text(profiles.read_text().replace("type: duckdb", "type: snowflake"))
+    profiles.write_text(profiles.read_text().replace("type: duckdb", "type: oracle"))
     code, _, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project)
     assert code == 2
-    assert "dbt adapter `snowflake` is not supported (supported: duckdb, postgres)" in stderr
+    assert "dbt adapter `oracle` is not supported: sqlmon writes no SQL dialect for it" in stderr
     assert not (dbt_project / "target").exists() and not (dbt_project / "warehouse.duckdb").exists()

@@ -176,7 +176,7 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
     if dbt is not None:
         from sqlmon.dbt import load_target
 
-        dbt_target = load_target(dbt)
+        dbt_target = load_target(dbt, spec.dbt_engine == "adapter")
         project = Project(
             root=root,
             spec=spec,
@@ -303,10 +303,10 @@ def _read_dbt_project(
 ) -> None:
     """Add the sources and monitors declared in the dbt project's `meta: sqlmon:` blocks, then set `table` on every
     source given as `ref`/`source` to the relation dbt built. The manifest is read (or parsed) once for both."""
-    from sqlmon.dbt import load_manifest, resolve_sources
+    from sqlmon.dbt import adapter_type, load_manifest, resolve_sources
     from sqlmon.dbt_meta import declarations
 
-    manifest = load_manifest(dbt, project.connection.type)
+    manifest = load_manifest(dbt, adapter_type(project.connection))
     declared = declarations(dbt.project_dir, manifest, lambda path: _display(path, project.root))
     problems.extend(declared.problems)
     project.files.extend(sorted(declared.files))

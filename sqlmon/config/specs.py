@@ -123,6 +123,11 @@ class ProjectSpec(StrictModel):
     target: str | None = Field(default=None, description="the target used without --target")
     results_schema: str = Field(default="sqlmon", pattern=IDENTIFIER_PATTERN)
     monitor_paths: list[str] = Field(default_factory=lambda: ["monitors"])
+    dbt_engine: Literal["auto", "adapter"] = Field(
+        default="auto",
+        description="with --dbt-project: `auto` uses sqlmon's own engine for duckdb and postgres targets and the dbt"
+        " adapter's connection for the others; `adapter` always goes through the dbt adapter",
+    )
 
     @model_validator(mode="after")
     def _one_way_to_connect(self) -> ProjectSpec:

@@ -21,6 +21,12 @@ class DialectSpec:
     # sqlglot node class -> function returning the replacement node, for constructs sqlglot writes wrongly here.
     transforms: dict[type[exp.Expression], Callable[[exp.Expression], exp.Expression]] = field(default_factory=dict)
     executed_in_tests: bool = False  # an engine of this dialect runs the test suite; the others compile and parse
+    # The statement that puts a session in UTC (window bounds are naive UTC), for connections sqlmon does not open
+    # itself (a dbt adapter's); None where sessions have no time zone.
+    utc_session: str | None = None
+    # Whether DDL and DML roll back together, and whether DELETE exists (sqlmon.engines.base.Engine).
+    transactional_ddl: bool = True
+    supports_delete: bool = True
 
 
 def _equals_nan(node: exp.Expression) -> exp.Expression:
@@ -48,16 +54,39 @@ def _function(name: str) -> Callable[[exp.Expression], exp.Expression]:
 _POSTGRES_LIKE = {exp.IsNan: _equals_nan, exp.IsInf: _abs_equals_infinity("Infinity")}
 _SPARK_LIKE = {exp.IsInf: _abs_equals_infinity("Infinity")}
 DIALECTS: dict[str, DialectSpec] = {
-    "duckdb": DialectSpec("duckdb", "duckdb", executed_in_tests=True),
-    "postgres": DialectSpec("postgres", "postgres", _POSTGRES_LIKE, executed_in_tests=True),
-    "spark": DialectSpec("spark", "spark", _SPARK_LIKE, executed_in_tests=True),
-    "databricks": DialectSpec("databricks", "databricks", _SPARK_LIKE),
-    "snowflake": DialectSpec(
-        "snowflake", "snowflake", {exp.IsNan: _equals_nan, exp.IsInf: _abs_equals_infinity("inf")}
+    "duckdb": DialectSpec("duckdb", "duckdb", executed_in_tests=True, utc_session="SET TimeZone = 'UTC'"),
+    "postgres": DialectSpec(
+        "postgres", "postgres", _POSTGRES_LIKE, executed_in_tests=True, utc_session="SET TIME ZONE 'UTC'"
     ),
-    "bigquery": DialectSpec("bigquery", "bigquery"),  # IS_NAN and IS_INF exist there
-    "redshift": DialectSpec("redshift", "redshift", _POSTGRES_LIKE),
-    "trino": DialectSpec("trino", "trino", {exp.IsInf: _function("is_infinite")}),  # is_nan exists there
+    "spark": DialectSpec(
+        "spark",
+        "spark",
+        _SPARK_LIKE,
+        executed_in_tests=True,
+        utc_session="SET TIME ZONE 'UTC'",
+        transactional_ddl=False,
+        supports_delete=False,
+    ),
+    "databricks": DialectSpec(
+        "databricks", "databricks", _SPARK_LIKE, utc_session="SET TIME ZONE 'UTC'", transactional_ddl=False
+    ),
+    "snowflake": DialectSpec(
+        "snowflake",
+        "snowflake",
+        {exp.IsNan: _equals_nan, exp.IsInf: _abs_equals_infinity("inf")},
+        utc_session="ALTER SESSION SET TIMEZONE = 'UTC'",
+        transactional_ddl=False,  # DDL commits the open transaction
+    ),
+    # IS_NAN and IS_INF exist there; DDL is not transactional outside multi-statement scripts
+    "bigquery": DialectSpec("bigquery", "bigquery", transactional_ddl=False),
+    "redshift": DialectSpec("redshift", "redshift", _POSTGRES_LIKE, utc_session="SET TIME ZONE 'UTC'"),
+    "trino": DialectSpec(  # is_nan exists there
+        "trino",
+        "trino",
+        {exp.IsInf: _function("is_infinite")},
+        utc_session="SET TIME ZONE 'UTC'",
+        transactional_ddl=False,
+    ),
 }
 
 

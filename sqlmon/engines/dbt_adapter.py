@@ -1,0 +1,163 @@
+"""Any dbt adapter as a sqlmon engine: statements run on the dbt target's own connection (docs/dbt.md).
+
+With `--dbt-project`, a target whose adapter sqlmon has no engine of its own for (Snowflake, BigQuery, Redshift,
+Databricks, Trino …), or any target when `dbt_engine: adapter`, is reached through dbt: dbt opens the connection
+with the profile's credentials and authentication, sqlmon writes each statement in the adapter's SQL dialect.
+
+Rows are read from the DB-API cursor, not from dbt's agate tables: agate infers column types from the values, so a
+category like `007` would come back as the number 7.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from sqlmon.engines.base import Engine, information_schema_query
+from sqlmon.errors import EngineError, redact
+from sqlmon.sql.compiler import literal
+from sqlmon.sql.dialects import CANONICAL, DIALECTS, get_dialect
+
+INSERT_BATCH = 500  # rows per INSERT … VALUES statement
+# Adapters whose connection manager has no DB-API cursor (`add_query`) to read rows from.
+WITHOUT_CURSOR = {"bigquery": "dbt-bigquery runs every statement as a BigQuery job, without a DB-API cursor"}
+
+
+def dialect_of(adapter_type: str) -> str | None:
+    """sqlmon's dialect for a dbt adapter type: the names are the same (duckdb, postgres, snowflake, bigquery …)."""
+    return adapter_type if adapter_type in DIALECTS else None
+
+
+@dataclass
+class DbtAdapterConnection:
+    """Where the dbt adapter's connection comes from: a dbt project, its profiles folder and target."""
+
+    adapter_type: str
+    project_dir: Path
+    profiles_dir: Path
+    target: str | None
+    type: str = "dbt"
+
+
+class DbtAdapterEngine(Engine):
+    def __init__(self, adapter: Any, dialect: str, description: str, secrets: list[str]):
+        self._adapter = adapter
+        self.dialect = dialect
+        spec = get_dialect(dialect)
+        self.transactional_ddl = spec.transactional_ddl
+        self.supports_delete = spec.supports_delete
+        self.description = description
+        self._secrets = secrets
+
+    @classmethod
+    def open(
+        cls, spec: DbtAdapterConnection, project_root: Path, read_only: bool = False, secrets: list[str] | None = None
+    ) -> DbtAdapterEngine:
+        from sqlmon.dbt import _DBT_LOCK
+
+        dialect = dialect_of(spec.adapter_type)
+        if dialect is None:
+            raise EngineError(f"dbt adapter `{spec.adapter_type}` has no sqlmon dialect; known: {', '.join(DIALECTS)}")
+        # dbt's flags and adapter registry are process-wide; its log goes to stderr, so stdout stays ours (JSON)
+        with _DBT_LOCK, contextlib.redirect_stdout(sys.stderr):
+            adapter = _configured_adapter(spec)
+        if not hasattr(adapter.connections, "add_query"):
+            raise EngineError(
+                f"dbt adapter `{spec.adapter_type}` has no DB-API cursor (`add_query`) for sqlmon to read rows from"
+            )
+        engine = cls(adapter, dialect, f"dbt adapter {spec.adapter_type} ({spec.project_dir})", list(secrets or []))
+        adapter.acquire_connection("sqlmon")
+        if get_dialect(dialect).utc_session:
+            engine.execute(str(get_dialect(dialect).utc_session))
+        return engine
+
+    def _cursor(self, sql: str) -> Any:
+        try:
+            _, cursor = self._adapter.connections.add_query(sql, auto_begin=False)
+        except Exception as exc:  # each adapter raises its driver's errors, wrapped by dbt
+            message = redact(" ".join(str(exc).split()), self._secrets)
+            raise EngineError(f"{self.description}: {message}\nwhile running:\n{sql}") from None
+        return cursor
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
+        if parameters:
+            raise EngineError("the dbt adapter engine runs statements without parameters")
+        self._cursor(sql)
+
+    def query(self, sql: str, parameters: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        if parameters:
+            raise EngineError("the dbt adapter engine runs statements without parameters")
+        return [tuple(row) for row in self._cursor(sql).fetchall()]
+
+    def insert_rows(self, table: exp.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        # Literals written by sqlglot, in batches: drivers differ in their placeholder style, and dbt passes
+        # bindings through unchanged.
+        target = get_dialect(self.dialect)
+        names = [exp.to_identifier(c, quoted=True) for c in columns]
+        for first in range(0, len(rows), INSERT_BATCH):
+            values = [
+                exp.Tuple(expressions=[sqlglot.parse_one(literal(v), read=CANONICAL) for v in row])
+                for row in rows[first : first + INSERT_BATCH]
+            ]
+            statement = exp.insert(exp.Values(expressions=values), table.copy(), columns=names)
+            self.execute(statement.sql(dialect=target.sqlglot_dialect))
+
+    def describe(self, table: str) -> list[tuple[str, str]] | None:
+        # information_schema rather than dbt's get_columns_in_relation: that runs a macro whose failure on a missing
+        # relation rolls back the open transaction.
+        rows = self.query(information_schema_query(table, get_dialect(self.dialect).sqlglot_dialect))
+        return [(str(name), str(kind)) for name, kind in rows] or None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        connections = self._adapter.connections
+        connections.begin()
+        try:
+            yield
+        except BaseException:
+            connections.rollback_if_open()
+            raise
+        connections.commit()
+
+    def close(self) -> None:
+        from sqlmon.dbt import _release_duckdb
+
+        self._adapter.cleanup_connections()
+        _release_duckdb()
+
+
+def _configured_adapter(spec: DbtAdapterConnection) -> Any:
+    """The target's adapter, registered the way a dbt command registers it."""
+    from argparse import Namespace
+
+    from dbt.adapters.factory import get_adapter, register_adapter
+    from dbt.config.runtime import RuntimeConfig
+    from dbt.events.logging import setup_event_logger
+    from dbt.flags import get_flags, set_from_args
+    from dbt.mp_context import get_mp_context
+    from dbt_common.context import set_invocation_context
+
+    set_invocation_context(dict(os.environ))
+    args = Namespace(
+        project_dir=str(spec.project_dir),
+        profiles_dir=str(spec.profiles_dir),
+        target=spec.target,
+        profile=None,
+        threads=None,
+        vars={},
+        which="run",
+    )
+    set_from_args(args, None)
+    setup_event_logger(get_flags())  # called with stdout redirected: dbt's console log then goes to stderr
+    config = RuntimeConfig.from_args(args)
+    register_adapter(config, get_mp_context())
+    return get_adapter(config)
