@@ -377,7 +377,7 @@ def dbt_sources_command(
     and the lineage graph shows the models sqlmon watches. Rerun it when monitors change.
     """
     from sqlmon.config.loader import load_project
-    from sqlmon.dbt import adapter_type, read_project_file
+    from sqlmon.dbt import read_project_file
     from sqlmon.dbt_results import check_writable, write
 
     dbt = _dbt_options(dbt_project, profiles_dir, target)
@@ -386,7 +386,7 @@ def dbt_sources_command(
         output = dbt.project_dir / str(paths[0]) / "sqlmon_results.yml"
     check_writable(output)  # before the slow part: the project and perhaps a `dbt parse`
     project = load_project(project_dir, None, dbt)
-    write(project, adapter_type(project.connection), output)
+    write(project, project.warehouse, output)
     click.echo(f"wrote {output}: source `sqlmon` ({project.spec.results_schema}) and exposure `sqlmon_monitors`")
 
 

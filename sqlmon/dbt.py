@@ -57,11 +57,6 @@ class DbtTarget:
 SECRET_KEYS = ("password", "pass", "token", "private_key", "private_key_passphrase", "client_secret", "keyfile_json")
 
 
-def adapter_type(connection: Any) -> str:
-    """The dbt adapter type a connection stands for: `duckdb`, `postgres`, or the adapter behind a `dbt` one."""
-    return str(getattr(connection, "adapter_type", connection.type))
-
-
 def _problem(file: str | Path, message: str, hint: str | None = None, key: str = "", line: int | None = None):
     return ConfigError(ConfigProblem(Location(str(file), line), key, message, hint))
 

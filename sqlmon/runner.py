@@ -350,7 +350,7 @@ def run_monitors(
             "finished_at": result.finished_at,
             "status": result.status,
             "sqlmon_version": __version__,
-            "target": f"{project.target} ({getattr(project.connection, 'adapter_type', project.connection.type)})",
+            "target": f"{project.target} ({project.warehouse})",
             "error": result.error,
         }
         session.store.write(record)

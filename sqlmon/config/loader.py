@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from sqlmon.monitors.base import SEGMENT_METRICS, SEGMENT_THRESHOLDS
 
 if TYPE_CHECKING:
     from sqlmon.dbt import DbtOptions
+    from sqlmon.engines.dbt_adapter import DbtAdapterConnection
 
 PROJECT_FILE = "sqlmon.yml"
 MONITOR_FILE_KEYS = ("sources", "monitors")
@@ -42,13 +44,18 @@ class Project:
     files: list[Path] = field(default_factory=list)
     target: str = "default"
     secrets: list[str] = field(default_factory=list)  # values from ${ENV} or password keys; redacted from output
-    dbt_connection: ConnectionSpec | None = None  # the dbt target's, with --dbt-project; replaces sqlmon.yml's
+    dbt_connection: ConnectionSpec | DbtAdapterConnection | None = None  # the dbt target's; replaces sqlmon.yml's
 
     @property
-    def connection(self) -> ConnectionSpec:
+    def connection(self) -> ConnectionSpec | DbtAdapterConnection:
         if self.dbt_connection is not None:
             return self.dbt_connection
         return self.spec.resolve(self.target)[1]
+
+    @property
+    def warehouse(self) -> str:
+        """What the connection reaches: `duckdb`, `postgres`, `spark`, or a dbt adapter's type (`snowflake` …)."""
+        return str(getattr(self.connection, "adapter_type", self.connection.type))
 
     def baseline_of(self, monitor: MonitorSpec) -> BaselineSpec | None:
         return monitor.baseline or self.sources[monitor.source].baseline
@@ -303,10 +310,10 @@ def _read_dbt_project(
 ) -> None:
     """Add the sources and monitors declared in the dbt project's `meta: sqlmon:` blocks, then set `table` on every
     source given as `ref`/`source` to the relation dbt built. The manifest is read (or parsed) once for both."""
-    from sqlmon.dbt import adapter_type, load_manifest, resolve_sources
+    from sqlmon.dbt import load_manifest, resolve_sources
     from sqlmon.dbt_meta import declarations
 
-    manifest = load_manifest(dbt, adapter_type(project.connection))
+    manifest = load_manifest(dbt, project.warehouse)
     declared = declarations(dbt.project_dir, manifest, lambda path: _display(path, project.root))
     problems.extend(declared.problems)
     project.files.extend(sorted(declared.files))
@@ -357,7 +364,7 @@ def _load_monitor(
     prefix: tuple[Any, ...],
     project: Project,
     problems: list[ConfigProblem],
-    broken: set[str] = frozenset(),  # type: ignore[assignment]
+    broken: AbstractSet[str] = frozenset(),
 ) -> MonitorSpec | None:
     type_name = node.get("type")
     kinds = registry.kinds()
