@@ -27,7 +27,14 @@ from sqlmon.sql.dialects import DIALECTS
 PROJECT_FILE = "dbt_project.yml"
 PROFILES_FILE = "profiles.yml"
 # Files whose change makes the manifest out of date, besides dbt_project.yml: dbt's defaults for these path keys.
-WATCHED_PATHS = {"model-paths": ["models"], "seed-paths": ["seeds"], "snapshot-paths": ["snapshots"]}
+# Macros count too: a `generate_schema_name` decides where every model is built. So do installed packages.
+WATCHED_PATHS = {
+    "model-paths": ["models"],
+    "seed-paths": ["seeds"],
+    "snapshot-paths": ["snapshots"],
+    "macro-paths": ["macros"],
+    "packages-install-path": ["dbt_packages"],
+}
 REFERABLE = ("model", "seed", "snapshot")
 
 # dbt's runner keeps global state (flags, the invocation context, adapters) and is not re-entrant: two parses at once

@@ -231,6 +231,26 @@ def test_a_renamed_model_is_found_after_sqlmon_parses_again(dbt_project, tmp_pat
     assert "-- source scores (warehouse.main.fct_predictions)" in stdout
 
 
+def test_a_new_schema_macro_makes_sqlmon_parse_again_and_resolve_the_new_relation(dbt_project, tmp_path):
+    dbt_run(dbt_project, "build")
+    root = sqlmon_project(tmp_path / "m", "ref: predictions")
+    code, stdout, stderr = sqlmon("compile", "-p", root, "--dbt-project", dbt_project, "--end", "2026-10-09")
+    assert "-- source scores (warehouse.main.predictions)" in stdout and "dbt parse" not in stderr
+    time.sleep(0.01)
+    (dbt_project / "macros").mkdir()  # from now on dbt builds every model in the schema `analytics`
+    (dbt_project / "macros" / "generate_schema_name.sql").write_text(
+        "{% macro generate_schema_name(custom_schema_name, node) %}analytics{% endmacro %}\n"
+    )
+    os.utime(dbt_project / "macros", (time.time() + 2, time.time() + 2))
+    code, stdout, stderr = sqlmon("validate", "-p", root, "--dbt-project", dbt_project)
+    assert "the project changed since the last parse" in stderr
+    assert code == 2 and "warehouse.analytics.predictions" in stderr, stderr  # not built there yet
+    dbt_run(dbt_project, "build")
+    code, stdout, stderr = sqlmon("compile", "-p", root, "--dbt-project", dbt_project, "--end", "2026-10-09")
+    assert code == 0, stderr
+    assert "-- source scores (warehouse.analytics.predictions)" in stdout
+
+
 def test_two_threads_parsing_at_once_both_get_the_manifest(dbt_project):
     from sqlmon.dbt import DbtOptions, load_manifest
 
