@@ -58,6 +58,8 @@ class DbtTarget:
     name: str
     connection: DuckDBConnection | PostgresConnection | DbtAdapterConnection
     secrets: list[str]
+    default: str = ""  # the profile's default target, which a dbt command without --target used
+    adapter: str = ""  # the target's `type:`, e.g. duckdb or snowflake
 
 
 # Keys of a dbt target whose values are redacted from every message.
@@ -181,7 +183,7 @@ def load_target(options: DbtOptions, through_adapter: bool = False) -> DbtTarget
         connection: DuckDBConnection | PostgresConnection | DbtAdapterConnection = DuckDBConnection(path=path)
         if values.get("threads"):
             connection.threads = int(values["threads"])
-        return DbtTarget(str(name), connection, secrets)
+        return DbtTarget(str(name), connection, secrets, str(default), kind)
     if kind == "postgres" and not through_adapter:
         password = values.get("password") or values.get("pass")
         connection = PostgresConnection(
@@ -194,7 +196,7 @@ def load_target(options: DbtOptions, through_adapter: bool = False) -> DbtTarget
             sslmode=values.get("sslmode"),
             connect_timeout=int(values.get("connect_timeout", 10)),
         )
-        return DbtTarget(str(name), connection, secrets)
+        return DbtTarget(str(name), connection, secrets, str(default), kind)
     if dialect_of(kind) is None:
         raise _problem(
             profiles_path,
@@ -220,7 +222,7 @@ def load_target(options: DbtOptions, through_adapter: bool = False) -> DbtTarget
             line_of(raw, ("type",)),
         )
     adapter = DbtAdapterConnection(kind, options.project_dir, profiles_path.parent, str(name))
-    return DbtTarget(str(name), adapter, secrets)
+    return DbtTarget(str(name), adapter, secrets, str(default), kind)
 
 
 # --- the manifest -------------------------------------------------------------------------------------------------
@@ -293,11 +295,13 @@ def parse(options: DbtOptions, profiles_path: Path, reason: str, force: bool = F
         raise _problem(options.project_dir, f"`dbt parse` failed: {detail}", "fix the dbt project, then rerun")
 
 
-def load_manifest(options: DbtOptions, adapter_type: str | None = None) -> dict[str, Any]:
+def load_manifest(options: DbtOptions, target: DbtTarget | None = None) -> dict[str, Any]:
     """target/manifest.json, parsed again first when it is missing or older than the project's files.
 
-    A manifest written for a target of another adapter (the last `dbt build` ran against prod on PostgreSQL, sqlmon
-    connects to dev on DuckDB) names the other warehouse's relations, so it is parsed again for this target too.
+    It is parsed again too when it was written for another target: the manifest names the relations of the
+    target it was parsed for (the last `dbt build` ran against prod, sqlmon connects to dev). Its adapter type says
+    so for another adapter; for another target of the same adapter, run_results.json does when the command that
+    wrote the manifest (build, run, test …) also wrote it.
     """
     project = read_project_file(options)
     path = manifest_path(options, project)
@@ -305,12 +309,26 @@ def load_manifest(options: DbtOptions, adapter_type: str | None = None) -> dict[
         reason = "target/manifest.json is missing" if not path.is_file() else "the project changed since the last parse"
         parse(options, find_profiles(options), reason)
     manifest = _read_json(path)
-    built_for = manifest.get("metadata", {}).get("adapter_type")
-    if adapter_type is not None and built_for not in (None, adapter_type):
-        reason = f"target/manifest.json was written for a `{built_for}` target, and this one is `{adapter_type}`"
+    reason = _other_target(manifest, path, target)
+    if reason:
         parse(options, find_profiles(options), reason, force=True)
         manifest = _read_json(path)
     return manifest
+
+
+def _other_target(manifest: dict[str, Any], path: Path, target: DbtTarget | None) -> str | None:
+    """Why the manifest was written for another target than `target`, or None when it was not (or nothing says)."""
+    if target is None:
+        return None
+    built_for = manifest.get("metadata", {}).get("adapter_type")
+    if built_for not in (None, target.adapter):
+        return f"target/manifest.json was written for a `{built_for}` target, and this one is `{target.adapter}`"
+    results = path.with_name("run_results.json")
+    if results.is_file() and results.stat().st_mtime >= path.stat().st_mtime:  # one dbt command wrote both
+        built_target = str(_read_json(results).get("args", {}).get("target") or target.default)
+        if built_target != target.name:
+            return f"target/manifest.json was written for target `{built_target}`, and this one is `{target.name}`"
+    return None
 
 
 def _read_json(path: Path) -> dict[str, Any]:

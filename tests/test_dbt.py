@@ -251,6 +251,25 @@ def test_a_new_schema_macro_makes_sqlmon_parse_again_and_resolve_the_new_relatio
     assert "-- source scores (warehouse.analytics.predictions)" in stdout
 
 
+def test_a_manifest_built_for_another_target_of_the_same_adapter_is_parsed_again(dbt_project, tmp_path):
+    profiles = dbt_project / "profiles.yml"
+    profiles.write_text(
+        profiles.read_text()
+        + "    prod:\n      type: duckdb\n      path: \"{{ env_var('SQLMON_DBT_DUCKDB') }}\"\n      schema: prod\n"
+    )
+    dbt_run(dbt_project, "build", "--target", "prod")
+    root = sqlmon_project(tmp_path / "m", "ref: predictions")
+    code, stdout, stderr = sqlmon(
+        "compile", "-p", root, "--dbt-project", dbt_project, "--target", "prod", "--end", "2026-10-09"
+    )
+    assert "-- source scores (warehouse.prod.predictions)" in stdout and "dbt parse" not in stderr
+    code, stdout, stderr = sqlmon("validate", "-p", root, "--dbt-project", dbt_project)  # dev, the default
+    assert "target/manifest.json was written for target `prod`, and this one is `dev`" in stderr
+    assert code == 2 and "warehouse.main.predictions" in stderr  # dev's relation, which dev never built
+    code, _, stderr = sqlmon("validate", "-p", root, "--dbt-project", dbt_project, "--offline")
+    assert code == 0 and "dbt parse" not in stderr  # the parse for dev is the manifest now
+
+
 def test_two_threads_parsing_at_once_both_get_the_manifest(dbt_project):
     from sqlmon.dbt import DbtOptions, load_manifest
 

@@ -28,7 +28,7 @@ from sqlmon.monitors import registry
 from sqlmon.monitors.base import SEGMENT_METRICS, SEGMENT_THRESHOLDS
 
 if TYPE_CHECKING:
-    from sqlmon.dbt import DbtOptions
+    from sqlmon.dbt import DbtOptions, DbtTarget
     from sqlmon.engines.dbt_adapter import DbtAdapterConnection
 
 PROJECT_FILE = "sqlmon.yml"
@@ -183,7 +183,7 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
     if dbt is not None:
         from sqlmon.dbt import load_target
 
-        dbt_target = load_target(dbt, spec.dbt_engine == "adapter")
+        dbt_target: DbtTarget | None = load_target(dbt, spec.dbt_engine == "adapter")
         project = Project(
             root=root,
             spec=spec,
@@ -192,6 +192,7 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
             dbt_connection=dbt_target.connection,
         )
     else:
+        dbt_target = None
         project = _project_with_target(root, spec, project_doc, target, secrets)
 
     raw_sources: list[SourceSpec] = []
@@ -268,7 +269,7 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
                         raw_monitors.append((name, item, (section, index)))
 
     if dbt is not None:
-        _read_dbt_project(dbt, project, raw_sources, raw_monitors, problems, broken)
+        _read_dbt_project(dbt, dbt_target, project, raw_sources, raw_monitors, problems, broken)
     else:
         _refuse_dbt_relations(raw_sources, problems)
     for source in raw_sources:
@@ -302,6 +303,7 @@ def _project_with_target(root: Path, spec: ProjectSpec, doc: Any, target: str | 
 
 def _read_dbt_project(
     dbt: DbtOptions,
+    dbt_target: DbtTarget | None,
     project: Project,
     sources: list[SourceSpec],
     monitors: list[tuple[str, YamlMap, tuple[Any, ...]]],
@@ -313,7 +315,7 @@ def _read_dbt_project(
     from sqlmon.dbt import load_manifest, resolve_sources
     from sqlmon.dbt_meta import declarations
 
-    manifest = load_manifest(dbt, project.warehouse)
+    manifest = load_manifest(dbt, dbt_target)
     declared = declarations(dbt.project_dir, manifest, lambda path: _display(path, project.root))
     problems.extend(declared.problems)
     project.files.extend(sorted(declared.files))
