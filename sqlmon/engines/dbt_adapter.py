@@ -69,7 +69,11 @@ class DbtAdapterEngine(Engine):
             raise EngineError(f"dbt adapter `{spec.adapter_type}` has no sqlmon dialect; known: {', '.join(DIALECTS)}")
         # dbt's flags and adapter registry are process-wide; its log goes to stderr, so stdout stays ours (JSON)
         with _DBT_LOCK, contextlib.redirect_stdout(sys.stderr):
-            adapter = _configured_adapter(spec)
+            try:
+                adapter = _configured_adapter(spec)
+            except Exception as exc:  # dbt's own errors: a profile it rejects, an adapter that fails to load
+                message = redact(" ".join(str(exc).split()), list(secrets or []))
+                raise EngineError(f"dbt could not set up the `{spec.adapter_type}` adapter: {message}") from None
         if not hasattr(adapter.connections, "add_query"):
             raise EngineError(
                 f"dbt adapter `{spec.adapter_type}` has no DB-API cursor (`add_query`) for sqlmon to read rows from"
