@@ -317,6 +317,14 @@ def dbt_group() -> None:
 @dbt_command_options("The dbt project to build.")
 @select_option
 @click.option("--end", default=None, help="Compute windows ending by this date/time (default: now, UTC).")
+@click.option(
+    "--block-on",
+    type=click.Choice(["warn", "error", "never"]),
+    default="never",
+    show_default=True,
+    help="Report a model to dbt as failed when its monitors raise an alert of this severity, so dbt skips the "
+    "models downstream of it.",
+)
 @fail_on_option
 @format_option
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
@@ -328,21 +336,24 @@ def dbt_build_command(
     target: str | None,
     select: tuple[str, ...],
     end: str | None,
+    block_on: str,
     fail_on: str,
     output_format: str,
     dbt_args: tuple[str, ...],
 ) -> None:
-    """`dbt build`, then the monitors of the models it built, in one command.
+    """`dbt build`, with each model's monitors run right after dbt builds it.
 
     Arguments after `--` go to dbt, e.g. `sqlmon dbt build -- --select marts+`. Monitors of a model that failed,
     was skipped or was not built are not run and are listed. Exit 1 when dbt failed or an alert reaches --fail-on.
     """
     from sqlmon.alerts.notify import json_report, text_report
-    from sqlmon.dbt_build import build, summary
+    from sqlmon.dbt_build import build, combined, summary
 
     dbt = _dbt_options(dbt_project, profiles_dir, target)
-    result = build(project_dir, dbt, list(dbt_args), list(select) or None, _parse_time(end, "--end"))
-    code = _run_exit_code(result.run, fail_on)
+    parsed_end = _parse_time(end, "--end")
+    result = build(project_dir, dbt, list(dbt_args), list(select) or None, parsed_end, block_on)
+    run = combined(result, parsed_end)
+    code = _run_exit_code(run, fail_on)
     if code == ExitCode.OK and not result.dbt_success:
         code = ExitCode.ALERTS
     if output_format == "json":
@@ -350,12 +361,18 @@ def dbt_build_command(
             "dbt": {
                 "success": result.dbt_success,
                 "nodes": result.counts,
+                "runs": [
+                    {"node": item.node, "run_id": item.run.run_id, "status": item.run.status, "blocked": item.blocked}
+                    for item in result.runs
+                ],
                 "not_monitored": [vars(item) for item in result.skipped],
             }
         }
-        click.echo(json_report(result.run, int(code), extra))
+        click.echo(json_report(run, int(code), extra))
+    elif result.runs:
+        click.echo("\n".join([*summary(result), "", text_report(run, fail_on, int(code))]))
     else:
-        click.echo("\n".join([*summary(result), "", text_report(result.run, fail_on, int(code))]))
+        click.echo("\n".join([*summary(result), "", f"No monitor ran: none watches what was built; exit {int(code)}"]))
     sys.exit(int(code))
 
 

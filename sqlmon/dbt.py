@@ -251,14 +251,16 @@ def is_stale(options: DbtOptions) -> bool:
     return not path.is_file() or path.stat().st_mtime < _latest_change(options, project)
 
 
-def invoke(args: list[str]) -> Any:
-    """Run a dbt command in this process, one at a time; dbt's log goes to stderr so stdout stays ours (e.g. JSON)."""
+def invoke(args: list[str], callbacks: list[Any] | None = None) -> Any:
+    """Run a dbt command in this process, one at a time; dbt's log goes to stderr so stdout stays ours (e.g. JSON).
+
+    `callbacks` receive every dbt event, in the thread that fires it (sqlmon.dbt_build)."""
     _require_dbt()
     from dbt.cli.main import dbtRunner
 
     with _DBT_LOCK, contextlib.redirect_stdout(sys.stderr):
         try:
-            return dbtRunner().invoke(args)
+            return dbtRunner(callbacks=callbacks or []).invoke(args)
         finally:
             _release_duckdb()
 

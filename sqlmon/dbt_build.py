@@ -1,8 +1,11 @@
-"""`sqlmon dbt build`: `dbt build`, then the monitors of what it built, as one command (docs/dbt.md "Inside dbt build").
+"""`sqlmon dbt build`: the monitors run inside `dbt build`, each right after the model it watches is built
+(docs/dbt.md "Inside dbt build").
 
-dbt orders and builds the models; sqlmon reads the result of every node and computes the monitors whose source is a
-model, seed or snapshot that this build built successfully, plus those on dbt sources and plain tables (dbt builds
-nothing for them). A model that failed, was skipped or was not selected keeps its old results and is reported.
+dbt calls sqlmon back when a node finishes, in the worker thread that built it and before dbt schedules the nodes
+that depend on it. sqlmon then runs the monitors of that node, in a thread of its own on the dbt adapter's
+connection, and waits for them. With `--block-on`, a node whose monitors raise an alert at that severity is reported
+to dbt as failed, so dbt skips everything downstream of it, as it does for a failing test. Monitors on dbt sources
+and plain tables (dbt builds nothing for them) run once the build is done.
 
 The statistics stay in one place, sqlmon's templates in macros/ and its Python finalisation (p-values, exact KS from
 per-value counts, quantile edges that a later statement uses): generating dbt models from them would either freeze
@@ -11,15 +14,19 @@ the data-dependent steps at generation time or copy the statistics into dbt's Ji
 
 from __future__ import annotations
 
+import threading
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmon.config.loader import load_project
+from sqlmon.alerts.rules import at_or_above
+from sqlmon.config.loader import Project, load_project
+from sqlmon.config.specs import MonitorSpec
 from sqlmon.dbt import REFERABLE, DbtOptions, find_profiles, invoke, load_target
 from sqlmon.errors import SqlmonError
-from sqlmon.runner import RunResult, run_monitors, select_monitors
+from sqlmon.runner import RunResult, run_monitors, select_monitors, utcnow
 
 
 @dataclass
@@ -30,16 +37,90 @@ class Skipped:
 
 
 @dataclass
+class Monitored:
+    """One sqlmon run inside the build: the monitors of one dbt node, or those dbt builds nothing for."""
+
+    node: str | None  # the dbt node's unique id; None for the run after the build
+    run: RunResult
+    blocked: bool = False  # reported to dbt as failed (--block-on)
+
+
+@dataclass
 class BuildResult:
     dbt_success: bool
     counts: dict[str, int]  # dbt node status → how many nodes
-    run: RunResult
+    runs: list[Monitored] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def _relation(node: Any) -> str:
-    """The relation a built node wrote, named as the manifest names it (sqlmon.dbt._relation)."""
-    return ".".join(str(part) for part in (node.database, node.schema, node.alias or node.name) if part)
+class MonitorsBlocked(Exception):
+    """Raised in dbt's callback: dbt reports the node as failed with this message and skips its dependents."""
+
+
+def _relation(node_relation: Any) -> str:
+    """A finished node's relation, named as the manifest names it (sqlmon.dbt._relation)."""
+    parts = (node_relation.database, node_relation.schema, node_relation.alias)
+    return ".".join(str(part) for part in parts if part)
+
+
+class _Monitoring:
+    """dbt's event callback: runs the monitors of each node that finished successfully, one node at a time."""
+
+    def __init__(self, project: Project, by_relation: dict[str, list[MonitorSpec]], end: datetime | None, block_on):
+        self.project = project
+        self.by_relation = by_relation
+        self.end = end
+        self.block_on = block_on
+        self.adapter = str(getattr(project.connection, "adapter_type", project.connection.type))
+        self.runs: list[Monitored] = []
+        self.statuses: dict[str, tuple[str, str]] = {}  # relation → (what dbt built, its status)
+        self._lock = threading.Lock()  # dbt may finish nodes on several threads; sqlmon's runs take turns
+
+    def __call__(self, event: Any) -> None:
+        if event.info.name != "NodeFinished":
+            return
+        info = event.data.node_info
+        if info.resource_type not in REFERABLE:
+            return
+        relation = _relation(info.node_relation)
+        self.statuses[relation] = (f"dbt {info.resource_type} `{info.node_name}`", info.node_status)
+        monitors = self.by_relation.get(relation)
+        if info.node_status != "success" or not monitors:
+            return
+        outcome: list[Any] = []
+        # A thread of sqlmon's own gets a dbt connection of its own: a session setting (the UTC time zone) never
+        # reaches the connection dbt builds the next models with.
+        worker = threading.Thread(target=self._run, args=(monitors, outcome), name=f"sqlmon {info.node_name}")
+        with self._lock:
+            worker.start()
+            worker.join()
+        [result] = outcome
+        if isinstance(result, BaseException):
+            raise result
+        blocked = self.block_on != "never" and at_or_above(result.alerts, self.block_on)
+        self.runs.append(Monitored(info.unique_id, result, blocked))
+        if blocked:
+            worst = [a for a in result.alerts if at_or_above([a], self.block_on)]
+            detail = "; ".join(f"{a.monitor}: {a.message}" for a in worst[:3])
+            raise MonitorsBlocked(
+                f"sqlmon: {len(worst)} alert(s) at or above {self.block_on} on `{info.node_name}` "
+                f"(--block-on {self.block_on}): {detail}"
+            )
+
+    def _run(self, monitors: list[MonitorSpec], outcome: list[Any]) -> None:
+        from sqlmon.engines.dbt_adapter import DbtAdapterEngine
+
+        started = utcnow()
+        try:
+            engine = DbtAdapterEngine.attach(self.adapter, self.project.secrets)
+            try:
+                outcome.append(run_monitors(self.project, monitors, end=self.end, engine=engine))
+            finally:
+                engine.close()
+        except SqlmonError as exc:  # sqlmon could not run here: reported with the runs; dbt's build goes on
+            outcome.append(RunResult("", "error", started, utcnow(), self.end or started, error=str(exc)))
+        except BaseException as exc:  # a bug: handed to dbt's thread, which reports the node as failed
+            outcome.append(exc)
 
 
 def build(
@@ -48,43 +129,76 @@ def build(
     dbt_args: list[str],
     select: list[str] | None = None,
     end: datetime | None = None,
+    block_on: str = "never",
 ) -> BuildResult:
     load_target(options)  # an adapter sqlmon cannot connect to is an error before anything is built
+    project = load_project(root, None, options)  # parses the project first if its manifest is stale
+    monitors = select_monitors(project, select)
+    by_relation: dict[str, list[MonitorSpec]] = defaultdict(list)
+    after: list[MonitorSpec] = []  # on dbt sources and tables: dbt builds nothing for them
+    for monitor in monitors:
+        source = project.sources[monitor.source]
+        if source.ref is not None:
+            by_relation[str(source.table)].append(monitor)
+        else:
+            after.append(monitor)
+
+    monitoring = _Monitoring(project, by_relation, end, block_on)
     args = ["build", "--project-dir", str(options.project_dir), "--profiles-dir", str(find_profiles(options).parent)]
     if options.target:
         args += ["--target", options.target]
-    result = invoke([*args, *dbt_args])
+    result = invoke([*args, *dbt_args], callbacks=[monitoring])
     if result.exception is not None or result.result is None:
         raise SqlmonError(f"`dbt build` could not run: {' '.join(str(result.exception).split())}")
-    statuses: dict[str, tuple[str, str]] = {}  # relation → (what dbt built, its status)
     counts: dict[str, int] = {}
     for node_result in result.result.results:
         status = str(getattr(node_result.status, "value", node_result.status))
         counts[status] = counts.get(status, 0) + 1
-        node = node_result.node
-        if node.resource_type in REFERABLE:
-            statuses[_relation(node)] = (f"dbt {node.resource_type} `{node.name}`", status)
 
-    project = load_project(root, None, options)  # the build wrote a fresh manifest: no parse here
-    monitors = select_monitors(project, select)
-    skipped: list[Skipped] = []
-    blocked: set[str] = set()
-    for source in {m.source for m in monitors}:
-        spec = project.sources[source]
-        if spec.ref is None:
-            continue  # a dbt source or a table: dbt builds nothing for it
-        what, status = statuses.get(str(spec.table), (f"dbt `{spec.ref}`", "not selected in this build"))
-        if status != "success":
-            blocked.add(source)
-            skipped.append(Skipped(source, str(spec.table), f"{what}: {status}"))
-    run = run_monitors(project, [m for m in monitors if m.source not in blocked], end=end)
-    return BuildResult(bool(result.success), counts, run, sorted(skipped, key=lambda s: s.source))
+    outcome = BuildResult(bool(result.success), counts, list(monitoring.runs))
+    for relation, watching in sorted(by_relation.items()):
+        for source in sorted({m.source for m in watching}):
+            unbuilt = (f"dbt `{project.sources[source].ref}`", "not selected in this build")
+            what, status = monitoring.statuses.get(relation, unbuilt)
+            if status != "success":
+                outcome.skipped.append(Skipped(source, relation, f"{what}: {status}"))
+    if after:
+        outcome.runs.append(Monitored(None, run_monitors(project, after, end=end)))
+    return outcome
+
+
+def combined(result: BuildResult, end: datetime | None) -> RunResult:
+    """The runs of one build as one report: every metric, alert and window; the first run's id; error if any run
+    failed. Each run is its own row in sqlmon_runs."""
+    runs = [item.run for item in result.runs]
+    if not runs:
+        now = utcnow()
+        return RunResult("", "success", now, now, end or now)
+    merged = RunResult(
+        run_id=runs[0].run_id,
+        status="error" if any(r.status == "error" for r in runs) else "success",
+        started_at=min(r.started_at for r in runs),
+        finished_at=max(r.finished_at for r in runs),
+        as_of=runs[0].as_of,
+        statements=sum(r.statements for r in runs),
+        error="; ".join(r.error for r in runs if r.error) or None,
+    )
+    for run in runs:
+        merged.metrics += run.metrics
+        merged.alerts += run.alerts
+        merged.warnings += run.warnings
+        for source, windows in run.windows.items():
+            merged.windows.setdefault(source, []).extend(windows)
+    return merged
 
 
 def summary(result: BuildResult) -> list[str]:
     """What dbt did and which sources' monitors did not run, as the report's first lines."""
     counts = ", ".join(f"{count} {status}" for status, count in sorted(result.counts.items()))
     lines = [f"dbt build: {'success' if result.dbt_success else 'failed'} ({counts or 'no nodes'})"]
+    for item in result.runs:
+        if item.blocked:
+            lines.append(f"  blocked: {item.node} reported to dbt as failed, its downstream models skipped")
     for item in result.skipped:
         lines.append(f"  not monitored: source {item.source} ({item.relation}), {item.reason}")
     return lines

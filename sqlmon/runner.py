@@ -320,12 +320,17 @@ def run(
 
 
 def run_monitors(
-    project: Project, monitors: list[MonitorSpec], start: datetime | None = None, end: datetime | None = None
+    project: Project,
+    monitors: list[MonitorSpec],
+    start: datetime | None = None,
+    end: datetime | None = None,
+    engine: Engine | None = None,
 ) -> RunResult:
-    """One run of these monitors of a loaded project (see `run`)."""
+    """One run of these monitors of a loaded project (see `run`), on `engine` when given (its caller closes it)."""
     started = utcnow()
     as_of = end or started
-    engine = connect(project)
+    owned = engine is None
+    engine = engine or connect(project)
     try:
         session = Session(project, engine)
         broken = _broken_monitors(session, monitors)
@@ -356,7 +361,8 @@ def run_monitors(
         session.store.write(record)
         return result
     finally:
-        engine.close()
+        if owned:
+            engine.close()
 
 
 def _broken_monitors(

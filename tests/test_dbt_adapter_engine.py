@@ -23,8 +23,9 @@ def project(folder: Path, schema: str, engine: str) -> Path:
     return folder
 
 
-def test_through_the_dbt_adapter_every_metric_equals_sqlmons_own_engine(dbt_project, tmp_path):
+def test_through_the_dbt_adapter_every_metric_equals_sqlmons_own_engine(dbt_project, tmp_path, monkeypatch):
     dbt_run(dbt_project, "build")
+    monkeypatch.chdir(tmp_path)
     runs = {}
     for schema, engine in (("native", "auto"), ("via_adapter", "adapter")):
         code, stdout, stderr = sqlmon(
@@ -46,6 +47,7 @@ def test_through_the_dbt_adapter_every_metric_equals_sqlmons_own_engine(dbt_proj
         target = con.execute("select target from via_adapter.sqlmon_runs").fetchone()[0]
     assert stored["via_adapter"] == stored["native"] and len(stored["native"]) == 490
     assert target == "dev (duckdb)"
+    assert not (tmp_path / "logs").exists()  # dbt's log goes to the dbt project's logs/, as dbt's commands do
 
 
 def test_rows_come_back_as_the_warehouse_typed_them_not_as_agate_guesses(dbt_project):

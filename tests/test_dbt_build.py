@@ -1,4 +1,4 @@
-"""`sqlmon dbt build`: dbt builds the project, then sqlmon computes the monitors of what dbt built, in one command.
+"""`sqlmon dbt build`: inside `dbt build`, sqlmon computes each model's monitors right after dbt built the model.
 
 Real dbt-core with dbt-duckdb on a copy of example_warehouse/dbt (its monitors live in models/marts/predictions.yml).
 """
@@ -21,13 +21,25 @@ ACCOUNT_MONITOR = """\
 """
 
 
-def test_the_monitors_run_after_the_build_and_compute_what_a_separate_run_computes(dbt_project, tmp_path, monkeypatch):
+def test_the_monitors_run_inside_the_build_and_compute_what_a_separate_run_computes(dbt_project, tmp_path, monkeypatch):
     separate = tmp_path / "separate"
     shutil.copytree(dbt_project, separate)
     code, stdout, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project, *END, "--fail-on", "never")
     assert code == 0, stderr
     payload = json.loads(stdout)
-    assert payload["dbt"] == {"success": True, "nodes": {"success": 4}, "not_monitored": []}
+    [run] = payload["dbt"]["runs"]  # one sqlmon run, inside the build, for the one monitored model
+    assert run == {
+        "node": "model.sqlmon_example.predictions",
+        "run_id": payload["run_id"],
+        "status": "success",
+        "blocked": False,
+    }
+    assert payload["dbt"] | {"runs": None} == {
+        "success": True,
+        "nodes": {"success": 4},
+        "runs": None,
+        "not_monitored": [],
+    }
     in_build = metrics(stdout)
 
     # the same project built by dbt, then monitored by `sqlmon run`: the plain path
@@ -137,3 +149,30 @@ def test_an_adapter_sqlmon_cannot_run_on_stops_before_dbt_builds_anything(dbt_pr
     assert code == 2
     assert "dbt adapter `oracle` is not supported: sqlmon writes no SQL dialect for it" in stderr
     assert not (dbt_project / "target").exists() and not (dbt_project / "warehouse.duckdb").exists()
+
+
+DOWNSTREAM = (
+    "select date_trunc('day', scored_at) as day, avg(score) as mean_score from {{ ref('predictions') }} group by 1\n"
+)
+
+
+def test_block_on_reports_a_model_with_alerts_as_failed_so_dbt_skips_what_depends_on_it(dbt_project):
+    (dbt_project / "models" / "marts" / "daily_scores.sql").write_text(DOWNSTREAM)
+    code, stdout, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project, *END, "--block-on", "error")
+    assert code == 1, stderr
+    payload = json.loads(stdout)
+    assert payload["dbt"]["success"] is False
+    assert payload["dbt"]["nodes"] == {"error": 1, "skipped": 1, "success": 3}  # predictions, daily_scores
+    assert payload["dbt"]["runs"][0]["blocked"] is True
+    assert "sqlmon: 6 alert(s) at or above error on `predictions` (--block-on error)" in stderr  # in dbt's log
+    # the metrics and alerts were stored all the same: the model is built, dbt just stops downstream of it
+    assert {a["monitor"] for a in payload["alerts"]} >= {"predictions__country__null_rate"}
+    import duckdb
+
+    with duckdb.connect(str(dbt_project / "warehouse.duckdb"), read_only=True) as con:
+        tables = {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}
+    assert "predictions" in tables and "daily_scores" not in tables
+
+    # without --block-on (the default), the same alerts leave dbt's graph alone
+    code, stdout, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project, *END)
+    assert json.loads(stdout)["dbt"]["nodes"] == {"success": 5}

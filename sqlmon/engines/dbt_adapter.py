@@ -49,7 +49,7 @@ class DbtAdapterConnection:
 
 
 class DbtAdapterEngine(Engine):
-    def __init__(self, adapter: Any, dialect: str, description: str, secrets: list[str]):
+    def __init__(self, adapter: Any, dialect: str, description: str, secrets: list[str], owned: bool):
         self._adapter = adapter
         self.dialect = dialect
         spec = get_dialect(dialect)
@@ -57,16 +57,15 @@ class DbtAdapterEngine(Engine):
         self.supports_delete = spec.supports_delete
         self.description = description
         self._secrets = secrets
+        self._owned = owned  # registered by this engine (open) or dbt's own, mid-command (attach)
 
     @classmethod
     def open(
         cls, spec: DbtAdapterConnection, project_root: Path, read_only: bool = False, secrets: list[str] | None = None
     ) -> DbtAdapterEngine:
+        """Register the target's adapter as a dbt command does, and connect."""
         from sqlmon.dbt import _DBT_LOCK
 
-        dialect = dialect_of(spec.adapter_type)
-        if dialect is None:
-            raise EngineError(f"dbt adapter `{spec.adapter_type}` has no sqlmon dialect; known: {', '.join(DIALECTS)}")
         # dbt's flags and adapter registry are process-wide; its log goes to stderr, so stdout stays ours (JSON)
         with _DBT_LOCK, contextlib.redirect_stdout(sys.stderr):
             try:
@@ -74,11 +73,24 @@ class DbtAdapterEngine(Engine):
             except Exception as exc:  # dbt's own errors: a profile it rejects, an adapter that fails to load
                 message = redact(" ".join(str(exc).split()), list(secrets or []))
                 raise EngineError(f"dbt could not set up the `{spec.adapter_type}` adapter: {message}") from None
-        if not hasattr(adapter.connections, "add_query"):
-            raise EngineError(
-                f"dbt adapter `{spec.adapter_type}` has no DB-API cursor (`add_query`) for sqlmon to read rows from"
-            )
-        engine = cls(adapter, dialect, f"dbt adapter {spec.adapter_type} ({spec.project_dir})", list(secrets or []))
+        return cls._connected(adapter, spec.adapter_type, f"({spec.project_dir})", list(secrets or []), owned=True)
+
+    @classmethod
+    def attach(cls, adapter_type: str, secrets: list[str] | None = None) -> DbtAdapterEngine:
+        """The adapter of the dbt command running in this process (inside `dbt build`), on a connection of this
+        thread's own, so session settings never reach dbt's connections."""
+        from dbt.adapters.factory import get_adapter_by_type
+
+        return cls._connected(get_adapter_by_type(adapter_type), adapter_type, "(in dbt build)", list(secrets or []))
+
+    @classmethod
+    def _connected(
+        cls, adapter: Any, adapter_type: str, where: str, secrets: list[str], owned: bool = False
+    ) -> DbtAdapterEngine:
+        dialect = dialect_of(adapter_type)
+        if dialect is None or not hasattr(adapter.connections, "add_query"):
+            raise EngineError(f"dbt adapter `{adapter_type}` offers no SQL cursor in a dialect sqlmon writes")
+        engine = cls(adapter, dialect, f"dbt adapter {adapter_type} {where}", secrets, owned)
         adapter.acquire_connection("sqlmon")
         if get_dialect(dialect).utc_session:
             engine.execute(str(get_dialect(dialect).utc_session))
@@ -133,6 +145,9 @@ class DbtAdapterEngine(Engine):
         connections.commit()
 
     def close(self) -> None:
+        if not self._owned:  # dbt's adapter, mid-command: give back this thread's connection only
+            self._adapter.release_connection()
+            return
         from sqlmon.dbt import _release_duckdb
 
         self._adapter.cleanup_connections()
@@ -159,6 +174,7 @@ def _configured_adapter(spec: DbtAdapterConnection) -> Any:
         threads=None,
         vars={},
         which="run",
+        log_path=str(spec.project_dir / "logs"),  # where dbt's own commands log for this project, not the cwd
     )
     set_from_args(args, None)
     setup_event_logger(get_flags())  # called with stdout redirected: dbt's console log then goes to stderr
