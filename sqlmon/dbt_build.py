@@ -24,7 +24,7 @@ from typing import Any
 from sqlmon.alerts.rules import at_or_above
 from sqlmon.config.loader import Project, load_project
 from sqlmon.config.specs import MonitorSpec
-from sqlmon.dbt import REFERABLE, DbtOptions, find_profiles, invoke, load_target
+from sqlmon.dbt import REFERABLE, DbtOptions, find_profiles, invoke
 from sqlmon.errors import SqlmonError
 from sqlmon.runner import RunResult, run_monitors, select_monitors, utcnow
 
@@ -66,12 +66,14 @@ def _relation(node_relation: Any) -> str:
 class _Monitoring:
     """dbt's event callback: runs the monitors of each node that finished successfully, one node at a time."""
 
-    def __init__(self, project: Project, by_relation: dict[str, list[MonitorSpec]], end: datetime | None, block_on):
+    def __init__(
+        self, project: Project, by_relation: dict[str, list[MonitorSpec]], end: datetime | None, block_on: str
+    ):
         self.project = project
         self.by_relation = by_relation
         self.end = end
         self.block_on = block_on
-        self.adapter = str(getattr(project.connection, "adapter_type", project.connection.type))
+        self.adapter = project.warehouse
         self.runs: list[Monitored] = []
         self.statuses: dict[str, tuple[str, str]] = {}  # relation → (what dbt built, its status)
         self._lock = threading.Lock()  # dbt may finish nodes on several threads; sqlmon's runs take turns
@@ -131,8 +133,9 @@ def build(
     end: datetime | None = None,
     block_on: str = "never",
 ) -> BuildResult:
-    load_target(options)  # an adapter sqlmon cannot connect to is an error before anything is built
-    project = load_project(root, None, options)  # parses the project first if its manifest is stale
+    # before anything is built: the target (an adapter sqlmon cannot reach is an error) and the monitors, parsing
+    # the project first if its manifest is stale
+    project = load_project(root, None, options)
     monitors = select_monitors(project, select)
     by_relation: dict[str, list[MonitorSpec]] = defaultdict(list)
     after: list[MonitorSpec] = []  # on dbt sources and tables: dbt builds nothing for them
