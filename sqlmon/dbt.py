@@ -197,32 +197,23 @@ def load_target(options: DbtOptions, through_adapter: bool = False) -> DbtTarget
             connect_timeout=int(values.get("connect_timeout", 10)),
         )
         return DbtTarget(str(name), connection, secrets, str(default), kind)
-    if dialect_of(kind) is None:
-        raise _problem(
-            profiles_path,
-            f"dbt adapter `{kind}` is not supported: sqlmon writes no SQL dialect for it",
-            f"supported: {', '.join(sorted(set(DIALECTS) - set(WITHOUT_CURSOR)))}",
-            where,
-            line_of(raw, ("type",)),
-        )
-    if kind in WITHOUT_CURSOR:
-        raise _problem(
-            profiles_path,
-            f"dbt adapter `{kind}` is not supported yet: {WITHOUT_CURSOR[kind]}",
-            f"write its SQL with `sqlmon compile --dialect {kind}`",
-            where,
-            line_of(raw, ("type",)),
-        )
-    if importlib.util.find_spec(f"dbt.adapters.{kind}") is None:
-        raise _problem(
-            profiles_path,
-            f"dbt adapter `{kind}` is not installed",
-            f"pip install dbt-{kind}",
-            where,
-            line_of(raw, ("type",)),
-        )
+    refusal = _unreachable(kind)
+    if refusal is not None:
+        raise _problem(profiles_path, f"dbt adapter `{kind}` {refusal[0]}", refusal[1], where, line_of(raw, ("type",)))
     adapter = DbtAdapterConnection(kind, options.project_dir, profiles_path.parent, str(name))
     return DbtTarget(str(name), adapter, secrets, str(default), kind)
+
+
+def _unreachable(kind: str) -> tuple[str, str] | None:
+    """Why sqlmon cannot work through the dbt adapter `kind`, and what to do; None when it can."""
+    if dialect_of(kind) is None:
+        supported = ", ".join(sorted(set(DIALECTS) - set(WITHOUT_CURSOR)))
+        return "is not supported: sqlmon writes no SQL dialect for it", f"supported: {supported}"
+    if kind in WITHOUT_CURSOR:
+        return f"is not supported yet: {WITHOUT_CURSOR[kind]}", f"write its SQL with `sqlmon compile --dialect {kind}`"
+    if importlib.util.find_spec(f"dbt.adapters.{kind}") is None:
+        return "is not installed", f"pip install dbt-{kind}"
+    return None
 
 
 # --- the manifest -------------------------------------------------------------------------------------------------
