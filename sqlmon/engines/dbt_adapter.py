@@ -1,8 +1,9 @@
 """Any dbt adapter as a sqlmon engine: statements run on the dbt target's own connection (docs/dbt.md).
 
-With `--dbt-project`, a target whose adapter sqlmon has no engine of its own for (Snowflake, BigQuery, Redshift,
-Databricks, Trino …), or any target when `dbt_engine: adapter`, is reached through dbt: dbt opens the connection
-with the profile's credentials and authentication, sqlmon writes each statement in the adapter's SQL dialect.
+With `--dbt-project`, a target whose adapter sqlmon has no engine of its own for (Snowflake, Redshift, Databricks,
+Trino …), or any target when `dbt_engine: adapter`, is reached through dbt: dbt opens the connection with the
+profile's credentials and authentication, sqlmon writes each statement in the adapter's SQL dialect. Inside
+`sqlmon dbt build`, the engine attaches to the adapter of the running build instead (sqlmon.dbt_build).
 
 Rows are read from the DB-API cursor, not from dbt's agate tables: agate infers column types from the values, so a
 category like `007` would come back as the number 7.
