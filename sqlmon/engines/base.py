@@ -10,15 +10,16 @@ from typing import Any
 from sqlglot import exp
 
 from sqlmon.monitors.base import ColumnInfo
-from sqlmon.sql.dialects import logical_type
+from sqlmon.sql.dialects import get_dialect, logical_type
 
 
 class Engine(ABC):
     dialect: str
-    # Whether DDL and DML can be rolled back together; where they cannot, the store orders writes so that a failure
-    # leaves nothing a reader would take for a finished run.
-    transactional_ddl: bool = True
-    supports_delete: bool = True
+
+    @property
+    def supports_delete(self) -> bool:
+        """Whether the store can DELETE a recomputed window's rows; where not, it rewrites the table (Store.write)."""
+        return get_dialect(self.dialect).supports_delete
 
     def create_table_properties(self) -> exp.Properties | None:
         """Extra clauses for CREATE TABLE (e.g. Spark's USING PARQUET)."""

@@ -53,9 +53,6 @@ class DbtAdapterEngine(Engine):
     def __init__(self, adapter: Any, dialect: str, description: str, secrets: list[str], owned: bool):
         self._adapter = adapter
         self.dialect = dialect
-        spec = get_dialect(dialect)
-        self.transactional_ddl = spec.transactional_ddl
-        self.supports_delete = spec.supports_delete
         self.description = description
         self._secrets = secrets
         self._owned = owned  # registered by this engine (open) or dbt's own, mid-command (attach)

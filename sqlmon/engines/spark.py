@@ -17,17 +17,18 @@ from sqlmon.errors import EngineError, redact
 
 class SparkEngine(Engine):
     dialect = "spark"
-    # Spark SQL has no multi-statement transactions, and plain parquet tables no DELETE: the store replaces a
-    # recomputed window by rewriting the affected table (see Store.write), and appends otherwise.
-    transactional_ddl = False
-    supports_delete = False
 
     def __init__(self, session: Any, table_format: str = "parquet", secrets: list[str] | None = None):
         self._spark = session
         self.table_format = table_format
-        self.supports_delete = table_format == "delta"
         self._secrets = list(secrets or [])
         self.description = f"spark {session.version}"
+
+    @property
+    def supports_delete(self) -> bool:
+        # Spark SQL has no multi-statement transactions, and plain parquet tables no DELETE: the store replaces a
+        # recomputed window by rewriting the affected table (see Store.write), and appends otherwise.
+        return self.table_format == "delta"
 
     @classmethod
     def open(

@@ -24,9 +24,7 @@ class DialectSpec:
     # The statement that puts a session in UTC (window bounds are naive UTC), for connections sqlmon does not open
     # itself (a dbt adapter's); None where sessions have no time zone.
     utc_session: str | None = None
-    # Whether DDL and DML roll back together, and whether DELETE exists (sqlmon.engines.base.Engine).
-    transactional_ddl: bool = True
-    supports_delete: bool = True
+    supports_delete: bool = True  # whether the store can DELETE a recomputed window (sqlmon.engines.base.Engine)
 
 
 def _equals_nan(node: exp.Expression) -> exp.Expression:
@@ -64,28 +62,23 @@ DIALECTS: dict[str, DialectSpec] = {
         _SPARK_LIKE,
         executed_in_tests=True,
         utc_session="SET TIME ZONE 'UTC'",
-        transactional_ddl=False,
         supports_delete=False,
     ),
-    "databricks": DialectSpec(
-        "databricks", "databricks", _SPARK_LIKE, utc_session="SET TIME ZONE 'UTC'", transactional_ddl=False
-    ),
+    "databricks": DialectSpec("databricks", "databricks", _SPARK_LIKE, utc_session="SET TIME ZONE 'UTC'"),
     "snowflake": DialectSpec(
         "snowflake",
         "snowflake",
         {exp.IsNan: _equals_nan, exp.IsInf: _abs_equals_infinity("inf")},
         utc_session="ALTER SESSION SET TIMEZONE = 'UTC'",
-        transactional_ddl=False,  # DDL commits the open transaction
     ),
-    # IS_NAN and IS_INF exist there; DDL is not transactional outside multi-statement scripts
-    "bigquery": DialectSpec("bigquery", "bigquery", transactional_ddl=False),
+    # IS_NAN and IS_INF exist there
+    "bigquery": DialectSpec("bigquery", "bigquery"),
     "redshift": DialectSpec("redshift", "redshift", _POSTGRES_LIKE, utc_session="SET TIME ZONE 'UTC'"),
     "trino": DialectSpec(  # is_nan exists there
         "trino",
         "trino",
         {exp.IsInf: _function("is_infinite")},
         utc_session="SET TIME ZONE 'UTC'",
-        transactional_ddl=False,
     ),
 }
 
