@@ -5,11 +5,11 @@ continuous DOUBLE columns (normal, lognormal and exponential in turn, drawn in-e
 value is distinct; the current side is slightly shifted) and `rows` rows per side, then measures three ways of getting
 the exact two-sample KS statistic and 1-Wasserstein distance of every column:
 
-1. `one statement`: sqlmon's `feature_drift.ks_wasserstein` for all columns through sqlmon.planner.Executor, which
+1. `one statement`: sqlmon's `feature_drift.ks_wasserstein` for all columns through sqlmon.executor.Executor, which
    makes them one UNION ALL statement (exactly what `sqlmon run` does for a window);
 2. `per column`: the same macro through the same Executor, one statement per column;
 3. `group-by fetch`: per column `SELECT x, count(*) ... GROUP BY x` on each side, fetched into Python (fetchall),
-   merged, and KS / Wasserstein computed by sqlmon.stats.ks_from_counts / wasserstein_from_counts;
+   merged, and KS / Wasserstein computed by sqlmon.stats.reference.ks_from_counts / wasserstein_from_counts;
 4. `bounded (cells)`: sqlmon's `feature_drift.ks_wasserstein_binned` (what `exact: auto` does above
    `exact_max_rows`, and `exact: never` always): the baseline's finite range from one aggregate statement, then every
    column's cell counts (65,536 cells) and bounds in one statement. Its KS is a lower bound L and its Wasserstein the
@@ -155,7 +155,7 @@ def _requests(columns: list[str]) -> list[Any]:
 
 
 def _sqlmon(engine: Any, columns: list[str], one_statement: bool) -> tuple[dict[str, tuple[float, float]], int]:
-    from sqlmon.planner import Executor
+    from sqlmon.executor import Executor
     from sqlmon.sql.compiler import SqlCompiler
 
     executor = Executor(engine, SqlCompiler("duckdb"))
@@ -171,8 +171,8 @@ def _sqlmon(engine: Any, columns: list[str], one_statement: bool) -> tuple[dict[
 
 
 def _bounded(engine: Any, columns: list[str]) -> tuple[dict[str, tuple[float, ...]], int]:
+    from sqlmon.executor import Executor
     from sqlmon.monitors.base import Aggregate, Distribution, Relation
-    from sqlmon.planner import Executor
     from sqlmon.sql.compiler import SqlCompiler
 
     executor = Executor(engine, SqlCompiler("duckdb"))
@@ -211,7 +211,7 @@ def _bounded(engine: Any, columns: list[str]) -> tuple[dict[str, tuple[float, ..
 def _group_by_fetch(engine: Any, columns: list[str]) -> tuple[dict[str, tuple[float, float]], int]:
     import numpy as np
 
-    from sqlmon import stats
+    from sqlmon.stats import reference
 
     values = {}
     for name in columns:
@@ -226,8 +226,8 @@ def _group_by_fetch(engine: Any, columns: list[str]) -> tuple[dict[str, tuple[fl
         base_counts = np.concatenate([nb, np.zeros_like(nc)])
         cur_counts = np.concatenate([np.zeros_like(nb), nc])
         values[name] = (
-            stats.ks_from_counts(merged, base_counts, cur_counts),
-            stats.wasserstein_from_counts(merged, base_counts, cur_counts),
+            reference.ks_from_counts(merged, base_counts, cur_counts),
+            reference.wasserstein_from_counts(merged, base_counts, cur_counts),
         )
     return values, 2 * len(columns)
 

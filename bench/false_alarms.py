@@ -3,7 +3,8 @@
 For every column type (numeric: a standard normal and a lognormal; categorical: 8 categories with unequal shares)
 and every current-window size n (100, 300, 1,000, 10,000 and 100,000 rows), the script draws one baseline of
 N_BASE = 50,000 rows, then many current windows of n rows, and computes feature_drift's metrics between the baseline
-and each window with exactly the definitions of sqlmon/stats.py (the SQL path is tested equal to them):
+and each window with exactly the definitions of sqlmon.stats and sqlmon.stats.reference (the SQL path is tested
+equal to them):
 
 * numeric: `psi`, `kl`, `js`, `hellinger` on 10 bins cut at the baseline's inverted-CDF quantiles (left-closed,
   open ends), the exact two-sample `ks` statistic and its asymptotic `ks_pvalue`, and `wasserstein_norm`
@@ -39,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from sqlmon import stats
+from sqlmon.stats import reference
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "statistics.md"
@@ -186,7 +188,7 @@ class MethodRule:
         return self.label
 
     def fires(self, values: dict[str, np.ndarray], n: int) -> np.ndarray:
-        from sqlmon.monitors.drift_rules import METHOD_RULES, default_rule
+        from sqlmon.rules.drift_defaults import METHOD_RULES, default_rule
 
         kind = "categorical" if "chi2_pvalue" in values else "numeric"
         bins = len(CATEGORY_SHARES) if kind == "categorical" else BINS
@@ -269,15 +271,17 @@ class NumericBaseline:
     def of(cls, values: np.ndarray) -> NumericBaseline:
         values = np.sort(values)
         ones = np.ones(values.size)
-        edges = np.asarray(stats.quantile_edges(values, ones, BINS))
-        return cls(values, edges, np.asarray(stats.bin_counts(values, ones, edges)), float(np.std(values, ddof=1)))
+        edges = np.asarray(reference.quantile_edges(values, ones, BINS))
+        return cls(values, edges, np.asarray(reference.bin_counts(values, ones, edges)), float(np.std(values, ddof=1)))
 
 
 def _ks_wasserstein_reference(base: np.ndarray, window: np.ndarray) -> tuple[float, float]:
     values = np.concatenate([base, window])
     counts_b = np.concatenate([np.ones(base.size), np.zeros(window.size)])
     counts_c = np.concatenate([np.zeros(base.size), np.ones(window.size)])
-    return stats.ks_from_counts(values, counts_b, counts_c), stats.wasserstein_from_counts(values, counts_b, counts_c)
+    return reference.ks_from_counts(values, counts_b, counts_c), reference.wasserstein_from_counts(
+        values, counts_b, counts_c
+    )
 
 
 def numeric_metrics(base: NumericBaseline, windows: np.ndarray) -> dict[str, np.ndarray]:
@@ -292,7 +296,7 @@ def numeric_metrics(base: NumericBaseline, windows: np.ndarray) -> dict[str, np.
 
     # KS: r_j = #baseline ≤ x_(j). Both empirical CDFs are steps, so the supremum of |F_b − F_c| is reached at a
     # sample point: at x_(j) it is |r_j/N − j/n| and just before it |r_j/N − (j−1)/n| (no ties). The divisions and
-    # subtractions are those of stats.ks_from_counts (cumulative count / total), so the values are bit-identical.
+    # subtractions are those of reference.ks_from_counts (cumulative count / total), so the values are bit-identical.
     r = np.searchsorted(b, windows.ravel(), side="right").reshape(w, n)
     fb = r / big_n
     ks = np.maximum(
@@ -466,7 +470,7 @@ def self_check() -> None:
                 shifted = scenario.apply(windows, dist)
                 fast = numeric_metrics(base, shifted)
                 for i, row in enumerate(shifted):
-                    cur_bins = stats.bin_counts(row, np.ones(n), base.edges)
+                    cur_bins = reference.bin_counts(row, np.ones(n), base.edges)
                     ks, wasserstein = _ks_wasserstein_reference(base.values, row)
                     expected = {
                         "psi": stats.psi(base.bin_counts, cur_bins),

@@ -1,1 +1,0 @@
-"""Alert rules over metrics, and the notifiers that report them."""
