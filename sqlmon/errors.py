@@ -72,9 +72,3 @@ class EngineError(SqlmonError):
     """The warehouse refused a statement or could not be reached."""
 
     exit_code = ExitCode.RUNTIME_ERROR
-
-
-class MonitorRuntimeError(SqlmonError):
-    """A monitor could not be computed on the data as it is now (e.g. a column vanished upstream)."""
-
-    exit_code = ExitCode.RUNTIME_ERROR

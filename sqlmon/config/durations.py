@@ -25,16 +25,6 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def format_duration(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    for unit in ("week", "day", "hour", "minute"):
-        size = _UNITS[unit]
-        if seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return f"{seconds} seconds"
-
-
 @dataclass(frozen=True, order=True)
 class Window:
     """A half-open time slice [start, end) of a source."""

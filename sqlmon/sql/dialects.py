@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from sqlmon.errors import SqlmonError
+
 CANONICAL = "duckdb"
 
 
@@ -83,11 +85,15 @@ DIALECTS: dict[str, DialectSpec] = {
 }
 
 
+class UnknownDialect(SqlmonError):
+    """A dialect name sqlmon has no entry for in `DIALECTS`."""
+
+
 def get_dialect(name: str) -> DialectSpec:
     try:
         return DIALECTS[name]
     except KeyError:
-        raise ValueError(f"unknown dialect `{name}`; known: {', '.join(DIALECTS)}") from None
+        raise UnknownDialect(f"unknown dialect `{name}`; known: {', '.join(DIALECTS)}") from None
 
 
 def apply_transforms(tree: exp.Expression, dialect: DialectSpec) -> exp.Expression:
@@ -99,58 +105,3 @@ def apply_transforms(tree: exp.Expression, dialect: DialectSpec) -> exp.Expressi
         return transform(node) if transform else node
 
     return tree.transform(rewrite)
-
-
-# --- types ----------------------------------------------------------------------------------------------------------
-
-_LOGICAL: tuple[tuple[str, frozenset], ...] = (
-    ("integer", frozenset(exp.DataType.INTEGER_TYPES)),
-    (
-        "float",
-        frozenset(
-            exp.DataType.REAL_TYPES
-            - {
-                exp.DataType.Type.DECIMAL,
-                exp.DataType.Type.BIGDECIMAL,
-                exp.DataType.Type.MONEY,
-                exp.DataType.Type.SMALLMONEY,
-                exp.DataType.Type.UDECIMAL,
-            }
-        ),
-    ),
-    (
-        "decimal",
-        frozenset(
-            {
-                exp.DataType.Type.DECIMAL,
-                exp.DataType.Type.BIGDECIMAL,
-                exp.DataType.Type.UDECIMAL,
-                exp.DataType.Type.MONEY,
-                exp.DataType.Type.SMALLMONEY,
-            }
-        ),
-    ),
-    ("string", frozenset(exp.DataType.TEXT_TYPES | {exp.DataType.Type.UUID, exp.DataType.Type.ENUM})),
-    ("boolean", frozenset({exp.DataType.Type.BOOLEAN})),
-    ("date", frozenset({exp.DataType.Type.DATE, exp.DataType.Type.DATE32})),
-    (
-        "timestamp",
-        frozenset(
-            exp.DataType.TEMPORAL_TYPES
-            - {exp.DataType.Type.DATE, exp.DataType.Type.DATE32, exp.DataType.Type.TIME, exp.DataType.Type.TIMETZ}
-        ),
-    ),
-)
-LOGICAL_TYPES = ("integer", "float", "decimal", "string", "boolean", "date", "timestamp")
-
-
-def logical_type(data_type: str, dialect: str = CANONICAL) -> str:
-    """Map an engine's type name (as information_schema reports it) to sqlmon's logical type, or `other`."""
-    try:
-        parsed = exp.DataType.build(data_type, dialect=get_dialect(dialect).sqlglot_dialect, udt=True)
-    except Exception:  # an engine-specific type sqlglot cannot parse is simply not one of ours
-        return "other"
-    for logical, types in _LOGICAL:
-        if parsed.this in types:
-            return logical
-    return "other"
