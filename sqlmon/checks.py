@@ -4,37 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
+from sqlmon.baselines.profile import Profile
+from sqlmon.catalog import Catalog
 from sqlmon.config.errors_pydantic import suggest
 from sqlmon.config.loader import Project
 from sqlmon.config.specs import MonitorSpec
-from sqlmon.engines.base import Engine
 from sqlmon.errors import ConfigError, ConfigProblem
 from sqlmon.monitors import registry
-from sqlmon.monitors.base import ColumnInfo, MonitorContext, Relation
-from sqlmon.profiles import Profile, Profiles
-from sqlmon.sql.compiler import SqlCompiler
-from sqlmon.store import Store
-
-
-class Catalog:
-    """Column lists of the tables a run reads, fetched once per table; and the stored profiles."""
-
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self._tables: dict[str, dict[str, ColumnInfo] | None] = {}
-        self._profiles: Profiles | None = None
-
-    def profiles(self, project: Project) -> Profiles:
-        if self._profiles is None:
-            store = Store(self.engine, SqlCompiler(self.engine.dialect), project.spec.results_schema)
-            self._profiles = Profiles(store)
-        return self._profiles
-
-    def columns(self, table: str) -> dict[str, ColumnInfo] | None:
-        if table not in self._tables:
-            self._tables[table] = self.engine.columns(table)
-        return self._tables[table]
+from sqlmon.monitors.base import MonitorContext, Relation
+from sqlmon.sql.types import ColumnInfo
 
 
 def _column_problem(
@@ -47,8 +27,8 @@ def _column_problem(
     )
 
 
-def _find_column_path(monitor: MonitorSpec, name: str) -> tuple:
-    for key in ("columns", "column", "weight", "prediction", "label"):
+def _find_column_path(monitor: MonitorSpec, name: str) -> tuple[Any, ...]:
+    for key in registry.get(monitor.type).column_keys:
         value = getattr(monitor, key, None)
         if isinstance(value, list) and name in value:
             return (key, value.index(name))
@@ -99,7 +79,6 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
                         )
                     )
         kind = registry.get(monitor.type)
-        assert kind is not None
         used = kind.columns_used(monitor, columns)
         missing = [name for name in used if name not in columns]
         problems += [_column_problem(monitor, name, source.table, columns, "source") for name in missing]
@@ -176,7 +155,7 @@ def _check_profile(
     source = project.sources[monitor.source]
     declared = monitor if monitor.baseline else source
     where = (declared.locate("baseline", "profile"), declared.key("baseline", "profile"))
-    if not registry.get(monitor.type).supports_profile:  # type: ignore[union-attr]
+    if not registry.get(monitor.type).supports_profile:
         supported = ", ".join(name for name, kind in registry.kinds().items() if kind.supports_profile)
         return None, [
             ConfigProblem(

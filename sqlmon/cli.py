@@ -116,13 +116,24 @@ fail_on_option = click.option(
     show_default=True,
     help="Exit 1 when an alert reaches this severity.",
 )
+
+
+def _notifier_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from sqlmon.notify.base import REGISTRY
+
+    if value not in REGISTRY:
+        raise click.BadParameter(f"no format `{value}`; known: {', '.join(REGISTRY.names())}")
+    return value
+
+
 format_option = click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="text for people; json (run id, metrics, alerts, exit code) for machines.",
+    metavar="FORMAT",
+    callback=_notifier_name,
+    help="text for people; json (run id, metrics, alerts, exit code) for machines; or an installed notifier.",
 )
 
 
@@ -251,7 +262,7 @@ def run_command(
 
     Windows not yet computed are computed (incremental); --start recomputes from a date, replacing what was stored.
     """
-    from sqlmon.alerts.notify import json_report, text_report
+    from sqlmon import notify
     from sqlmon.runner import run
 
     dbt = _dbt_options(dbt_project, profiles_dir, target)
@@ -264,12 +275,12 @@ def run_command(
         dbt=dbt,
     )
     code = _run_exit_code(result, fail_on)
-    click.echo(json_report(result, int(code)) if output_format == "json" else text_report(result, fail_on, int(code)))
+    notify.get(output_format).send(notify.Report(result, int(code), fail_on))
     sys.exit(int(code))
 
 
 def _run_exit_code(result: Any, fail_on: str) -> ExitCode:
-    from sqlmon.alerts.rules import at_or_above
+    from sqlmon.results import at_or_above
 
     if result.status == "error":
         return ExitCode.RUNTIME_ERROR
@@ -346,7 +357,7 @@ def dbt_build_command(
     Arguments after `--` go to dbt, e.g. `sqlmon dbt build -- --select marts+`. Monitors of a model that failed,
     was skipped or was not built are not run and are listed. Exit 1 when dbt failed or an alert reaches --fail-on.
     """
-    from sqlmon.alerts.notify import json_report, text_report
+    from sqlmon import notify
     from sqlmon.dbt_build import build, combined, summary
 
     dbt = _dbt_options(dbt_project, profiles_dir, target)
@@ -356,7 +367,7 @@ def dbt_build_command(
     code = _run_exit_code(run, fail_on)
     if code == ExitCode.OK and not result.dbt_success:
         code = ExitCode.ALERTS
-    if output_format == "json":
+    if output_format != "text":  # the dbt build's own outcome travels with the report, for machines
         extra = {
             "dbt": {
                 "success": result.dbt_success,
@@ -368,9 +379,10 @@ def dbt_build_command(
                 "not_monitored": [vars(item) for item in result.skipped],
             }
         }
-        click.echo(json_report(run, int(code), extra))
+        notify.get(output_format).send(notify.Report(run, int(code), fail_on, extra))
     elif result.runs:
-        click.echo("\n".join([*summary(result), "", text_report(run, fail_on, int(code))]))
+        text = notify.get("text").render(notify.Report(run, int(code), fail_on))
+        click.echo("\n".join([*summary(result), "", text]))
     else:
         click.echo("\n".join([*summary(result), "", f"No monitor ran: none watches what was built; exit {int(code)}"]))
     sys.exit(int(code))
@@ -437,7 +449,7 @@ def baseline_create(
     cells: int,
 ) -> None:
     """Profile a source in the warehouse and store it as the next version of NAME."""
-    from sqlmon.baselines import create
+    from sqlmon.baselines.commands import create
 
     profile = create(
         project_dir, target, name, source_name, _parse_time(start, "--start"), _parse_time(end, "--end"), cells
@@ -457,7 +469,7 @@ def baseline_create(
 @handle_errors
 def baseline_list(project_dir: Path | None, target: str | None) -> None:
     """List the stored profiles and their versions, newest first."""
-    from sqlmon.baselines import listing
+    from sqlmon.baselines.commands import listing
 
     click.echo("\n".join(listing(project_dir, target)))
 
@@ -470,7 +482,7 @@ def baseline_list(project_dir: Path | None, target: str | None) -> None:
 @handle_errors
 def baseline_show(project_dir: Path | None, target: str | None, name: str, version: int | None) -> None:
     """What a profile holds, column by column."""
-    from sqlmon.baselines import show
+    from sqlmon.baselines.commands import show
 
     click.echo("\n".join(show(project_dir, target, name, version)))
 
@@ -483,7 +495,7 @@ def baseline_show(project_dir: Path | None, target: str | None, name: str, versi
 @handle_errors
 def baseline_drop(project_dir: Path | None, target: str | None, name: str, version: int | None) -> None:
     """Delete a profile (every version, or one)."""
-    from sqlmon.baselines import drop
+    from sqlmon.baselines.commands import drop
 
     click.echo(drop(project_dir, target, name, version))
 

@@ -7,12 +7,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlmon.compute import compute
 from sqlmon.config.durations import Window
 from sqlmon.config.loader import load_project
 from sqlmon.config.specs import MonitorSpec
 from sqlmon.engines import connect
 from sqlmon.monitors import registry
-from sqlmon.runner import Session, select_monitors, utcnow
+from sqlmon.plan import latest_window, select_monitors, time_range
+from sqlmon.session import Session, utcnow
 from sqlmon.sql.compiler import SqlCompiler
 
 if TYPE_CHECKING:
@@ -42,11 +44,11 @@ def compile_project(
         for source_name, source_monitors in by_source.items():
             source = project.sources[source_name]
             window = _window(session, source_name, end or utcnow())
-            scanning = [m for m in source_monitors if not registry.get(m.type).snapshot]  # type: ignore[union-attr]
+            scanning = [m for m in source_monitors if not registry.get(m.type).snapshot]
             catalog_only = [m.name for m in source_monitors if m not in scanning]
             first = len(session.log.statements)
             if scanning and (window is not None or not source.windowed):
-                session.compute(source_name, window, scanning, execute=False)
+                compute(session, source_name, window, scanning, execute=False)
             statements = session.log.statements[first:]
             out.append("")
             out.append(
@@ -71,8 +73,8 @@ def _window(session: Session, source_name: str, as_of: datetime) -> Window | Non
     if not source.windowed:
         return None
     assert source.window is not None
-    _, high = session.time_range(source)
-    latest = session.latest_window(source, as_of)
+    _, high = time_range(session.executor, source)
+    latest = latest_window(source, as_of)
     if high is None or latest is None:
         return None
     from sqlmon.config.durations import window_floor

@@ -21,12 +21,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmon.alerts.rules import at_or_above
 from sqlmon.config.loader import Project, load_project
 from sqlmon.config.specs import MonitorSpec
 from sqlmon.dbt import REFERABLE, DbtOptions, find_profiles, invoke
 from sqlmon.errors import SqlmonError
-from sqlmon.runner import RunResult, run_monitors, select_monitors, utcnow
+from sqlmon.plan import select_monitors
+from sqlmon.results import RunResult, at_or_above
+from sqlmon.runner import run_monitors
+from sqlmon.session import utcnow
 
 
 @dataclass

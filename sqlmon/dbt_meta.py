@@ -18,7 +18,8 @@ from typing import Any
 from sqlmon.config.yaml_loader import YamlMap, YamlSeq, format_key, line_of, load_yaml_file
 from sqlmon.errors import ConfigProblem, Location
 from sqlmon.monitors import registry
-from sqlmon.sql.dialects import DIALECTS, logical_type
+from sqlmon.sql.dialects import DIALECTS
+from sqlmon.sql.types import logical_type
 
 META_KEY = "sqlmon"
 REFERABLE = ("model", "seed", "snapshot")

@@ -13,9 +13,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sqlmon.alerts.rules import Alert
 from sqlmon.errors import SqlmonError
 from sqlmon.resources import resource_dir
+from sqlmon.results import Alert
 from sqlmon.runner import run
 
 

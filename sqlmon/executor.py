@@ -99,7 +99,7 @@ class Executor:
         self.compiler = compiler
         self.log = log or QueryLog()
         self.cache: dict[Request, Any] = {}
-        self.profiles = profiles  # sqlmon.profiles.Profiles: answers what a frozen baseline stands in for
+        self.profiles = profiles  # sqlmon.baselines.profile.Profiles: answers what a frozen baseline stands in for
         self.cuts: dict[tuple[Relation, tuple[str, ...], int], SegmentCut] = {}
 
     def segments(
@@ -135,7 +135,7 @@ class Executor:
     ) -> dict[Request, Any]:
         todo = [r for r in dict.fromkeys(requests) if r not in self.cache]
         if self.profiles is not None:
-            from sqlmon.profiles import answers
+            from sqlmon.baselines.profile import answers
 
             for request in [r for r in todo if answers(r)]:
                 name, version = answers(request)  # type: ignore[misc]

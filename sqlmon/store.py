@@ -7,13 +7,13 @@ monitor's window replaces that window's rows, so a backfill never duplicates.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlglot import exp
 
 from sqlmon.engines.base import Engine
+from sqlmon.results import RunResult
 from sqlmon.sql.compiler import SqlCompiler
 
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -76,7 +76,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("ordinal", "INTEGER"),
         ("observed_at", "TIMESTAMPNTZ"),
     ),
-    # Frozen baselines (sqlmon.profiles): one row per stored number of a profile version.
+    # Frozen baselines (sqlmon.baselines.profile): one row per stored number of a profile version.
     "sqlmon_baselines": (
         ("name", "VARCHAR"),
         ("version", "INTEGER"),
@@ -99,18 +99,6 @@ BASELINES_TABLE = "sqlmon_baselines"
 VIEWS = {"sqlmon_latest_metrics": "store.views.latest_metrics", "sqlmon_open_alerts": "store.views.open_alerts"}
 # Tables whose rows belong to a (monitor, window): replaced when that window is computed again.
 WINDOWED_TABLES = ("sqlmon_metrics", "sqlmon_histograms", "sqlmon_alerts")
-
-
-@dataclass
-class RunRecord:
-    """Everything one run writes, gathered in memory (aggregates only, so it is small) and written in one go."""
-
-    run: dict[str, Any]
-    metrics: list[dict[str, Any]]
-    histograms: list[dict[str, Any]]
-    alerts: list[dict[str, Any]]
-    schemas: list[dict[str, Any]]
-    replaced: set[tuple[str, datetime]]  # (monitor, window_start) pairs whose old rows are deleted first
 
 
 class Store:
@@ -214,15 +202,15 @@ class Store:
         rows = self.engine.query(self._sql(query))
         return {name: data_type for name, data_type in rows} if rows else None
 
-    def write(self, record: RunRecord) -> None:
+    def write(self, run: RunResult) -> None:
         """One transaction: drop the rows of the windows being recomputed, append everything, then the run row.
 
         On an engine without transactions or DELETE (Spark on parquet) a table that holds rows to replace is rewritten
         without them first, and appends follow; the run row comes last, so a reader never sees a run as finished
         before its rows are in.
         """
-        conditions = {name: self._replaced_condition(record.replaced) for name in WINDOWED_TABLES}
-        snapshots = sorted({(r["table_name"], r["observed_at"]) for r in record.schemas})
+        conditions = {name: self._replaced_condition(run.replaced) for name in WINDOWED_TABLES}
+        snapshots = sorted({(r.table_name, r.observed_at) for r in run.schemas})
         conditions["sqlmon_schemas"] = (
             exp.or_(
                 *[
@@ -240,11 +228,49 @@ class Store:
             for name, condition in conditions.items():
                 if condition is not None:
                     self._remove(name, condition)
-            self._append("sqlmon_metrics", record.metrics)
-            self._append("sqlmon_histograms", record.histograms)
-            self._append("sqlmon_alerts", record.alerts)
-            self._append("sqlmon_schemas", record.schemas)
-            self._append("sqlmon_runs", [record.run])
+            self._append("sqlmon_metrics", [row.to_row(run) for row in run.metrics])
+            self._append("sqlmon_histograms", [row.to_row(run) for row in run.histograms])
+            self._append("sqlmon_alerts", [alert.to_row(run) for alert in run.alerts])
+            self._append("sqlmon_schemas", [row.to_row(run) for row in run.schemas])
+            self._append("sqlmon_runs", [run.to_row()])
+
+    def history(
+        self,
+        monitor: str,
+        column: str | None,
+        segment: str | None,
+        metric: str,
+        before: datetime,
+        limit: int,
+    ) -> list[tuple[datetime, float | None]]:
+        """The stored values of one metric in the `limit` latest windows starting before `before`, oldest first.
+
+        For the rules that judge a value against its own past. There is one row per window: a window computed again
+        replaces its rows (`write`).
+        """
+        if self.engine.describe(f"{self.schema}.sqlmon_metrics") is None:
+            return []
+
+        def matches(name: str, value: str | None) -> exp.Expression:
+            return exp.column(name).is_(exp.null()) if value is None else exp.column(name).eq(exp.Literal.string(value))
+
+        query = (
+            exp.select("window_start", "value")
+            .from_(self.table("sqlmon_metrics"))
+            .where(
+                exp.and_(
+                    exp.column("monitor").eq(exp.Literal.string(monitor)),
+                    matches("column_name", column),
+                    matches("segment", segment),
+                    exp.column("metric").eq(exp.Literal.string(metric)),
+                    exp.LT(this=exp.column("window_start"), expression=_timestamp(before)),
+                )
+            )
+            .order_by(exp.Ordered(this=exp.column("window_start"), desc=True))
+            .limit(limit)
+        )
+        rows = self.engine.query(self._sql(query))
+        return [(start, None if value is None else float(value)) for start, value in reversed(rows)]
 
     @staticmethod
     def _replaced_condition(replaced: set[tuple[str, datetime]]) -> exp.Expression | None:

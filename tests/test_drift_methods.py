@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from sqlmon.monitors.drift_rules import default_rule
+from sqlmon.rules.drift_defaults import default_rule
 from tests.metrics_support import W0, load, run_project, times
 
 SOURCES = """\

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sqlmon import baselines
+from sqlmon.baselines import commands as baselines
 from sqlmon.runner import run
 from tests import engines
 
@@ -405,3 +405,26 @@ def test_a_frozen_profile_is_listed_shown_and_dropped_on_every_engine(engine, re
     assert any(line.startswith("amount  ") and "median" in line for line in shown)
     assert baselines.drop(root, None, "train_profile", 1) == "Dropped 1 version(s) of baseline profile `train_profile`."
     assert baselines.listing(root, None)[0].startswith("No baseline profiles yet")
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", "postgres", "spark"])
+def test_the_store_reads_a_metrics_history_back_oldest_first(engine_name, request):
+    from sqlmon.session import Session
+
+    root, result = request.getfixturevalue(f"{engine_name}_results")
+    row = next(r for r in result.metrics if r.window is not None and r.segment is None and r.column is not None)
+    same = sorted(
+        (r.window.start, r.value)
+        for r in result.metrics
+        if (r.monitor, r.column, r.segment, r.metric) == (row.monitor, row.column, None, row.metric) and r.window
+    )
+    assert len(same) >= 4  # enough windows for the limit and the cut below to mean something
+    session = Session.open(root, read_only=True)
+    try:
+        history = session.store.history(row.monitor, row.column, None, row.metric, before=same[-1][0], limit=3)
+        whole = session.store.history(row.monitor, row.column, None, row.metric, before=END, limit=1000)
+    finally:
+        session.engine.close()
+    assert [start for start, _ in history] == [start for start, _ in same[-4:-1]]
+    assert [v for _, v in history] == pytest.approx([v for _, v in same[-4:-1]], rel=1e-12)
+    assert [start for start, _ in whole] == [start for start, _ in same]

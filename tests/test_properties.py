@@ -1,7 +1,7 @@
 """Property tests: random samples (ties, NaN, ±inf, tiny and huge values) through the real SQL on DuckDB, against
 scipy, numpy and scikit-learn.
 
-These call the planner directly on an in-memory DuckDB, so hypothesis can try hundreds of samples quickly; the
+These call the executor directly on an in-memory DuckDB, so hypothesis can try hundreds of samples quickly; the
 end-to-end path (YAML → run → results tables) is covered by tests/test_metrics_*.py on the same macros.
 """
 
@@ -21,13 +21,14 @@ from sklearn import metrics as skm
 from sqlmon import stats
 from sqlmon.config.specs import DuckDBConnection, SourceSpec
 from sqlmon.engines.duckdb import DuckDBEngine
-from sqlmon.monitors.base import ColumnInfo, Distribution, MonitorContext, MonitorKind, Relation
+from sqlmon.executor import Executor
+from sqlmon.monitors.base import Distribution, MonitorContext, MonitorKind, Relation
 from sqlmon.monitors.binning import bin_requests, edges_from_quantiles, quantile_requests
 from sqlmon.monitors.calibration import Calibration, CalibrationSpec
 from sqlmon.monitors.model_performance import ModelPerformance, ModelPerformanceSpec
 from sqlmon.monitors.topk_concentration import TopkConcentration, TopkConcentrationSpec
-from sqlmon.planner import Executor
 from sqlmon.sql.compiler import SqlCompiler
+from sqlmon.sql.types import ColumnInfo
 
 BASE, CUR, PREDS = Relation("main.base"), Relation("main.cur"), Relation("main.preds")
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,16 +1,17 @@
-"""`sqlmon baseline create | list | show | drop`: frozen baselines, as the CLI sees them (sqlmon.profiles does the
-work)."""
+"""`sqlmon baseline create | list | show | drop`: frozen baselines, as the CLI sees them (sqlmon.baselines.profile
+does the work)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlmon.baselines.profile import DEFAULT_CELLS, Profile
 from sqlmon.config.durations import Window
 from sqlmon.config.errors_pydantic import suggest
 from sqlmon.errors import ConfigError, ConfigProblem
-from sqlmon.profiles import DEFAULT_CELLS, Profile
-from sqlmon.runner import Session, utcnow
+from sqlmon.plan import time_range
+from sqlmon.session import Session, utcnow
 
 
 def _problem(key: str, message: str, hint: str | None = None) -> ConfigError:
@@ -41,7 +42,7 @@ def create(
             raise _problem("--source", f"table {source.table} of source `{source.name}` does not exist")
         window = None
         if start or end:
-            first, last = session.time_range(source)
+            first, last = time_range(session.executor, source)
             if first is None or last is None:
                 raise _problem("--source", f"table {source.table} of source `{source.name}` has no rows to profile")
             window = Window(start or first, end or last + timedelta(microseconds=1))

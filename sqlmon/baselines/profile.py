@@ -25,8 +25,8 @@ from sqlglot import exp
 from sqlmon.config.durations import Window
 from sqlmon.config.specs import SourceSpec
 from sqlmon.errors import SqlmonError
-from sqlmon.monitors.base import Aggregate, ColumnInfo, Distribution, Relation, Request
-from sqlmon.sql.dialects import logical_type
+from sqlmon.monitors.base import Aggregate, Distribution, Relation, Request
+from sqlmon.sql.types import ColumnInfo, logical_type
 from sqlmon.store import BASELINES_TABLE, TABLES
 
 TABLE = BASELINES_TABLE

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from sqlmon.config.errors_pydantic import problems_from_validation, suggest
+from sqlmon.config.extensions import monitor_model, project_model
 from sqlmon.config.specs import (
     SECRET_KEYS,
     BaselineSpec,
@@ -20,12 +21,11 @@ from sqlmon.config.specs import (
     Origin,
     ProjectSpec,
     SourceSpec,
-    ThresholdRule,
 )
 from sqlmon.config.yaml_loader import YamlMap, YamlSeq, format_key, line_of, load_yaml_file
 from sqlmon.errors import ConfigError, ConfigProblem, Location
 from sqlmon.monitors import registry
-from sqlmon.monitors.base import SEGMENT_METRICS, SEGMENT_THRESHOLDS
+from sqlmon.monitors.base import SEGMENT_METRICS
 
 if TYPE_CHECKING:
     from sqlmon.dbt import DbtOptions, DbtTarget
@@ -59,20 +59,6 @@ class Project:
 
     def baseline_of(self, monitor: MonitorSpec) -> BaselineSpec | None:
         return monitor.baseline or self.sources[monitor.source].baseline
-
-    def thresholds_of(self, monitor: MonitorSpec) -> dict[str, ThresholdRule]:
-        """The kind's default rules, overridden (or switched off with null) by the monitor's own."""
-        kind = registry.get(monitor.type)
-        defaults = dict(kind.default_thresholds if kind else {})
-        if monitor.segment_by:  # a cut of segments is an alert unless switched off
-            defaults = {**SEGMENT_THRESHOLDS, **defaults}
-        rules = {metric: ThresholdRule(**rule) for metric, rule in defaults.items()}
-        for metric, rule in monitor.thresholds.items():
-            if rule is None:
-                rules.pop(metric, None)
-            else:
-                rules[metric] = rule
-        return rules
 
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -177,7 +163,7 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
     data = project_doc if project_doc is not None else YamlMap({"monitor_paths": []} if dbt is not None else {})
     secrets: list[str] = []
     interpolate_env(data, PROJECT_FILE, (), secrets, problems)
-    spec = _validate(ProjectSpec, data, PROJECT_FILE, project_doc, (), problems)
+    spec = _validate(project_model(), data, PROJECT_FILE, project_doc, (), problems)
     if spec is None:
         raise ConfigError(problems)
     if dbt is not None:
@@ -392,7 +378,7 @@ def _load_monitor(
             )
         )
         return None
-    monitor = _validate(kind.spec_class, node, file, node, prefix, problems)
+    monitor = _validate(monitor_model(kind.type), node, file, node, prefix, problems)
     if monitor is None:
         return None
     ok = True

@@ -7,7 +7,7 @@ Monitor kinds subclass `MonitorSpec` in their own modules (sqlmon/monitors/).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -17,6 +17,7 @@ from pydantic import (
     PrivateAttr,
     Tag,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -107,6 +108,11 @@ def _connection_type(value: Any) -> str:
     return str(getattr(value, "type", "duckdb"))
 
 
+BUILTIN_CONNECTIONS: dict[str, type[StrictModel]] = {
+    "duckdb": DuckDBConnection,
+    "postgres": PostgresConnection,
+    "spark": SparkConnection,
+}
 ConnectionSpec = Annotated[
     Annotated[DuckDBConnection, Tag("duckdb")]
     | Annotated[PostgresConnection, Tag("postgres")]
@@ -140,7 +146,7 @@ class ProjectSpec(StrictModel):
     def target_names(self) -> list[str]:
         return list(self.targets) if self.targets else ["default"]
 
-    def resolve(self, target: str | None) -> tuple[str, DuckDBConnection | PostgresConnection | SparkConnection]:
+    def resolve(self, target: str | None) -> tuple[str, Any]:
         """The connection of `target` (default: `target:`, else the first of `targets`, else `connection`)."""
         if not self.targets:
             if target not in (None, "default"):
@@ -148,6 +154,25 @@ class ProjectSpec(StrictModel):
             return "default", self.connection or DuckDBConnection()
         name = target or self.target or next(iter(self.targets))
         return name, self.targets[name]
+
+
+def project_spec_class(connections: dict[str, type[StrictModel]]) -> type[ProjectSpec]:
+    """`ProjectSpec`, with connections that may also be of the types plugin engines add (`sqlmon.connections`).
+
+    The union is discriminated by `type`, so a connection's errors name the keys of its own type, with lines.
+    """
+    extra = {name: model for name, model in connections.items() if name not in BUILTIN_CONNECTIONS}
+    if not extra:
+        return ProjectSpec
+    members = [Annotated[model, Tag(name)] for name, model in {**BUILTIN_CONNECTIONS, **extra}.items()]
+    union = Annotated[Union[tuple(members)], Discriminator(_connection_type)]  # noqa: UP007  # built at run time
+    model: type[ProjectSpec] = create_model(  # type: ignore[call-overload]
+        "ProjectSpec",
+        __base__=ProjectSpec,
+        connection=(union | None, Field(default=None, description="the warehouse, when there is one target")),
+        targets=(dict[str, union], Field(default_factory=dict, description="named warehouses; --target picks")),
+    )
+    return model
 
 
 # --- sources and baselines ----------------------------------------------------------------------------------------

@@ -1,28 +1,25 @@
-"""Warehouse engines behind one small interface; each driver is imported only when its engine is used."""
+"""Warehouse engines behind one small interface (`sqlmon.engines.base.Engine`), one module each.
+
+Engines are entry points of the group `sqlmon.engines`, keyed by the connection's `type`; an engine's module, and
+the driver it imports, is loaded only when a connection of that type is opened.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from sqlmon.engines.base import Engine
+from sqlmon.plugins import Registry, subclass_of
 
 if TYPE_CHECKING:
     from sqlmon.config.loader import Project
 
-ENGINE_MODULES = {"duckdb": "DuckDBEngine", "postgres": "PostgresEngine", "spark": "SparkEngine"}
+GROUP = "sqlmon.engines"
+REGISTRY: Registry[type[Engine]] = Registry(GROUP, "engine", subclass_of(Engine))  # type: ignore[arg-type]
 
 
 def connect(project: Project, read_only: bool = False) -> Engine:
     """Open the project's target warehouse. Connection errors never show a secret (see Project.secrets)."""
     spec = project.connection
-    if spec.type == "duckdb":
-        from sqlmon.engines.duckdb import DuckDBEngine as engine_class
-    elif spec.type == "postgres":
-        from sqlmon.engines.postgres import PostgresEngine as engine_class  # type: ignore[assignment]
-    elif spec.type == "spark":
-        from sqlmon.engines.spark import SparkEngine as engine_class  # type: ignore[assignment]
-    elif spec.type == "dbt":  # a dbt target reached through its dbt adapter (sqlmon.dbt.load_target)
-        from sqlmon.engines.dbt_adapter import DbtAdapterEngine as engine_class  # type: ignore[assignment]
-    else:  # the spec's Literal types make this unreachable from YAML
-        raise ValueError(f"unknown connection type `{spec.type}`")
+    engine_class = REGISTRY.get(spec.type)
     return engine_class.open(spec, project.root, read_only=read_only, secrets=project.secrets)

@@ -5,16 +5,26 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
 
-from sqlmon.monitors.base import ColumnInfo
-from sqlmon.sql.dialects import get_dialect, logical_type
+from sqlmon.sql.dialects import get_dialect
+from sqlmon.sql.types import ColumnInfo, logical_type
 
 
 class Engine(ABC):
+    """A warehouse connection. A new engine subclasses this, implements the abstract methods, and is registered as an
+    entry point of `sqlmon.engines` under its connection `type` (docs/architecture.md, "How to add an engine")."""
+
     dialect: str
+
+    @classmethod
+    @abstractmethod
+    def open(cls, spec: Any, project_root: Path, read_only: bool = False, secrets: list[str] | None = None) -> Engine:
+        """Connect as `spec` (the connection's model) says; relative paths are relative to the project folder.
+        Errors are EngineErrors whose messages have every secret redacted."""
 
     @property
     def supports_delete(self) -> bool:

@@ -1,4 +1,4 @@
-"""What every monitor kind provides, and the data that flows between a kind, the planner and the store.
+"""What every monitor kind provides, and the data that flows between a kind, the executor and the store.
 
 A kind turns its spec into *requests* for aggregates (never rows), receives their values, and finishes the math in
 Python, in two phases:
@@ -6,9 +6,9 @@ Python, in two phases:
 1. `baseline_requests`: what must be known about the baseline before the window can be read (quantile bin edges).
 2. `window_requests`: the aggregates of the window (and of the baseline on those edges), given phase 1's results.
 
-The planner gathers the requests of every monitor on a source and window and runs each phase as few statements as it
-can: one single-row SELECT per relation for the aggregates, one UNION ALL statement for the distributions. Results are
-cached by request, so a baseline table is profiled once per run, not once per window.
+The executor gathers the requests of every monitor on a source and window and runs each phase as few statements as
+it can: one single-row SELECT per relation for the aggregates, one UNION ALL statement for the distributions.
+Results are cached by request, so a baseline table is profiled once per run, not once per window.
 """
 
 from __future__ import annotations
@@ -22,29 +22,11 @@ from typing import Any, ClassVar
 from sqlmon.config.durations import Window
 from sqlmon.config.specs import MonitorSpec, SourceSpec, ThresholdRule
 from sqlmon.errors import ConfigProblem
+from sqlmon.sql.types import ColumnInfo
 
-NUMERIC_TYPES = ("integer", "float", "decimal")
 # What a segmented monitor reports about its segments per window, with the overall metrics (segment NULL).
 SEGMENT_METRICS = ("segment_count", "segments_dropped")
 SEGMENT_THRESHOLDS: dict[str, dict[str, Any]] = {"segments_dropped": {"warn": 0}}
-
-
-@dataclass(frozen=True)
-class ColumnInfo:
-    """A column as the warehouse reports it, with the logical type sqlmon reasons about."""
-
-    name: str
-    data_type: str
-    logical: str  # integer | float | decimal | string | boolean | date | timestamp | other
-
-    @property
-    def numeric(self) -> bool:
-        return self.logical in NUMERIC_TYPES
-
-    @property
-    def floating(self) -> bool:
-        """Whether the column can hold NaN and ±inf."""
-        return self.logical == "float"
 
 
 # Names under which a relation with a labels join exposes the joined label and its conflict flag (0/1) beside the
@@ -119,7 +101,7 @@ class Relation:
     timestamp: str | None = None
     window: Window | None = None
     # A frozen baseline (name, version): `table` is then the results table that holds it, and its aggregates are
-    # read from the stored profile instead of being computed (see sqlmon.profiles).
+    # read from the stored profile instead of being computed (see sqlmon.baselines.profile).
     profile: tuple[str, int] | None = None
     labels: LabelsJoin | None = None
     segment: Segment | None = None
@@ -209,7 +191,7 @@ class MonitorContext:
     baseline: Relation | None = None
     baseline_columns: dict[str, ColumnInfo] | None = None
     previous_schema: dict[str, str] | None = None  # column -> data type, as stored by the previous run
-    profile: Any = None  # the sqlmon.profiles.Profile the baseline is, when it is a frozen one
+    profile: Any = None  # the sqlmon.baselines.profile.Profile the baseline is, when it is a frozen one
     # Columns of the other tables the kind reads (`MonitorKind.tables_used`), None for a table that does not exist.
     tables: Mapping[str, dict[str, ColumnInfo] | None] = field(default_factory=dict)
 
@@ -229,6 +211,8 @@ class MonitorKind:
     snapshot: ClassVar[bool] = False
     # Whether the kind can compare with a frozen profile instead of baseline rows (`baseline: {profile: NAME}`).
     supports_profile: ClassVar[bool] = False
+    # The monitor keys that name source columns, so a check that finds a column missing points at its key.
+    column_keys: ClassVar[tuple[str, ...]] = ()
 
     def delay(self, spec: MonitorSpec) -> timedelta:
         """How long after a window ends before it can be computed (e.g. until its labels are in)."""

@@ -12,9 +12,10 @@ from itertools import pairwise
 from typing import Any
 
 from sqlmon.errors import ConfigProblem
-from sqlmon.monitors.base import Aggregate, ColumnInfo, Distribution, HistogramBin, Relation, Results
+from sqlmon.monitors.base import Aggregate, Distribution, HistogramBin, Relation, Results
+from sqlmon.sql.types import ColumnInfo
 
-PROFILE_LEVELS = 1000  # a frozen profile holds quantiles at j / 1000 (sqlmon.profiles.LEVELS)
+PROFILE_LEVELS = 1000  # a frozen profile holds quantiles at j / 1000 (sqlmon.baselines.profile.LEVELS)
 
 
 def quantile_requests(relation: Relation, column: ColumnInfo, bins: int) -> list[Distribution]:

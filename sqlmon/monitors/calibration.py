@@ -27,7 +27,6 @@ from sqlmon.monitors.base import (
 )
 from sqlmon.monitors.binning import bin_bounds, fixed_edges
 from sqlmon.monitors.labels import LabelledKind, LabelsSpec, label_column, label_problems, labelled_relation
-from sqlmon.monitors.registry import register
 
 STATS = ("count", "score", "label")
 
@@ -46,9 +45,9 @@ class CalibrationSpec(MonitorSpec):
         return coerce_duration(value) if value is not None else timedelta(0)
 
 
-@register
 class Calibration(LabelledKind):
     type = "calibration"
+    column_keys = ("prediction", "label")
     spec_class = CalibrationSpec
     metrics = ("ece", "mce")
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}

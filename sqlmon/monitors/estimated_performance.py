@@ -22,7 +22,6 @@ from sqlmon.config.specs import MonitorSpec
 from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
     Aggregate,
-    ColumnInfo,
     MetricValue,
     MonitorContext,
     MonitorKind,
@@ -35,7 +34,7 @@ from sqlmon.monitors.base import (
     ratio,
 )
 from sqlmon.monitors.binning import bin_bounds, fixed_edges
-from sqlmon.monitors.registry import register
+from sqlmon.sql.types import ColumnInfo
 
 ESTIMATES = (
     "expected_accuracy",
@@ -61,9 +60,9 @@ class EstimatedPerformanceSpec(MonitorSpec):
     calibration_bins: int = Field(default=10, ge=2, le=1000, description="reliability bins for `baseline_ece`")
 
 
-@register
 class EstimatedPerformance(MonitorKind):
     type = "estimated_performance"
+    column_keys = ("prediction", "label")
     spec_class = EstimatedPerformanceSpec
     metrics = ESTIMATES + BASELINE_CHECKS
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"out_of_range_count": {"error": 0}}

@@ -20,7 +20,6 @@ from sqlmon.config.specs import MonitorSpec
 from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
     Aggregate,
-    ColumnInfo,
     Distribution,
     MetricValue,
     MonitorContext,
@@ -40,8 +39,8 @@ from sqlmon.monitors.binning import (
     profile_binning_problems,
     quantile_requests,
 )
-from sqlmon.monitors.drift_rules import default_rule
-from sqlmon.monitors.registry import register
+from sqlmon.rules.drift_defaults import default_rule
+from sqlmon.sql.types import ColumnInfo
 
 NUMERIC_METRICS = (
     "psi",
@@ -101,9 +100,9 @@ def _is_categorical(spec: FeatureDriftSpec, column: ColumnInfo) -> bool:
     return column.name in spec.categorical or column.logical in ("string", "boolean")
 
 
-@register
 class FeatureDrift(MonitorKind):
     type = "feature_drift"
+    column_keys = ("columns",)
     spec_class = FeatureDriftSpec
     metrics = tuple(dict.fromkeys(NUMERIC_METRICS + CATEGORICAL_METRICS))
     # the defaults depend on `method` and the sample sizes: each metric value carries its own (see default_rule)

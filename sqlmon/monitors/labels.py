@@ -20,7 +20,8 @@ from sqlmon.config.errors_pydantic import suggest
 from sqlmon.config.specs import StrictModel
 from sqlmon.config.yaml_loader import format_key
 from sqlmon.errors import ConfigProblem
-from sqlmon.monitors.base import JOINED_LABEL, ColumnInfo, LabelsJoin, MonitorContext, MonitorKind, Relation
+from sqlmon.monitors.base import JOINED_LABEL, LabelsJoin, MonitorContext, MonitorKind, Relation
+from sqlmon.sql.types import ColumnInfo
 
 
 class LabelsSpec(StrictModel):

@@ -30,7 +30,6 @@ from sqlmon.monitors.base import (
     ratio,
 )
 from sqlmon.monitors.labels import LabelledKind, LabelsSpec, label_column, label_problems, labelled_relation
-from sqlmon.monitors.registry import register
 
 CLASSIFICATION = (
     "accuracy",
@@ -64,9 +63,9 @@ class ModelPerformanceSpec(MonitorSpec):
         return coerce_duration(value) if value is not None else timedelta(0)
 
 
-@register
 class ModelPerformance(LabelledKind):
     type = "model_performance"
+    column_keys = ("prediction", "label")
     spec_class = ModelPerformanceSpec
     metrics = (*dict.fromkeys(CLASSIFICATION + REGRESSION), "label_conflicts")
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}

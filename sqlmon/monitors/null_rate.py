@@ -12,17 +12,8 @@ from typing import Literal
 from pydantic import Field
 
 from sqlmon.config.specs import MonitorSpec
-from sqlmon.monitors.base import (
-    Aggregate,
-    ColumnInfo,
-    MetricValue,
-    MonitorContext,
-    MonitorKind,
-    MonitorOutput,
-    Request,
-    Results,
-)
-from sqlmon.monitors.registry import register
+from sqlmon.monitors.base import Aggregate, MetricValue, MonitorContext, MonitorKind, MonitorOutput, Request, Results
+from sqlmon.sql.types import ColumnInfo
 
 
 class NullRateSpec(MonitorSpec):
@@ -31,9 +22,9 @@ class NullRateSpec(MonitorSpec):
     nan_as_null: bool = Field(default=True, description="count NaN in floating columns as missing")
 
 
-@register
 class NullRate(MonitorKind):
     type = "null_rate"
+    column_keys = ("columns",)
     spec_class = NullRateSpec
     metrics = ("row_count", "null_count", "null_rate")
 

@@ -18,7 +18,6 @@ from sqlmon.config.specs import MonitorSpec
 from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
     Aggregate,
-    ColumnInfo,
     Distribution,
     MetricValue,
     MonitorContext,
@@ -37,8 +36,8 @@ from sqlmon.monitors.binning import (
     profile_binning_problems,
     quantile_requests,
 )
-from sqlmon.monitors.drift_rules import default_rule
-from sqlmon.monitors.registry import register
+from sqlmon.rules.drift_defaults import default_rule
+from sqlmon.sql.types import ColumnInfo
 
 
 class PredictionHistogramSpec(MonitorSpec):
@@ -68,12 +67,12 @@ class PredictionHistogramSpec(MonitorSpec):
         return self
 
 
-@register
 class PredictionHistogram(MonitorKind):
     type = "prediction_histogram"
+    column_keys = ("column",)
     spec_class = PredictionHistogramSpec
     metrics = ("psi", "mean", "stddev", "positive_rate")
-    # psi 0.1/0.25, raised for small samples like feature_drift's (each value carries its rule, see drift_rules)
+    # psi 0.1/0.25, raised for small samples like feature_drift's (each value carries its rule: rules/drift_defaults.py)
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
     needs_baseline = True
     reads_baseline = True

@@ -1,53 +1,29 @@
 """The one registry of monitor kinds, keyed by the YAML `type`.
 
-Built-in kinds register themselves the same way a plugin does: a package exposes a `MonitorKind` subclass under the
-`sqlmon.monitors` entry-point group and it becomes a valid `type` everywhere (validate, compile, run, docs).
+Every kind, built-in or not, is an entry point of the group `sqlmon.monitors` naming a `MonitorKind` subclass whose
+`type` is the entry point's name; it is then a valid `type` everywhere (validate, compile, run, docs).
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from importlib.metadata import entry_points
-
 from sqlmon.monitors.base import MonitorKind
+from sqlmon.plugins import Registry, subclass_of
 
-BUILTIN_MODULES = (
-    "sqlmon.monitors.null_rate",
-    "sqlmon.monitors.schema_contract",
-    "sqlmon.monitors.feature_drift",
-    "sqlmon.monitors.prediction_histogram",
-    "sqlmon.monitors.topk_concentration",
-    "sqlmon.monitors.model_performance",
-    "sqlmon.monitors.calibration",
-    "sqlmon.monitors.estimated_performance",
-)
-
-_kinds: dict[str, MonitorKind] = {}
-_loaded = False
+GROUP = "sqlmon.monitors"
 
 
-def register(kind_class: type[MonitorKind]) -> type[MonitorKind]:
-    """Class decorator: make a kind available under its `type`."""
-    _kinds[kind_class.type] = kind_class()
-    return kind_class
+def _instance(name: str, loaded: object) -> MonitorKind:
+    kind_class = subclass_of(MonitorKind, "type")(name, loaded)
+    return kind_class()  # type: ignore[no-any-return]  # subclass_of checked it is a MonitorKind subclass
 
 
-def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for module in BUILTIN_MODULES:
-        import_module(module)
-    for entry in entry_points(group="sqlmon.monitors"):
-        register(entry.load())
+REGISTRY: Registry[MonitorKind] = Registry(GROUP, "monitor kind", _instance)
 
 
 def kinds() -> dict[str, MonitorKind]:
-    _load()
-    return dict(sorted(_kinds.items()))
+    return REGISTRY.all()
 
 
-def get(type_name: str) -> MonitorKind | None:
-    _load()
-    return _kinds.get(type_name)
+def get(type_name: str) -> MonitorKind:
+    """The kind of a `type`; raises UnknownPlugin for a type no kind has (the loader reports YAML types itself)."""
+    return REGISTRY.get(type_name)

@@ -13,7 +13,6 @@ from pydantic import Field, field_validator
 
 from sqlmon.config.specs import MonitorSpec, StrictModel
 from sqlmon.monitors.base import MetricValue, MonitorContext, MonitorKind, MonitorOutput, Request, Results
-from sqlmon.monitors.registry import register
 
 LogicalType = Literal["integer", "float", "decimal", "string", "boolean", "date", "timestamp"]
 
@@ -41,7 +40,6 @@ def _names(names: list[str]) -> str | None:
     return ", ".join(names) if names else None
 
 
-@register
 class SchemaContract(MonitorKind):
     type = "schema_contract"
     spec_class = SchemaContractSpec

@@ -16,7 +16,6 @@ from pydantic import Field
 
 from sqlmon.config.specs import MonitorSpec
 from sqlmon.monitors.base import (
-    ColumnInfo,
     Distribution,
     MetricValue,
     MonitorContext,
@@ -26,7 +25,7 @@ from sqlmon.monitors.base import (
     Results,
     metric_number,
 )
-from sqlmon.monitors.registry import register
+from sqlmon.sql.types import ColumnInfo
 
 LISTED_VALUES = 10  # how many dropped values an alert message names
 
@@ -41,9 +40,9 @@ class TopkConcentrationSpec(MonitorSpec):
     )
 
 
-@register
 class TopkConcentration(MonitorKind):
     type = "topk_concentration"
+    column_keys = ("column", "weight")
     spec_class = TopkConcentrationSpec
     reads_baseline = True  # for dropped_values, when a baseline is set
     metrics = ("top_k_share", "hhi", "entropy_norm", "gini", "distinct_count", "dropped_values")

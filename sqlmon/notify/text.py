@@ -1,14 +1,13 @@
-"""Reports of a run: a text summary for people, JSON for machines."""
+"""The text report: a summary of the run for people, in a terminal or a CI log."""
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmon.runner import MetricRow, RunResult
+from sqlmon.notify.base import Notifier, Report
+from sqlmon.results import MetricRow, RunResult
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -120,70 +119,8 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
     return "\n".join(lines)
 
 
-def json_report(result: RunResult, exit_code: int, extra: dict[str, Any] | None = None) -> str:
-    def window(w: Any) -> dict[str, str] | None:
-        return {"start": w.start.isoformat(), "end": w.end.isoformat()} if w else None
+class TextNotifier(Notifier):
+    name = "text"
 
-    payload = {
-        "run_id": result.run_id,
-        "status": result.status,
-        "error": result.error,
-        "exit_code": exit_code,
-        "started_at": result.started_at.isoformat(),
-        "finished_at": result.finished_at.isoformat(),
-        "as_of": result.as_of.isoformat(),
-        "statements": result.statements,
-        "windows": {source: [window(w) for w in ws] for source, ws in result.windows.items()},
-        "metrics": [
-            {
-                "monitor": r.monitor,
-                "monitor_type": r.monitor_type,
-                "source": r.source,
-                "column": r.column,
-                "segment": r.segment,
-                "metric": r.metric,
-                "value": r.value,
-                "window": window(r.window),
-                "status": r.status,
-                "detail": r.detail,
-            }
-            for r in result.metrics
-        ],
-        "alerts": [
-            {
-                "monitor": a.monitor,
-                "column": a.column,
-                "segment": a.segment,
-                "metric": a.metric,
-                "value": a.value,
-                "severity": a.severity,
-                "rule": a.rule,
-                "message": a.message,
-                "window_start": a.window_start.isoformat() if a.window_start else None,
-            }
-            for a in result.alerts
-        ],
-        "warnings": [
-            {
-                "monitor": w.monitor,
-                "window": window(w.window),
-                "segments": w.segments,
-                "kept": w.kept,
-                "message": w.message,
-            }
-            for w in result.warnings
-        ],
-        **(extra or {}),
-    }
-    return json.dumps(_finite(payload), indent=2, allow_nan=False)
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or Infinity: a non-finite metric value becomes null."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
+    def render(self, report: Report) -> str:
+        return text_report(report.run, report.fail_on, report.exit_code)

@@ -1,66 +1,65 @@
-"""Threshold rules: a metric value against its monitor's `warn`/`error` levels."""
+"""Threshold rules: a metric value against `warn`/`error` levels.
+
+The levels of a metric are, in order of precedence: the monitor's own `thresholds` (`null` switches a rule off), the
+default rule the kind computed for that very value (`MetricValue.rule`, e.g. drift levels that depend on the sample
+sizes), the kind's fixed `default_thresholds`, and for a segmented monitor `segments_dropped > 0` as a warning.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from sqlmon.config.specs import Severity, ThresholdRule
-
-SEVERITY_RANK = {"warn": 1, "error": 2}
-
-
-@dataclass
-class Alert:
-    monitor: str
-    monitor_type: str
-    column: str | None
-    metric: str
-    value: float | None
-    severity: Severity
-    rule: str
-    message: str
-    window_start: datetime | None
-    segment: str | None = None  # the segment label; None for the whole window
+from sqlmon.config.specs import MonitorSpec, ThresholdRule
+from sqlmon.monitors import registry
+from sqlmon.monitors.base import SEGMENT_THRESHOLDS, MetricValue
+from sqlmon.results import Alert
+from sqlmon.rules.base import History, Observation, Rule
 
 
-def evaluate(
-    monitor: str,
-    monitor_type: str,
-    column: str | None,
-    metric: str,
-    value: float | None,
-    detail: str | None,
-    rule: ThresholdRule,
-    window_start: datetime | None,
-    segment: str | None = None,
-) -> Alert | None:
-    severity = rule.breach(value)
-    if severity is None:
-        return None
-    assert value is not None
-    subject = f"{metric} of {column}" if column else metric
-    if segment is not None:
-        subject += f" (segment {segment})"
-    message = f"{subject} = {value:.4g} ({severity}: {rule.describe(severity)})"
-    if detail:
-        message += f"; {detail}"
-    return Alert(
-        monitor,
-        monitor_type,
-        column,
-        metric,
-        value,
-        severity,
-        f"threshold {rule.describe(severity)}",
-        message,
-        window_start,
-        segment,
-    )
+def thresholds_of(monitor: MonitorSpec) -> dict[str, ThresholdRule]:
+    """The kind's fixed default rules, overridden (or switched off with null) by the monitor's own."""
+    defaults = dict(registry.get(monitor.type).default_thresholds)
+    if monitor.segment_by:  # a cut of segments is an alert unless switched off
+        defaults = {**SEGMENT_THRESHOLDS, **defaults}
+    rules = {metric: ThresholdRule(**rule) for metric, rule in defaults.items()}
+    for metric, rule in monitor.thresholds.items():
+        if rule is None:
+            rules.pop(metric, None)
+        else:
+            rules[metric] = rule
+    return rules
 
 
-def at_or_above(alerts: list[Alert], level: str) -> bool:
-    """Whether any alert reaches `level` (`warn`, `error`; `never` is never reached)."""
-    if level == "never":
-        return False
-    return any(SEVERITY_RANK[a.severity] >= SEVERITY_RANK[level] for a in alerts)
+class Threshold(Rule):
+    name = "threshold"
+
+    def __init__(self, levels: ThresholdRule):
+        self.levels = levels
+
+    @classmethod
+    def for_value(cls, monitor: MonitorSpec, value: MetricValue) -> Threshold | None:
+        levels = thresholds_of(monitor).get(value.metric)
+        if value.rule is not None and value.metric not in monitor.thresholds:
+            levels = value.rule
+        return cls(levels) if levels is not None else None
+
+    def judge(self, observation: Observation, history: History) -> Alert | None:
+        value = observation.value
+        severity = self.levels.breach(value.value)
+        if severity is None:
+            return None
+        assert value.value is not None  # breach() never fires on a value that could not be computed
+        described = self.levels.describe(severity)
+        message = f"{observation.subject} = {value.value:.4g} ({severity}: {described})"
+        if value.detail:
+            message += f"; {value.detail}"
+        return Alert(
+            observation.monitor.name,
+            observation.monitor.type,
+            value.column,
+            value.metric,
+            value.value,
+            severity,
+            f"threshold {described}",
+            message,
+            observation.window_start,
+            observation.segment,
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -17,6 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from sqlmon.errors import SqlmonError
+from sqlmon.plugins import Registry
 from sqlmon.resources import resource_dir
 from sqlmon.sql.dialects import CANONICAL, DialectSpec, apply_transforms, get_dialect
 
@@ -59,6 +61,15 @@ def _parse(sql: str) -> exp.Expression:
         raise TemplateError(f"generated SQL does not parse: {exc}\n{sql}") from None
 
 
+MACROS = Registry("sqlmon.macros", "macro folder", lambda name, loaded: Path(str(loaded)))
+
+
+def plugin_macro_folders() -> list[Path]:
+    """The macro folders plugins add (entry-point group `sqlmon.macros`, each naming a folder path), in name order.
+    Their files are called like ours, `file.macro`; a plugin names its files after itself to stay apart."""
+    return [MACROS.get(name) for name in MACROS.names()]
+
+
 class TemplateError(SqlmonError):
     """A template rendered SQL that sqlglot cannot parse: a bug in sqlmon or in a user's macro."""
 
@@ -71,8 +82,10 @@ class SqlCompiler:
 
     @cached_property
     def env(self) -> jinja2.Environment:
+        # sqlmon's own macros first, so a plugin's file can never shadow one of ours
+        folders = [str(resource_dir("macros")), *(str(folder) for folder in plugin_macro_folders())]
         env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(resource_dir("macros"))),
+            loader=jinja2.FileSystemLoader(folders),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             trim_blocks=True,
@@ -106,7 +119,3 @@ class SqlCompiler:
             )
         except sqlglot.errors.UnsupportedError as exc:
             raise TemplateError(f"SQL for {self.dialect.name} cannot be written: {exc}") from None
-
-    def statement(self, template: str, pretty: bool = True, **context: Any) -> str:
-        """Render a statement template, parse it, and write it in the target dialect."""
-        return self.to_sql(self.parse(self.render(template, **context)), pretty=pretty)

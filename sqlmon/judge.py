@@ -1,0 +1,87 @@
+"""The judge stage: every metric value of a computed window goes past every rule that applies to it, and becomes the
+rows the run stores and reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmon.config.durations import Window
+from sqlmon.config.specs import MonitorSpec
+from sqlmon.monitors.base import MonitorOutput
+from sqlmon.results import HistogramRow, MetricRow, RunResult
+from sqlmon.rules.base import History, Observation
+from sqlmon.rules.registry import rules_for
+from sqlmon.store import Store
+
+
+class RunHistory:
+    """A metric's past as a rule sees it mid-run: the stored windows, overlaid with the windows this run has judged
+    already (a backfill judges its windows in time order, each against the values computed before it)."""
+
+    def __init__(self, store: Store, run: RunResult):
+        self.store = store
+        self.run = run
+
+    def values(
+        self, monitor: str, column: str | None, segment: str | None, metric: str, before: datetime, limit: int
+    ) -> list[tuple[datetime, float | None]]:
+        past = dict(self.store.history(monitor, column, segment, metric, before, limit))
+        for row in self.run.metrics:
+            start = row.window.start if row.window else self.run.as_of
+            same = (row.monitor, row.column, row.segment, row.metric) == (monitor, column, segment, metric)
+            if same and start < before:
+                past[start] = row.value
+        return sorted(past.items())[-limit:] if limit > 0 else []
+
+
+def judge(
+    monitor: MonitorSpec,
+    window: Window | None,
+    segment: str | None,
+    output: MonitorOutput,
+    history: History,
+    run: RunResult,
+) -> None:
+    """Judge one monitor's output on one window (one segment of it, or all rows) and add its rows to the run."""
+    window_start = window.start if window else run.as_of
+    for value in output.metrics:
+        observation = Observation(monitor, value, window, window_start, segment)
+        rules = rules_for(monitor, value)
+        status = "ok"
+        for rule in rules:
+            alert = rule.judge(observation, history)
+            if alert is not None:
+                run.alerts.append(alert)
+                if alert.severity == "error" or status == "ok":
+                    status = alert.severity
+        run.metrics.append(
+            MetricRow(
+                monitor.name,
+                monitor.type,
+                monitor.source,
+                value.column,
+                value.metric,
+                value.value,
+                window,
+                status,
+                value.detail,
+                ruled=bool(rules),
+                segment=segment,
+            )
+        )
+    run.histograms += [
+        HistogramRow(
+            monitor.name,
+            b.column,
+            segment,
+            window_start,
+            b.side,
+            b.bin,
+            b.lower,
+            b.upper,
+            b.category,
+            b.count,
+            b.fraction,
+        )
+        for b in output.bins
+    ]

@@ -1,0 +1,200 @@
+"""What a run produces, row by row: each type is one row of a results table (docs/results.md), with its `to_row`.
+
+The table layouts (column names and SQL types) are in `sqlmon.store.TABLES`; a test checks that every `to_row` gives
+exactly its table's columns, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmon.config.durations import Window
+from sqlmon.config.specs import Severity
+
+SEVERITY_RANK = {"warn": 1, "error": 2}
+
+
+@dataclass
+class Alert:
+    """A metric value that broke a rule: one row of `sqlmon_alerts`."""
+
+    monitor: str
+    monitor_type: str
+    column: str | None
+    metric: str
+    value: float | None
+    severity: Severity
+    rule: str
+    message: str
+    window_start: datetime | None
+    segment: str | None = None  # the segment label; None for the whole window
+
+    def to_row(self, run: RunResult) -> dict[str, Any]:
+        return {
+            "run_id": run.run_id,
+            "monitor": self.monitor,
+            "column_name": self.column,
+            "segment": self.segment,
+            "metric": self.metric,
+            "value": self.value,
+            "severity": self.severity,
+            "rule": self.rule,
+            "message": self.message,
+            "window_start": self.window_start,
+            "created_at": run.started_at,
+        }
+
+
+def at_or_above(alerts: Iterable[Alert], level: str) -> bool:
+    """Whether any alert reaches `level` (`warn`, `error`; `never` is never reached)."""
+    if level == "never":
+        return False
+    return any(SEVERITY_RANK[a.severity] >= SEVERITY_RANK[level] for a in alerts)
+
+
+@dataclass
+class MetricRow:
+    """One metric value of one window, as judged: one row of `sqlmon_metrics`, and a line of the reports."""
+
+    monitor: str
+    monitor_type: str
+    source: str
+    column: str | None
+    metric: str
+    value: float | None
+    window: Window | None
+    status: str  # ok | warn | error
+    detail: str | None = None
+    ruled: bool = False  # whether a rule judged this value
+    segment: str | None = None  # the segment label (docs/results.md); None for the whole window
+
+    def to_row(self, run: RunResult) -> dict[str, Any]:
+        # a source without a timestamp is measured whole: its "window" is the moment of the run
+        return {
+            "run_id": run.run_id,
+            "monitor": self.monitor,
+            "monitor_type": self.monitor_type,
+            "source": self.source,
+            "column_name": self.column,
+            "segment": self.segment,
+            "metric": self.metric,
+            "value": self.value,
+            "window_start": self.window.start if self.window else run.as_of,
+            "window_end": self.window.end if self.window else run.as_of,
+            "computed_at": run.started_at,
+        }
+
+
+@dataclass
+class HistogramRow:
+    """One bin of one side of a histogram a monitor computed: one row of `sqlmon_histograms`."""
+
+    monitor: str
+    column: str | None
+    segment: str | None
+    window_start: datetime
+    side: str  # baseline | current
+    bin: int
+    lower: float | None
+    upper: float | None
+    category: str | None
+    count: float
+    fraction: float | None
+
+    def to_row(self, run: RunResult) -> dict[str, Any]:
+        return {
+            "run_id": run.run_id,
+            "monitor": self.monitor,
+            "column_name": self.column,
+            "segment": self.segment,
+            "window_start": self.window_start,
+            "side": self.side,
+            "bin": self.bin,
+            "lower": self.lower,
+            "upper": self.upper,
+            "category": self.category,
+            "count": self.count,
+            "fraction": self.fraction,
+        }
+
+
+@dataclass
+class SchemaRow:
+    """One column of a source table as the run saw it: one row of `sqlmon_schemas`."""
+
+    source: str
+    table_name: str
+    column_name: str
+    data_type: str
+    ordinal: int
+    observed_at: datetime
+
+    def to_row(self, run: RunResult) -> dict[str, Any]:
+        return {
+            "run_id": run.run_id,
+            "source": self.source,
+            "table_name": self.table_name,
+            "column_name": self.column_name,
+            "data_type": self.data_type,
+            "ordinal": self.ordinal,
+            "observed_at": self.observed_at,
+        }
+
+
+@dataclass
+class SegmentWarning:
+    """A window with more segments than `max_segments`: only the largest were computed."""
+
+    monitor: str
+    window: Window | None
+    segments: int  # how many the window has
+    kept: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.segments} segments in this window, only the {self.kept} largest by rows are computed "
+            f"(max_segments: {self.kept}); the other {self.segments - self.kept} count in the overall metrics only"
+        )
+
+
+@dataclass
+class RunResult:
+    """One run: its row of `sqlmon_runs` and everything it computed, which the store writes in one transaction."""
+
+    run_id: str
+    status: str  # success | error
+    started_at: datetime
+    finished_at: datetime
+    as_of: datetime
+    metrics: list[MetricRow] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    windows: dict[str, list[Window]] = field(default_factory=dict)  # per source, the windows computed
+    warnings: list[SegmentWarning] = field(default_factory=list)
+    statements: int = 0
+    error: str | None = None
+    target: str = ""  # `default (duckdb)`: the target's name and what it reaches
+    sqlmon_version: str = ""
+    histograms: list[HistogramRow] = field(default_factory=list)
+    schemas: list[SchemaRow] = field(default_factory=list)
+    # (monitor, window_start) pairs this run computed again: their stored rows are replaced, not duplicated
+    replaced: set[tuple[str, datetime]] = field(default_factory=set)
+
+    def to_row(self, run: RunResult | None = None) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "status": self.status,
+            "sqlmon_version": self.sqlmon_version,
+            "target": self.target,
+            "error": self.error,
+        }
+
+    def discard_results(self) -> None:
+        """A failed run stores nothing but its run row: no partial metrics."""
+        self.metrics, self.alerts, self.windows = [], [], {}
+        self.histograms, self.schemas, self.replaced = [], [], set()

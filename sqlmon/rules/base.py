@@ -1,0 +1,67 @@
+"""The rule interface: a rule judges one metric value of one window, and may look at that metric's own history."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+from pydantic import BaseModel
+
+from sqlmon.config.durations import Window
+from sqlmon.config.specs import MonitorSpec
+from sqlmon.monitors.base import MetricValue
+from sqlmon.results import Alert
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One metric value as a rule sees it: which monitor computed it, for which window and segment."""
+
+    monitor: MonitorSpec
+    value: MetricValue
+    window: Window | None
+    window_start: datetime  # the window's start, or the run's time for a source measured whole
+    segment: str | None = None
+
+    @property
+    def subject(self) -> str:
+        """`psi of amount (segment country=DE)`: how messages name the value."""
+        subject = f"{self.value.metric} of {self.value.column}" if self.value.column else self.value.metric
+        return f"{subject} (segment {self.segment})" if self.segment is not None else subject
+
+
+class History(Protocol):
+    """Past values of one metric, oldest first: the stored windows, and those this run computed before."""
+
+    def values(
+        self, monitor: str, column: str | None, segment: str | None, metric: str, before: datetime, limit: int
+    ) -> list[tuple[datetime, float | None]]: ...
+
+
+class Rule(ABC):
+    """Base of every rule. A rule class says which values it judges (`for_value`); an instance judges one.
+
+    A rule configured in YAML names the monitor key it reads (`key`) and that key's model (`settings`): the
+    monitor specs of every kind then accept the key, validated with file:line like any other (see
+    `sqlmon.config.extensions.monitor_model`).
+    """
+
+    name: ClassVar[str]  # the entry-point name; alerts name their rule after it
+    key: ClassVar[str | None] = None
+    settings: ClassVar[type[BaseModel] | None] = None
+
+    @classmethod
+    @abstractmethod
+    def for_value(cls, monitor: MonitorSpec, value: MetricValue) -> Rule | None:
+        """This rule as it applies to one metric value of a monitor, or None when it does not apply."""
+
+    @abstractmethod
+    def judge(self, observation: Observation, history: History) -> Alert | None:
+        """An alert when the value breaks the rule, else None. A value that cannot be computed (None) never alerts."""
+
+    @classmethod
+    def configured(cls, monitor: MonitorSpec) -> BaseModel | None:
+        """The monitor's settings for this rule (its `key`), or None when the monitor does not set it."""
+        return getattr(monitor, cls.key, None) if cls.key else None
