@@ -1,0 +1,35 @@
+"""Each row type of a run writes exactly the columns of its results table (docs/results.md is the contract)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmon.config.durations import Window
+from sqlmon.results import Alert, HistogramRow, MetricRow, RunResult, SchemaRow
+from sqlmon.store import TABLES
+
+AT = datetime(2026, 10, 2)
+RUN = RunResult("r1", "success", AT, AT, as_of=AT, target="default (duckdb)", sqlmon_version="0.1.0")
+
+
+def columns(table: str) -> list[str]:
+    return [name for name, _ in TABLES[table]]
+
+
+def test_every_row_type_has_exactly_its_tables_columns_in_order() -> None:
+    window = Window(datetime(2026, 10, 1), AT)
+    rows = {
+        "sqlmon_runs": RUN.to_row(),
+        "sqlmon_metrics": MetricRow("m", "null_rate", "s", "c", "null_rate", 0.5, window, "ok").to_row(RUN),
+        "sqlmon_alerts": Alert("m", "null_rate", "c", "null_rate", 0.5, "warn", "threshold > 0.1", "…", AT).to_row(RUN),
+        "sqlmon_histograms": HistogramRow("m", "c", None, AT, "current", 0, 0.0, 1.0, None, 3.0, 1.0).to_row(RUN),
+        "sqlmon_schemas": SchemaRow("s", "main.t", "c", "DOUBLE", 0, AT).to_row(RUN),
+    }
+    for table, row in rows.items():
+        assert list(row) == columns(table), table
+    assert set(TABLES) - set(rows) == {"sqlmon_baselines"}  # written by sqlmon.baselines.profile, row by row
+
+
+def test_a_source_measured_whole_stores_the_run_time_as_its_window() -> None:
+    row = MetricRow("m", "null_rate", "s", "c", "row_count", 10.0, None, "ok").to_row(RUN)
+    assert (row["window_start"], row["window_end"], row["computed_at"]) == (AT, AT, AT)
