@@ -16,7 +16,7 @@ from sqlmon.runner import Session, select_monitors, utcnow
 from sqlmon.sql.compiler import SqlCompiler
 
 if TYPE_CHECKING:
-    from sqlmon.dbt import DbtOptions
+    from sqlmon.dbt.target import DbtOptions
 
 
 def compile_project(

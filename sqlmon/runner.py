@@ -27,7 +27,7 @@ from sqlmon.sql.compiler import SqlCompiler
 from sqlmon.store import RunRecord, Store
 
 if TYPE_CHECKING:
-    from sqlmon.dbt import DbtOptions
+    from sqlmon.dbt.target import DbtOptions
 
 
 def utcnow() -> datetime:

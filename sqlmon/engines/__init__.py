@@ -21,7 +21,7 @@ def connect(project: Project, read_only: bool = False) -> Engine:
         from sqlmon.engines.postgres import PostgresEngine as engine_class  # type: ignore[assignment]
     elif spec.type == "spark":
         from sqlmon.engines.spark import SparkEngine as engine_class  # type: ignore[assignment]
-    elif spec.type == "dbt":  # a dbt target reached through its dbt adapter (sqlmon.dbt.load_target)
+    elif spec.type == "dbt":  # a dbt target reached through its dbt adapter (sqlmon.dbt.target.load_target)
         from sqlmon.engines.dbt_adapter import DbtAdapterEngine as engine_class  # type: ignore[assignment]
     else:  # the spec's Literal types make this unreachable from YAML
         raise ValueError(f"unknown connection type `{spec.type}`")

@@ -3,7 +3,7 @@
 With `--dbt-project`, a target whose adapter sqlmon has no engine of its own for (Snowflake, Redshift, Databricks,
 Trino …), or any target when `dbt_engine: adapter`, is reached through dbt: dbt opens the connection with the
 profile's credentials and authentication, sqlmon writes each statement in the adapter's SQL dialect. Inside
-`sqlmon dbt build`, the engine attaches to the adapter of the running build instead (sqlmon.dbt_build).
+`sqlmon dbt build`, the engine attaches to the adapter of the running build instead (sqlmon.dbt.build).
 
 Rows are read from the DB-API cursor, not from dbt's agate tables: agate infers column types from the values, so a
 category like `007` would come back as the number 7.
@@ -62,7 +62,7 @@ class DbtAdapterEngine(Engine):
         cls, spec: DbtAdapterConnection, project_root: Path, read_only: bool = False, secrets: list[str] | None = None
     ) -> DbtAdapterEngine:
         """Register the target's adapter as a dbt command does, and connect."""
-        from sqlmon.dbt import _DBT_LOCK
+        from sqlmon.dbt.target import _DBT_LOCK
 
         # dbt's flags and adapter registry are process-wide; its log goes to stderr, so stdout stays ours (JSON)
         with _DBT_LOCK, contextlib.redirect_stdout(sys.stderr):
@@ -146,7 +146,7 @@ class DbtAdapterEngine(Engine):
         if not self._owned:  # dbt's adapter, mid-command: give back this thread's connection only
             self._adapter.release_connection()
             return
-        from sqlmon.dbt import _release_duckdb
+        from sqlmon.dbt.target import _release_duckdb
 
         self._adapter.cleanup_connections()
         _release_duckdb()

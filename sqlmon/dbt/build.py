@@ -24,7 +24,7 @@ from typing import Any
 from sqlmon.alerts.rules import at_or_above
 from sqlmon.config.loader import Project, load_project
 from sqlmon.config.specs import MonitorSpec
-from sqlmon.dbt import REFERABLE, DbtOptions, find_profiles, invoke
+from sqlmon.dbt.target import REFERABLE, DbtOptions, find_profiles, invoke
 from sqlmon.errors import SqlmonError
 from sqlmon.runner import RunResult, run_monitors, select_monitors, utcnow
 
@@ -58,7 +58,7 @@ class MonitorsBlocked(Exception):
 
 
 def _relation(node_relation: Any) -> str:
-    """A finished node's relation, named as the manifest names it (sqlmon.dbt._relation)."""
+    """A finished node's relation, named as the manifest names it (sqlmon.dbt.target._relation)."""
     parts = (node_relation.database, node_relation.schema, node_relation.alias)
     return ".".join(str(part) for part in parts if part)
 

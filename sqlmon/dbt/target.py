@@ -245,7 +245,7 @@ def is_stale(options: DbtOptions) -> bool:
 def invoke(args: list[str], callbacks: list[Any] | None = None) -> Any:
     """Run a dbt command in this process, one at a time; dbt's log goes to stderr so stdout stays ours (e.g. JSON).
 
-    `callbacks` receive every dbt event, in the thread that fires it (sqlmon.dbt_build)."""
+    `callbacks` receive every dbt event, in the thread that fires it (sqlmon.dbt.build)."""
     _require_dbt()
     from dbt.cli.main import dbtRunner
 

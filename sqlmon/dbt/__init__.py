@@ -1,0 +1,10 @@
+"""sqlmon with dbt (docs/dbt.md): a dbt project's target as sqlmon's connection, `ref`/`source` through its manifest,
+monitors declared in its property files, `sqlmon dbt build` and `sqlmon dbt sources`.
+
+- target: profiles.yml and the target, the manifest, `ref`/`source` resolved to relations, dbt commands in-process
+- meta: sources and monitors declared under `meta: sqlmon:`
+- build: `sqlmon dbt build`
+- sources: `sqlmon dbt sources`
+
+Nothing is re-exported here, so importing one of them imports neither dbt nor the others.
+"""
