@@ -1,7 +1,8 @@
 """sqlmon with dbt (docs/dbt.md): a dbt project's target as sqlmon's connection, `ref`/`source` through its manifest,
 monitors declared in its property files, `sqlmon dbt build` and `sqlmon dbt sources`.
 
-- target: profiles.yml and the target, the manifest, `ref`/`source` resolved to relations, dbt commands in-process
+- runtime: dbt's runner in this process, under the one lock that the dbt adapter engine takes too
+- target: profiles.yml and the target, the manifest, `ref`/`source` resolved to relations
 - meta: sources and monitors declared under `meta: sqlmon:`
 - build: `sqlmon dbt build`
 - sources: `sqlmon dbt sources`

@@ -24,7 +24,8 @@ from typing import Any
 from sqlmon.alerts.rules import at_or_above
 from sqlmon.config.loader import Project, load_project
 from sqlmon.config.specs import MonitorSpec
-from sqlmon.dbt.target import REFERABLE, DbtOptions, find_profiles, invoke
+from sqlmon.dbt.runtime import invoke
+from sqlmon.dbt.target import REFERABLE, DbtOptions, find_profiles
 from sqlmon.errors import SqlmonError
 from sqlmon.runner import RunResult, run_monitors, select_monitors, utcnow
 

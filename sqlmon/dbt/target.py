@@ -7,12 +7,10 @@ rebuilt by `dbt parse` through dbt's programmatic runner.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
 import os
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 from sqlmon.config.errors_pydantic import suggest
 from sqlmon.config.specs import DuckDBConnection, PostgresConnection, SourceSpec
 from sqlmon.config.yaml_loader import YamlMap, format_key, line_of, load_yaml_file
+from sqlmon.dbt.runtime import PARSE_LOCK, config_error, invoke, require_dbt
 from sqlmon.engines.dbt_adapter import WITHOUT_CURSOR, DbtAdapterConnection, dialect_of
 from sqlmon.errors import ConfigError, ConfigProblem, Location
 from sqlmon.sql.dialects import DIALECTS
@@ -36,12 +35,6 @@ WATCHED_PATHS = {
     "packages-install-path": ["dbt_packages"],
 }
 REFERABLE = ("model", "seed", "snapshot")
-
-# dbt's runner keeps global state (flags, the invocation context, adapters) and is not re-entrant: two parses at once
-# in one process corrupt each other, so every call goes through this lock.
-_DBT_LOCK = threading.Lock()
-# Held from the staleness check to the end of the parse, so threads that find the manifest stale parse it once.
-_PARSE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -66,26 +59,15 @@ class DbtTarget:
 SECRET_KEYS = ("password", "pass", "token", "private_key", "private_key_passphrase", "client_secret", "keyfile_json")
 
 
-def _problem(file: str | Path, message: str, hint: str | None = None, key: str = "", line: int | None = None):
-    return ConfigError(ConfigProblem(Location(str(file), line), key, message, hint))
-
-
-def _require_dbt() -> None:
-    try:
-        import dbt.version  # noqa: F401
-    except ImportError:
-        raise _problem(
-            "--dbt-project", "dbt is not installed", "pip install 'sqlmon[dbt]' (dbt-core with dbt-duckdb/dbt-postgres)"
-        ) from None
-
-
 def read_project_file(options: DbtOptions) -> YamlMap:
     path = options.project_dir / PROJECT_FILE
     if not path.is_file():
-        raise _problem(options.project_dir, f"no {PROJECT_FILE} in this folder", "--dbt-project names a dbt project")
+        raise config_error(
+            options.project_dir, f"no {PROJECT_FILE} in this folder", "--dbt-project names a dbt project"
+        )
     doc = load_yaml_file(path, str(path))
     if not isinstance(doc, YamlMap):
-        raise _problem(path, "expected a mapping of keys to values")
+        raise config_error(path, "expected a mapping of keys to values")
     return doc
 
 
@@ -101,7 +83,7 @@ def find_profiles(options: DbtOptions) -> Path:
         if (folder / PROFILES_FILE).is_file():
             return (folder / PROFILES_FILE).resolve()
     where = ", ".join(f"{folder} ({origin})" for origin, folder in candidates)
-    raise _problem(
+    raise config_error(
         "--profiles-dir", f"no {PROFILES_FILE} in {where}", "give --profiles-dir or set DBT_PROFILES_DIR", line=None
     )
 
@@ -128,14 +110,14 @@ def load_target(options: DbtOptions, through_adapter: bool = False) -> DbtTarget
     `duckdb` and `postgres` targets get sqlmon's own engine unless `through_adapter`; every other adapter (and those
     two with `through_adapter`) is reached through the dbt adapter's own connection.
     """
-    _require_dbt()
+    require_dbt()
     from dbt.config.renderer import ProfileRenderer
     from dbt_common.context import set_invocation_context
 
     project = read_project_file(options)
     profile_name = project.get("profile")
     if not isinstance(profile_name, str):
-        raise _problem(
+        raise config_error(
             options.project_dir / PROJECT_FILE, "missing `profile`", "name the profile in profiles.yml", "profile", 1
         )
     profiles_path = find_profiles(options)
@@ -143,14 +125,14 @@ def load_target(options: DbtOptions, through_adapter: bool = False) -> DbtTarget
     profile = profiles.get(profile_name) if isinstance(profiles, YamlMap) else None
     if not isinstance(profile, YamlMap):
         names = [k for k in (profiles or {}) if k != "config"]
-        raise _problem(
+        raise config_error(
             profiles_path,
             f"no profile `{profile_name}` (named by `profile:` in {options.project_dir / PROJECT_FILE})",
             suggest(profile_name, names) or f"profiles: {', '.join(names) or 'none'}",
         )
     outputs = profile.get("outputs")
     if not isinstance(outputs, YamlMap) or not outputs:
-        raise _problem(profiles_path, "no `outputs:` (the targets)", key=profile_name, line=profile.line)
+        raise config_error(profiles_path, "no `outputs:` (the targets)", key=profile_name, line=profile.line)
     set_invocation_context(dict(os.environ))  # env_var() reads the environment through dbt's invocation context
     renderer = ProfileRenderer({})
     problems: list[ConfigProblem] = []
@@ -159,7 +141,7 @@ def load_target(options: DbtOptions, through_adapter: bool = False) -> DbtTarget
     if problems:
         raise ConfigError(problems)
     if name not in outputs:
-        raise _problem(
+        raise config_error(
             profiles_path,
             f"no target `{name}` in profile `{profile_name}`",
             suggest(str(name), outputs) or f"targets: {', '.join(outputs)}",
@@ -199,7 +181,9 @@ def load_target(options: DbtOptions, through_adapter: bool = False) -> DbtTarget
         return DbtTarget(str(name), connection, secrets, str(default), kind)
     refusal = _unreachable(kind)
     if refusal is not None:
-        raise _problem(profiles_path, f"dbt adapter `{kind}` {refusal[0]}", refusal[1], where, line_of(raw, ("type",)))
+        raise config_error(
+            profiles_path, f"dbt adapter `{kind}` {refusal[0]}", refusal[1], where, line_of(raw, ("type",))
+        )
     adapter = DbtAdapterConnection(kind, options.project_dir, profiles_path.parent, str(name))
     return DbtTarget(str(name), adapter, secrets, str(default), kind)
 
@@ -242,50 +226,19 @@ def is_stale(options: DbtOptions) -> bool:
     return not path.is_file() or path.stat().st_mtime < _latest_change(options, project)
 
 
-def invoke(args: list[str], callbacks: list[Any] | None = None) -> Any:
-    """Run a dbt command in this process, one at a time; dbt's log goes to stderr so stdout stays ours (e.g. JSON).
-
-    `callbacks` receive every dbt event, in the thread that fires it (sqlmon.dbt.build)."""
-    _require_dbt()
-    from dbt.cli.main import dbtRunner
-
-    with _DBT_LOCK, contextlib.redirect_stdout(sys.stderr):
-        try:
-            return dbtRunner(callbacks=callbacks or []).invoke(args)
-        finally:
-            _release_duckdb()
-
-
-def _release_duckdb() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open for the process after a command.
-
-    DuckDB refuses a second connection to the same file with other settings from one process, so sqlmon's own
-    connection (and a read-only one) would fail after an in-process `dbt build` or `dbt parse` without this.
-    """
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:
-        return
-    with DuckDBConnectionManager._LOCK:
-        environment, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
-    if environment is not None:
-        with contextlib.suppress(Exception):  # closing is best effort; a failure here is not the user's problem
-            environment.close()
-
-
 def parse(options: DbtOptions, profiles_path: Path, reason: str, force: bool = False) -> None:
     """`dbt parse`, which writes target/manifest.json, unless another thread did it while this one waited."""
     args = ["parse", "--quiet", "--project-dir", str(options.project_dir), "--profiles-dir", str(profiles_path.parent)]
     if options.target:
         args += ["--target", options.target]
-    with _PARSE_LOCK:
+    with PARSE_LOCK:
         if not force and not is_stale(options):
             return
         print(f"sqlmon: running `dbt parse` in {options.project_dir}: {reason}", file=sys.stderr)
         result = invoke(args)
     if not result.success:
         detail = " ".join(str(result.exception or "see dbt's messages above").split())
-        raise _problem(options.project_dir, f"`dbt parse` failed: {detail}", "fix the dbt project, then rerun")
+        raise config_error(options.project_dir, f"`dbt parse` failed: {detail}", "fix the dbt project, then rerun")
 
 
 def load_manifest(options: DbtOptions, target: DbtTarget | None = None) -> dict[str, Any]:

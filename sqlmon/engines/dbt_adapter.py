@@ -23,6 +23,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from sqlmon.dbt.runtime import DBT_LOCK, release_duckdb
 from sqlmon.engines.base import Engine, information_schema_query
 from sqlmon.errors import EngineError, redact
 from sqlmon.sql.compiler import literal
@@ -62,10 +63,8 @@ class DbtAdapterEngine(Engine):
         cls, spec: DbtAdapterConnection, project_root: Path, read_only: bool = False, secrets: list[str] | None = None
     ) -> DbtAdapterEngine:
         """Register the target's adapter as a dbt command does, and connect."""
-        from sqlmon.dbt.target import _DBT_LOCK
-
         # dbt's flags and adapter registry are process-wide; its log goes to stderr, so stdout stays ours (JSON)
-        with _DBT_LOCK, contextlib.redirect_stdout(sys.stderr):
+        with DBT_LOCK, contextlib.redirect_stdout(sys.stderr):
             try:
                 adapter = _configured_adapter(spec)
             except Exception as exc:  # dbt's own errors: a profile it rejects, an adapter that fails to load
@@ -146,10 +145,8 @@ class DbtAdapterEngine(Engine):
         if not self._owned:  # dbt's adapter, mid-command: give back this thread's connection only
             self._adapter.release_connection()
             return
-        from sqlmon.dbt.target import _release_duckdb
-
         self._adapter.cleanup_connections()
-        _release_duckdb()
+        release_duckdb()
 
 
 def _configured_adapter(spec: DbtAdapterConnection) -> Any:
