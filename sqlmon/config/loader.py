@@ -28,8 +28,7 @@ from sqlmon.monitors import registry
 from sqlmon.monitors.base import SEGMENT_METRICS, SEGMENT_THRESHOLDS
 
 if TYPE_CHECKING:
-    from sqlmon.dbt.target import DbtOptions, DbtTarget
-    from sqlmon.engines.dbt_adapter import DbtAdapterConnection
+    from sqlmon.dbt.target import DbtAdapterConnection, DbtOptions, DbtTarget
 
 PROJECT_FILE = "sqlmon.yml"
 MONITOR_FILE_KEYS = ("sources", "monitors")

@@ -2,7 +2,8 @@
 monitors declared in its property files, `sqlmon dbt build` and `sqlmon dbt sources`.
 
 - runtime: dbt's runner in this process, under the one lock that the dbt adapter engine takes too
-- target: profiles.yml and the target, the manifest, `ref`/`source` resolved to relations
+- target: profiles.yml and the target as a connection (sqlmon's own engine's or the dbt adapter's), the manifest,
+  `ref`/`source` resolved to relations
 - meta: sources and monitors declared under `meta: sqlmon:`
 - build: `sqlmon dbt build`
 - sources: `sqlmon dbt sources`

@@ -19,7 +19,6 @@ from sqlmon.config.errors_pydantic import suggest
 from sqlmon.config.specs import DuckDBConnection, PostgresConnection, SourceSpec
 from sqlmon.config.yaml_loader import YamlMap, format_key, line_of, load_yaml_file
 from sqlmon.dbt.runtime import PARSE_LOCK, config_error, invoke, require_dbt
-from sqlmon.engines.dbt_adapter import WITHOUT_CURSOR, DbtAdapterConnection, dialect_of
 from sqlmon.errors import ConfigError, ConfigProblem, Location
 from sqlmon.sql.dialects import DIALECTS
 
@@ -35,6 +34,8 @@ WATCHED_PATHS = {
     "packages-install-path": ["dbt_packages"],
 }
 REFERABLE = ("model", "seed", "snapshot")
+# Adapters whose connection manager has no DB-API cursor (`add_query`) to read rows from.
+WITHOUT_CURSOR = {"bigquery": "dbt-bigquery runs every statement as a BigQuery job, without a DB-API cursor"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,17 @@ class DbtOptions:
     project_dir: Path
     profiles_dir: Path | None = None
     target: str | None = None
+
+
+@dataclass
+class DbtAdapterConnection:
+    """Where the dbt adapter's connection comes from: a dbt project, its profiles folder and target."""
+
+    adapter_type: str
+    project_dir: Path
+    profiles_dir: Path
+    target: str | None
+    type: str = "dbt"
 
 
 @dataclass
@@ -186,6 +198,11 @@ def load_target(options: DbtOptions, through_adapter: bool = False) -> DbtTarget
         )
     adapter = DbtAdapterConnection(kind, options.project_dir, profiles_path.parent, str(name))
     return DbtTarget(str(name), adapter, secrets, str(default), kind)
+
+
+def dialect_of(adapter_type: str) -> str | None:
+    """sqlmon's dialect for a dbt adapter type: the names are the same (duckdb, postgres, snowflake, bigquery …)."""
+    return adapter_type if adapter_type in DIALECTS else None
 
 
 def _unreachable(kind: str) -> tuple[str, str] | None:

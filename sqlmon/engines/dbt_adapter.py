@@ -16,7 +16,6 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,30 +23,13 @@ import sqlglot
 from sqlglot import exp
 
 from sqlmon.dbt.runtime import DBT_LOCK, release_duckdb
+from sqlmon.dbt.target import DbtAdapterConnection, dialect_of
 from sqlmon.engines.base import Engine, information_schema_query
 from sqlmon.errors import EngineError, redact
 from sqlmon.sql.compiler import literal
-from sqlmon.sql.dialects import CANONICAL, DIALECTS, get_dialect
+from sqlmon.sql.dialects import CANONICAL, get_dialect
 
 INSERT_BATCH = 500  # rows per INSERT … VALUES statement
-# Adapters whose connection manager has no DB-API cursor (`add_query`) to read rows from.
-WITHOUT_CURSOR = {"bigquery": "dbt-bigquery runs every statement as a BigQuery job, without a DB-API cursor"}
-
-
-def dialect_of(adapter_type: str) -> str | None:
-    """sqlmon's dialect for a dbt adapter type: the names are the same (duckdb, postgres, snowflake, bigquery …)."""
-    return adapter_type if adapter_type in DIALECTS else None
-
-
-@dataclass
-class DbtAdapterConnection:
-    """Where the dbt adapter's connection comes from: a dbt project, its profiles folder and target."""
-
-    adapter_type: str
-    project_dir: Path
-    profiles_dir: Path
-    target: str | None
-    type: str = "dbt"
 
 
 class DbtAdapterEngine(Engine):
