@@ -271,7 +271,8 @@ def test_a_manifest_built_for_another_target_of_the_same_adapter_is_parsed_again
 
 
 def test_two_threads_parsing_at_once_both_get_the_manifest(dbt_project):
-    from sqlmon.dbt.target import DbtOptions, load_manifest
+    from sqlmon.dbt.manifest import load_manifest
+    from sqlmon.dbt.target import DbtOptions
 
     options = DbtOptions(dbt_project)
     results: list = []

@@ -311,8 +311,8 @@ def _read_dbt_project(
 ) -> None:
     """Add the sources and monitors declared in the dbt project's `meta: sqlmon:` blocks, then set `table` on every
     source given as `ref`/`source` to the relation dbt built. The manifest is read (or parsed) once for both."""
+    from sqlmon.dbt.manifest import load_manifest, resolve_sources
     from sqlmon.dbt.meta import declarations
-    from sqlmon.dbt.target import load_manifest, resolve_sources
 
     manifest = load_manifest(dbt, dbt_target)
     declared = declarations(dbt.project_dir, manifest, lambda path: _display(path, project.root))

@@ -24,8 +24,9 @@ from typing import Any
 from sqlmon.alerts.rules import at_or_above
 from sqlmon.config.loader import Project, load_project
 from sqlmon.config.specs import MonitorSpec
+from sqlmon.dbt.manifest import REFERABLE
 from sqlmon.dbt.runtime import invoke
-from sqlmon.dbt.target import REFERABLE, DbtOptions, find_profiles
+from sqlmon.dbt.target import DbtOptions, find_profiles
 from sqlmon.errors import SqlmonError
 from sqlmon.runner import RunResult, run_monitors, select_monitors, utcnow
 
@@ -59,7 +60,7 @@ class MonitorsBlocked(Exception):
 
 
 def _relation(node_relation: Any) -> str:
-    """A finished node's relation, named as the manifest names it (sqlmon.dbt.target._relation)."""
+    """A finished node's relation, named as the manifest names it (sqlmon.dbt.manifest._relation)."""
     parts = (node_relation.database, node_relation.schema, node_relation.alias)
     return ".".join(str(part) for part in parts if part)
 
