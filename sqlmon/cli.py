@@ -96,7 +96,7 @@ def _dbt_options(dbt_project: Path | None, profiles_dir: Path | None, target: st
         if profiles_dir is not None:
             raise click.BadParameter("goes with --dbt-project", param_hint="--profiles-dir")
         return None
-    from sqlmon.dbt import DbtOptions
+    from sqlmon.dbt.target import DbtOptions
 
     return DbtOptions(dbt_project.resolve(), profiles_dir.resolve() if profiles_dir else None, target)
 
@@ -358,7 +358,7 @@ def dbt_build_command(
     was skipped or was not built are not run and are listed. Exit 1 when dbt failed or an alert reaches --fail-on.
     """
     from sqlmon import notify
-    from sqlmon.dbt_build import build, combined, summary
+    from sqlmon.dbt.build import build, combined, summary
 
     dbt = _dbt_options(dbt_project, profiles_dir, target)
     parsed_end = _parse_time(end, "--end")
@@ -406,8 +406,8 @@ def dbt_sources_command(
     and the lineage graph shows the models sqlmon watches. Rerun it when monitors change.
     """
     from sqlmon.config.loader import load_project
-    from sqlmon.dbt import read_project_file
-    from sqlmon.dbt_results import check_writable, write
+    from sqlmon.dbt.sources import check_writable, write
+    from sqlmon.dbt.target import read_project_file
 
     dbt = _dbt_options(dbt_project, profiles_dir, target)
     if output is None:

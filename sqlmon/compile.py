@@ -18,7 +18,7 @@ from sqlmon.session import Session, utcnow
 from sqlmon.sql.compiler import SqlCompiler
 
 if TYPE_CHECKING:
-    from sqlmon.dbt import DbtOptions
+    from sqlmon.dbt.target import DbtOptions
 
 
 def compile_project(

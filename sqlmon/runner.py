@@ -23,7 +23,7 @@ from sqlmon.results import Alert, RunResult, SegmentWarning
 from sqlmon.session import Session, utcnow
 
 if TYPE_CHECKING:
-    from sqlmon.dbt import DbtOptions
+    from sqlmon.dbt.target import DbtOptions
 
 Broken = dict[str, tuple[MonitorSpec, list[ConfigProblem]]]
 

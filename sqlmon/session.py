@@ -16,7 +16,7 @@ from sqlmon.sql.compiler import SqlCompiler
 from sqlmon.store import Store
 
 if TYPE_CHECKING:
-    from sqlmon.dbt import DbtOptions
+    from sqlmon.dbt.target import DbtOptions
 
 
 def utcnow() -> datetime:

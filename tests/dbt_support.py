@@ -30,7 +30,7 @@ def copy_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def dbt_run(project: Path, *args: str, profiles_dir: Path | None = None) -> None:
-    from sqlmon.dbt import invoke
+    from sqlmon.dbt.runtime import invoke
 
     result = invoke([*args, "--quiet", "--project-dir", str(project), "--profiles-dir", str(profiles_dir or project)])
     assert result.success, result.exception

@@ -92,7 +92,7 @@ def test_compile_shows_the_relation_dbt_built_and_a_dbt_source_resolves(dbt_proj
 
 
 def test_profiles_are_found_where_dbt_finds_them(dbt_project, tmp_path, monkeypatch):
-    from sqlmon.dbt import DbtOptions, find_profiles, load_target
+    from sqlmon.dbt.target import DbtOptions, find_profiles, load_target
 
     home = tmp_path / "home"
     (home / ".dbt").mkdir(parents=True)
@@ -271,7 +271,8 @@ def test_a_manifest_built_for_another_target_of_the_same_adapter_is_parsed_again
 
 
 def test_two_threads_parsing_at_once_both_get_the_manifest(dbt_project):
-    from sqlmon.dbt import DbtOptions, load_manifest
+    from sqlmon.dbt.manifest import load_manifest
+    from sqlmon.dbt.target import DbtOptions
 
     options = DbtOptions(dbt_project)
     results: list = []

@@ -51,7 +51,7 @@ def test_through_the_dbt_adapter_every_metric_equals_sqlmons_own_engine(dbt_proj
 
 
 def test_rows_come_back_as_the_warehouse_typed_them_not_as_agate_guesses(dbt_project):
-    from sqlmon.dbt import DbtOptions, load_target
+    from sqlmon.dbt.target import DbtOptions, load_target
     from sqlmon.engines.dbt_adapter import DbtAdapterEngine
 
     target = load_target(DbtOptions(dbt_project), through_adapter=True)

@@ -86,7 +86,7 @@ def test_arguments_after_a_double_dash_go_to_dbt(dbt_project):
 def test_run_operation_does_not_hand_back_what_the_macro_returns(dbt_project: Path):
     """Why sqlmon reads every number with its own query, never through `dbt run-operation`: dbt's programmatic
     runner reports that the operation succeeded, but the macro's return value is dropped on the way."""
-    from sqlmon.dbt import invoke
+    from sqlmon.dbt.runtime import invoke
 
     (dbt_project / "macros").mkdir()
     (dbt_project / "macros" / "answer.sql").write_text(

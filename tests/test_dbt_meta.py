@@ -136,6 +136,6 @@ def test_inside_a_dbt_project_a_parent_folders_sqlmon_yml_is_not_taken(dbt_proje
     assert stdout.startswith("OK (YAML only): 1 source(s), 5 monitor(s) in 1 file(s).")
     (dbt_project / "sqlmon.yml").write_text("name: beside\nresults_schema: monitoring\nmonitor_paths: []\n")
     from sqlmon.config.loader import load_project
-    from sqlmon.dbt import DbtOptions
+    from sqlmon.dbt.target import DbtOptions
 
     assert load_project(None, None, DbtOptions(dbt_project)).spec.results_schema == "monitoring"

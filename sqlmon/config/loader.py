@@ -28,8 +28,7 @@ from sqlmon.monitors import registry
 from sqlmon.monitors.base import SEGMENT_METRICS
 
 if TYPE_CHECKING:
-    from sqlmon.dbt import DbtOptions, DbtTarget
-    from sqlmon.engines.dbt_adapter import DbtAdapterConnection
+    from sqlmon.dbt.target import DbtAdapterConnection, DbtOptions, DbtTarget
 
 PROJECT_FILE = "sqlmon.yml"
 MONITOR_FILE_KEYS = ("sources", "monitors")
@@ -167,7 +166,7 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
     if spec is None:
         raise ConfigError(problems)
     if dbt is not None:
-        from sqlmon.dbt import load_target
+        from sqlmon.dbt.target import load_target
 
         dbt_target: DbtTarget | None = load_target(dbt, spec.dbt_engine == "adapter")
         project = Project(
@@ -298,8 +297,8 @@ def _read_dbt_project(
 ) -> None:
     """Add the sources and monitors declared in the dbt project's `meta: sqlmon:` blocks, then set `table` on every
     source given as `ref`/`source` to the relation dbt built. The manifest is read (or parsed) once for both."""
-    from sqlmon.dbt import load_manifest, resolve_sources
-    from sqlmon.dbt_meta import declarations
+    from sqlmon.dbt.manifest import load_manifest, resolve_sources
+    from sqlmon.dbt.meta import declarations
 
     manifest = load_manifest(dbt, dbt_target)
     declared = declarations(dbt.project_dir, manifest, lambda path: _display(path, project.root))

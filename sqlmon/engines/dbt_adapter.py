@@ -3,7 +3,7 @@
 With `--dbt-project`, a target whose adapter sqlmon has no engine of its own for (Snowflake, Redshift, Databricks,
 Trino …), or any target when `dbt_engine: adapter`, is reached through dbt: dbt opens the connection with the
 profile's credentials and authentication, sqlmon writes each statement in the adapter's SQL dialect. Inside
-`sqlmon dbt build`, the engine attaches to the adapter of the running build instead (sqlmon.dbt_build).
+`sqlmon dbt build`, the engine attaches to the adapter of the running build instead (sqlmon.dbt.build).
 
 Rows are read from the DB-API cursor, not from dbt's agate tables: agate infers column types from the values, so a
 category like `007` would come back as the number 7.
@@ -16,37 +16,20 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
+from sqlmon.dbt.runtime import DBT_LOCK, release_duckdb
+from sqlmon.dbt.target import DbtAdapterConnection, dialect_of
 from sqlmon.engines.base import Engine, information_schema_query
 from sqlmon.errors import EngineError, redact
 from sqlmon.sql.compiler import literal
-from sqlmon.sql.dialects import CANONICAL, DIALECTS, get_dialect
+from sqlmon.sql.dialects import CANONICAL, get_dialect
 
 INSERT_BATCH = 500  # rows per INSERT … VALUES statement
-# Adapters whose connection manager has no DB-API cursor (`add_query`) to read rows from.
-WITHOUT_CURSOR = {"bigquery": "dbt-bigquery runs every statement as a BigQuery job, without a DB-API cursor"}
-
-
-def dialect_of(adapter_type: str) -> str | None:
-    """sqlmon's dialect for a dbt adapter type: the names are the same (duckdb, postgres, snowflake, bigquery …)."""
-    return adapter_type if adapter_type in DIALECTS else None
-
-
-@dataclass
-class DbtAdapterConnection:
-    """Where the dbt adapter's connection comes from: a dbt project, its profiles folder and target."""
-
-    adapter_type: str
-    project_dir: Path
-    profiles_dir: Path
-    target: str | None
-    type: str = "dbt"
 
 
 class DbtAdapterEngine(Engine):
@@ -62,10 +45,8 @@ class DbtAdapterEngine(Engine):
         cls, spec: DbtAdapterConnection, project_root: Path, read_only: bool = False, secrets: list[str] | None = None
     ) -> DbtAdapterEngine:
         """Register the target's adapter as a dbt command does, and connect."""
-        from sqlmon.dbt import _DBT_LOCK
-
         # dbt's flags and adapter registry are process-wide; its log goes to stderr, so stdout stays ours (JSON)
-        with _DBT_LOCK, contextlib.redirect_stdout(sys.stderr):
+        with DBT_LOCK, contextlib.redirect_stdout(sys.stderr):
             try:
                 adapter = _configured_adapter(spec)
             except Exception as exc:  # dbt's own errors: a profile it rejects, an adapter that fails to load
@@ -146,10 +127,8 @@ class DbtAdapterEngine(Engine):
         if not self._owned:  # dbt's adapter, mid-command: give back this thread's connection only
             self._adapter.release_connection()
             return
-        from sqlmon.dbt import _release_duckdb
-
         self._adapter.cleanup_connections()
-        _release_duckdb()
+        release_duckdb()
 
 
 def _configured_adapter(spec: DbtAdapterConnection) -> Any:

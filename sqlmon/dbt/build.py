@@ -23,7 +23,9 @@ from typing import Any
 
 from sqlmon.config.loader import Project, load_project
 from sqlmon.config.specs import MonitorSpec
-from sqlmon.dbt import REFERABLE, DbtOptions, find_profiles, invoke
+from sqlmon.dbt.manifest import REFERABLE
+from sqlmon.dbt.runtime import invoke
+from sqlmon.dbt.target import DbtOptions, find_profiles
 from sqlmon.errors import SqlmonError
 from sqlmon.plan import select_monitors
 from sqlmon.results import RunResult, at_or_above
@@ -60,7 +62,7 @@ class MonitorsBlocked(Exception):
 
 
 def _relation(node_relation: Any) -> str:
-    """A finished node's relation, named as the manifest names it (sqlmon.dbt._relation)."""
+    """A finished node's relation, named as the manifest names it (sqlmon.dbt.manifest._relation)."""
     parts = (node_relation.database, node_relation.schema, node_relation.alias)
     return ".".join(str(part) for part in parts if part)
 
