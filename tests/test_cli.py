@@ -437,6 +437,16 @@ def test_every_command_and_option_is_documented(name):
     assert missing == [], f"docs/cli.md does not mention {', '.join(missing)} of `sqlmon {name}`"
 
 
+def test_every_help_shown_in_the_docs_is_the_commands_own_help():
+    """docs/cli.md shows `sqlmon … --help` as the command prints it off a terminal (click wraps at 78 columns
+    there); `Usage: main` is how CliRunner names the program."""
+    blocks = re.findall(r"```console\n\$ sqlmon ([^\n]*)--help\n(.*?)\n```", DOCS.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= len(main.commands)
+    for words, shown in blocks:
+        printed = CliRunner().invoke(main, [*words.split(), "--help"], terminal_width=78).stdout
+        assert printed.replace("Usage: main", "Usage: sqlmon").rstrip() == shown, f"sqlmon {words}--help"
+
+
 def test_demo_refuses_a_folder_it_did_not_make(tmp_path):
     (tmp_path / "sqlmon.yml").write_text("name: mine\n")
     result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path), "--days", "1"])
