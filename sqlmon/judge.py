@@ -69,19 +69,4 @@ def judge(
                 segment=segment,
             )
         )
-    run.histograms += [
-        HistogramRow(
-            monitor.name,
-            b.column,
-            segment,
-            window_start,
-            b.side,
-            b.bin,
-            b.lower,
-            b.upper,
-            b.category,
-            b.count,
-            b.fraction,
-        )
-        for b in output.bins
-    ]
+    run.histograms += [HistogramRow(monitor.name, segment, window_start, b) for b in output.bins]

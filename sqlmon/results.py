@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmon.config.durations import Window
 from sqlmon.config.specs import Severity
+from sqlmon.monitors.base import HistogramBin
 
 SEVERITY_RANK = {"warn": 1, "error": 2}
 
@@ -93,31 +94,25 @@ class HistogramRow:
     """One bin of one side of a histogram a monitor computed: one row of `sqlmon_histograms`."""
 
     monitor: str
-    column: str | None
     segment: str | None
     window_start: datetime
-    side: str  # baseline | current
-    bin: int
-    lower: float | None
-    upper: float | None
-    category: str | None
-    count: float
-    fraction: float | None
+    bin: HistogramBin
 
     def to_row(self, run: RunResult) -> dict[str, Any]:
+        b = self.bin
         return {
             "run_id": run.run_id,
             "monitor": self.monitor,
-            "column_name": self.column,
+            "column_name": b.column,
             "segment": self.segment,
             "window_start": self.window_start,
-            "side": self.side,
-            "bin": self.bin,
-            "lower": self.lower,
-            "upper": self.upper,
-            "category": self.category,
-            "count": self.count,
-            "fraction": self.fraction,
+            "side": b.side,
+            "bin": b.bin,
+            "lower": b.lower,
+            "upper": b.upper,
+            "category": b.category,
+            "count": b.count,
+            "fraction": b.fraction,
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlmon.config.durations import Window
+from sqlmon.monitors.base import HistogramBin
 from sqlmon.results import Alert, HistogramRow, MetricRow, RunResult, SchemaRow
 from sqlmon.store import TABLES
 
@@ -18,11 +19,12 @@ def columns(table: str) -> list[str]:
 
 def test_every_row_type_has_exactly_its_tables_columns_in_order() -> None:
     window = Window(datetime(2026, 10, 1), AT)
+    histogram_bin = HistogramBin("c", "current", 0, 0.0, 1.0, None, 3.0, 1.0)
     rows = {
         "sqlmon_runs": RUN.to_row(),
         "sqlmon_metrics": MetricRow("m", "null_rate", "s", "c", "null_rate", 0.5, window, "ok").to_row(RUN),
         "sqlmon_alerts": Alert("m", "null_rate", "c", "null_rate", 0.5, "warn", "threshold > 0.1", "…", AT).to_row(RUN),
-        "sqlmon_histograms": HistogramRow("m", "c", None, AT, "current", 0, 0.0, 1.0, None, 3.0, 1.0).to_row(RUN),
+        "sqlmon_histograms": HistogramRow("m", None, AT, histogram_bin).to_row(RUN),
         "sqlmon_schemas": SchemaRow("s", "main.t", "c", "DOUBLE", 0, AT).to_row(RUN),
     }
     for table, row in rows.items():
