@@ -13,6 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 from sqlmon.config.errors_pydantic import problems_from_validation, suggest
 from sqlmon.config.extensions import monitor_model, project_model
+from sqlmon.config.files import PROJECT_FILE, display, read_monitor_files
+from sqlmon.config.references import add_unique, monitor_references, refuse_dbt_relations
 from sqlmon.config.specs import (
     SECRET_KEYS,
     BaselineSpec,
@@ -22,16 +24,12 @@ from sqlmon.config.specs import (
     ProjectSpec,
     SourceSpec,
 )
-from sqlmon.config.yaml_loader import YamlMap, YamlSeq, format_key, line_of, load_yaml_file
+from sqlmon.config.yaml_loader import YamlMap, format_key, line_of, load_yaml_file
 from sqlmon.errors import ConfigError, ConfigProblem, Location
 from sqlmon.monitors import registry
-from sqlmon.monitors.base import SEGMENT_METRICS
 
 if TYPE_CHECKING:
     from sqlmon.dbt.target import DbtAdapterConnection, DbtOptions, DbtTarget
-
-PROJECT_FILE = "sqlmon.yml"
-MONITOR_FILE_KEYS = ("sources", "monitors")
 
 
 @dataclass
@@ -120,13 +118,6 @@ def _root_beside_dbt(dbt: DbtOptions) -> Path:
     return dbt.project_dir
 
 
-def _display(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
-
-
 def _validate(model: type[BaseModel], data: Any, file: str, node: Any, prefix: tuple[Any, ...], problems: list) -> Any:
     if not isinstance(data, dict):
         problems.append(
@@ -180,89 +171,28 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
         dbt_target = None
         project = _project_with_target(root, spec, project_doc, target, secrets)
 
+    declared = read_monitor_files(root, spec.monitor_paths, project_doc, problems)
+    project.files += declared.files
     raw_sources: list[SourceSpec] = []
-    raw_monitors: list[tuple[str, YamlMap, tuple[Any, ...]]] = []
     broken: set[str] = set()  # sources already reported invalid: their monitors need not say they are unknown
-    for folder_name in spec.monitor_paths:
-        folder = root / folder_name
-        if not folder.exists():
-            problems.append(
-                ConfigProblem(
-                    Location(PROJECT_FILE, line_of(project_doc, ("monitor_paths",))),
-                    "monitor_paths",
-                    f"folder `{folder_name}` does not exist",
-                    "create it or fix the path",
-                )
-            )
-            continue
-        files = sorted([*folder.rglob("*.yml"), *folder.rglob("*.yaml")]) if folder.is_dir() else [folder]
-        for path in files:
-            project.files.append(path)
-            name = _display(path, root)
-            try:
-                doc = load_yaml_file(path, name)
-            except ConfigError as exc:
-                problems.extend(exc.problems)
-                continue
-            if doc is None:
-                continue
-            if not isinstance(doc, YamlMap):
-                problems.append(
-                    ConfigProblem(
-                        Location(name, 1), "", "a monitor file is a mapping with `sources:` and/or `monitors:`"
-                    )
-                )
-                continue
-            for key in doc:
-                if key not in MONITOR_FILE_KEYS:
-                    problems.append(
-                        ConfigProblem(
-                            Location(name, doc.key_lines[key]),
-                            key,
-                            f"unknown key `{key}`",
-                            suggest(key, MONITOR_FILE_KEYS) or "a monitor file holds `sources:` and `monitors:`",
-                        )
-                    )
-            for section in MONITOR_FILE_KEYS:
-                items = doc.get(section)
-                if items is None:
-                    continue
-                if not isinstance(items, YamlSeq):
-                    problems.append(
-                        ConfigProblem(
-                            Location(name, doc.key_lines[section]), section, "expected a list (items start with `- `)"
-                        )
-                    )
-                    continue
-                for index, item in enumerate(items):
-                    if not isinstance(item, YamlMap):
-                        problems.append(
-                            ConfigProblem(
-                                Location(name, items.item_lines[index]),
-                                format_key((section, index)),
-                                "expected a mapping of keys to values (`- name: ...`)",
-                            )
-                        )
-                        continue
-                    if section == "sources":
-                        source = _validate(SourceSpec, item, name, item, (section, index), problems)
-                        if source is not None:
-                            raw_sources.append(source)
-                        else:
-                            broken.add(str(item.get("name")))
-                    else:
-                        raw_monitors.append((name, item, (section, index)))
+    for item in declared.sources:
+        source = _validate(SourceSpec, item.node, item.file, item.node, item.prefix, problems)
+        if source is not None:
+            raw_sources.append(source)
+        else:
+            broken.add(str(item.node.get("name")))
+    raw_monitors = [(item.file, item.node, item.prefix) for item in declared.monitors]
 
     if dbt is not None:
         _read_dbt_project(dbt, dbt_target, project, raw_sources, raw_monitors, problems, broken)
     else:
-        _refuse_dbt_relations(raw_sources, problems)
+        refuse_dbt_relations(raw_sources, problems)
     for source in raw_sources:
-        _add_unique(project.sources, source, "source", problems)
+        add_unique(project.sources, source, "source", problems)
     for name, node, prefix in raw_monitors:
         monitor = _load_monitor(name, node, prefix, project, problems, broken)
         if monitor is not None:
-            _add_unique(project.monitors, monitor, "monitor", problems)
+            add_unique(project.monitors, monitor, "monitor", problems)
 
     if problems:
         raise ConfigError(problems)
@@ -301,7 +231,7 @@ def _read_dbt_project(
     from sqlmon.dbt.meta import declarations
 
     manifest = load_manifest(dbt, dbt_target)
-    declared = declarations(dbt.project_dir, manifest, lambda path: _display(path, project.root))
+    declared = declarations(dbt.project_dir, manifest, lambda path: display(path, project.root))
     problems.extend(declared.problems)
     project.files.extend(sorted(declared.files))
     for item in declared.sources:
@@ -312,37 +242,6 @@ def _read_dbt_project(
             broken.add(str(item.data.get("name")))
     monitors.extend((m.file, m.data, m.prefix) for m in declared.monitors)
     problems.extend(resolve_sources(sources, manifest))
-
-
-def _refuse_dbt_relations(sources: list[SourceSpec], problems: list[ConfigProblem]) -> None:
-    """Without a dbt project, `ref`/`source` name nothing: an error at their key."""
-    for source in sources:
-        if source.table is None:
-            key = "ref" if source.ref is not None else "source"
-            problems.append(
-                ConfigProblem(
-                    source.locate(key),
-                    source.key(key),
-                    f"`{key}` names a dbt {'model' if key == 'ref' else 'source'}, and no dbt project is given",
-                    "run with `--dbt-project DIR`, or write `table:`",
-                )
-            )
-
-
-def _add_unique(registry: dict, spec: Any, what: str, problems: list[ConfigProblem]) -> None:
-    """Register a source or monitor under its name; a second one with the same name is a problem naming both."""
-    if spec.name in registry:
-        first = registry[spec.name].locate()
-        problems.append(
-            ConfigProblem(
-                spec.locate("name"),
-                spec.key("name"),
-                f"duplicate {what} name `{spec.name}` (first declared at {first})",
-                f"give each {what} a unique name",
-            )
-        )
-        return
-    registry[spec.name] = spec
 
 
 def _load_monitor(
@@ -380,67 +279,6 @@ def _load_monitor(
     monitor = _validate(monitor_model(kind.type), node, file, node, prefix, problems)
     if monitor is None:
         return None
-    ok = True
-    source = project.sources.get(monitor.source)
-    if source is None and monitor.source in broken:
-        ok = False
-    elif source is None:
-        hint = suggest(monitor.source, project.sources)
-        problems.append(
-            ConfigProblem(
-                monitor.locate("source"),
-                format_key((*prefix, "source")),
-                f"unknown source `{monitor.source}`",
-                hint
-                or (
-                    f"declared sources: {', '.join(project.sources)}"
-                    if project.sources
-                    else "declare it under `sources:`"
-                ),
-            )
-        )
-        ok = False
-    if monitor.segment_by and kind.snapshot:
-        problems.append(
-            ConfigProblem(
-                monitor.locate("segment_by"),
-                format_key((*prefix, "segment_by")),
-                f"`{kind.type}` describes the table as a whole, not its rows, so it cannot be split by segment",
-                "remove `segment_by`",
-            )
-        )
-        ok = False
-    metrics = kind.metrics + (SEGMENT_METRICS if monitor.segment_by else ())
-    for metric in monitor.thresholds:
-        if metric not in metrics:
-            hint = suggest(metric, metrics)
-            problems.append(
-                ConfigProblem(
-                    monitor.locate("thresholds", metric),
-                    format_key((*prefix, "thresholds", metric)),
-                    f"`{kind.type}` has no metric `{metric}`",
-                    (hint + " " if hint else "") + f"its metrics: {', '.join(metrics)}",
-                )
-            )
-            ok = False
-    if ok and kind.needs_baseline and project.baseline_of(monitor) is None:
-        problems.append(
-            ConfigProblem(
-                monitor.locate(),
-                format_key(prefix),
-                f"`{kind.type}` compares against a baseline, and none is set",
-                f"add `baseline: {{table: ...}}` or `baseline: {{previous: 7 days}}` to source `{monitor.source}` "
-                "or to this monitor",
-            )
-        )
-        ok = False
-    if ok and monitor.baseline is not None and monitor.baseline.previous is not None and not source.windowed:
-        problems.append(
-            ConfigProblem(
-                monitor.locate("baseline"),
-                format_key((*prefix, "baseline")),
-                "a `previous` baseline needs a source with `timestamp` and `window`",
-            )
-        )
-        ok = False
-    return monitor if ok else None
+    found = monitor_references(monitor, kind, prefix, project, broken)
+    problems += found
+    return monitor if not found and monitor.source in project.sources else None
