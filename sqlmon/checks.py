@@ -10,7 +10,7 @@ from sqlmon.baselines.profile import Profile
 from sqlmon.catalog import Catalog
 from sqlmon.config.errors_pydantic import suggest
 from sqlmon.config.loader import Project
-from sqlmon.config.specs import MonitorSpec
+from sqlmon.config.specs import MonitorSpec, SourceSpec
 from sqlmon.errors import ConfigError, ConfigProblem
 from sqlmon.monitors import registry
 from sqlmon.monitors.base import MonitorContext, Relation
@@ -44,54 +44,16 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
     for monitor in monitors:
         source = project.sources[monitor.source]
         columns = catalog.columns(source.table)
-        if columns is None:
-            if source.name not in checked_sources:
-                problems.append(
-                    ConfigProblem(
-                        source.locate("table"),
-                        source.key("table"),
-                        f"table `{source.table}` does not exist in the warehouse",
-                        "check the name, including its schema",
-                    )
-                )
-            checked_sources.add(source.name)
-            continue
         if source.name not in checked_sources:
             checked_sources.add(source.name)
-            if source.timestamp is not None:
-                ts = columns.get(source.timestamp)
-                if ts is None:
-                    problems.append(
-                        ConfigProblem(
-                            source.locate("timestamp"),
-                            source.key("timestamp"),
-                            f"column `{source.timestamp}` is not in table {source.table}",
-                            suggest(source.timestamp, columns) or f"its columns: {', '.join(columns)}",
-                        )
-                    )
-                elif ts.logical not in ("timestamp", "date"):
-                    problems.append(
-                        ConfigProblem(
-                            source.locate("timestamp"),
-                            source.key("timestamp"),
-                            f"column `{source.timestamp}` has type {ts.data_type}; "
-                            "windows need a date or timestamp column",
-                        )
-                    )
+            problems += _check_source(source, columns)
+        if columns is None:
+            continue
         kind = registry.get(monitor.type)
         used = kind.columns_used(monitor, columns)
         missing = [name for name in used if name not in columns]
         problems += [_column_problem(monitor, name, source.table, columns, "source") for name in missing]
-        for index, name in enumerate(monitor.segment_by):
-            if name not in columns:
-                problems.append(
-                    ConfigProblem(
-                        monitor.locate("segment_by", index),
-                        monitor.key("segment_by", index),
-                        f"segment column `{name}` is not in source table {source.table}",
-                        suggest(name, columns) or f"its columns: {', '.join(columns)}",
-                    )
-                )
+        problems += _check_segment_columns(monitor, source, columns)
         baseline = project.baseline_of(monitor)
         baseline_columns = profile = None
         if baseline is not None and baseline.profile is not None and kind.reads_baseline_of(monitor):
@@ -100,36 +62,7 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
             baseline_columns = profile.column_infos() if profile is not None else None
         elif baseline is not None and baseline.table is not None and kind.reads_baseline_of(monitor):
             baseline_columns = catalog.columns(baseline.table)
-            if baseline_columns is None:
-                declared = monitor if monitor.baseline else source
-                problems.append(
-                    ConfigProblem(
-                        declared.locate("baseline", "table"),
-                        declared.key("baseline", "table"),
-                        f"baseline table `{baseline.table}` does not exist in the warehouse",
-                        "check the name, including its schema",
-                    )
-                )
-            else:
-                problems += [
-                    _column_problem(monitor, name, baseline.table, baseline_columns, "baseline")
-                    for name in used
-                    if name not in baseline_columns and name in columns
-                ]
-                for name in used:
-                    now, then = columns.get(name), baseline_columns.get(name)
-                    if now is not None and then is not None and now.numeric != then.numeric:
-                        path = _find_column_path(monitor, name)
-                        problems.append(
-                            ConfigProblem(
-                                monitor.locate(*path),
-                                monitor.key(*path),
-                                f"column `{name}` is {now.data_type} in {source.table} but {then.data_type} in "
-                                f"baseline "
-                                f"table {baseline.table}; both sides must be numeric, or both not",
-                                "cast one side in a view, or compare against a baseline with the same types",
-                            )
-                        )
+            problems += _check_baseline_table(monitor, source, baseline.table, used, columns, baseline_columns)
         if not missing:
             ctx = MonitorContext(
                 source=source,
@@ -144,6 +77,95 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
                 problems.append(replace(problem, key=monitor.key(problem.key) if problem.key else monitor.key()))
     if problems:  # monitors sharing a source or baseline would each report its problem; say it once
         raise ConfigError(list({str(problem): problem for problem in problems}.values()))
+
+
+def _check_source(source: SourceSpec, columns: dict[str, ColumnInfo] | None) -> list[ConfigProblem]:
+    """The source's table exists, and its timestamp column is a date or timestamp."""
+    if columns is None:
+        return [
+            ConfigProblem(
+                source.locate("table"),
+                source.key("table"),
+                f"table `{source.table}` does not exist in the warehouse",
+                "check the name, including its schema",
+            )
+        ]
+    if source.timestamp is None:
+        return []
+    ts = columns.get(source.timestamp)
+    if ts is None:
+        return [
+            ConfigProblem(
+                source.locate("timestamp"),
+                source.key("timestamp"),
+                f"column `{source.timestamp}` is not in table {source.table}",
+                suggest(source.timestamp, columns) or f"its columns: {', '.join(columns)}",
+            )
+        ]
+    if ts.logical not in ("timestamp", "date"):
+        return [
+            ConfigProblem(
+                source.locate("timestamp"),
+                source.key("timestamp"),
+                f"column `{source.timestamp}` has type {ts.data_type}; windows need a date or timestamp column",
+            )
+        ]
+    return []
+
+
+def _check_segment_columns(
+    monitor: MonitorSpec, source: SourceSpec, columns: dict[str, ColumnInfo]
+) -> list[ConfigProblem]:
+    return [
+        ConfigProblem(
+            monitor.locate("segment_by", index),
+            monitor.key("segment_by", index),
+            f"segment column `{name}` is not in source table {source.table}",
+            suggest(name, columns) or f"its columns: {', '.join(columns)}",
+        )
+        for index, name in enumerate(monitor.segment_by)
+        if name not in columns
+    ]
+
+
+def _check_baseline_table(
+    monitor: MonitorSpec,
+    source: SourceSpec,
+    table: str,
+    used: list[str],
+    columns: dict[str, ColumnInfo],
+    baseline_columns: dict[str, ColumnInfo] | None,
+) -> list[ConfigProblem]:
+    """The baseline table exists, holds the monitored columns, and types them numeric where the source does."""
+    if baseline_columns is None:
+        declared = monitor if monitor.baseline else source
+        return [
+            ConfigProblem(
+                declared.locate("baseline", "table"),
+                declared.key("baseline", "table"),
+                f"baseline table `{table}` does not exist in the warehouse",
+                "check the name, including its schema",
+            )
+        ]
+    problems = [
+        _column_problem(monitor, name, table, baseline_columns, "baseline")
+        for name in used
+        if name not in baseline_columns and name in columns
+    ]
+    for name in used:
+        now, then = columns.get(name), baseline_columns.get(name)
+        if now is not None and then is not None and now.numeric != then.numeric:
+            path = _find_column_path(monitor, name)
+            problems.append(
+                ConfigProblem(
+                    monitor.locate(*path),
+                    monitor.key(*path),
+                    f"column `{name}` is {now.data_type} in {source.table} but {then.data_type} in baseline table"
+                    f" {table}; both sides must be numeric, or both not",
+                    "cast one side in a view, or compare against a baseline with the same types",
+                )
+            )
+    return problems
 
 
 def _check_profile(
