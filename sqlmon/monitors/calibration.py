@@ -25,11 +25,9 @@ from sqlmon.monitors.base import (
     Results,
     metric_number,
 )
-from sqlmon.monitors.binning import bin_bounds, fixed_edges
+from sqlmon.monitors.binning import calibration_errors, reliability_bounds, reliability_requests
 from sqlmon.monitors.labels import LabelledKind, LabelsSpec, label_column, label_problems, labelled_relation
 from sqlmon.monitors.registry import register
-
-STATS = ("count", "score", "label")
 
 
 class CalibrationSpec(MonitorSpec):
@@ -56,34 +54,27 @@ class Calibration(LabelledKind):
     def check(self, spec: CalibrationSpec, ctx: MonitorContext) -> list[ConfigProblem]:
         return label_problems(spec, ctx, "classification")
 
-    def _requests(self, spec: CalibrationSpec, ctx: MonitorContext) -> list[dict[str, Request]]:
+    def _requests(self, spec: CalibrationSpec, ctx: MonitorContext) -> list[dict[str, Aggregate]]:
         column = ctx.columns[spec.prediction]
         args = {"prediction": spec.prediction, "floating": column.floating, "label": label_column(spec)}
         rows = labelled_relation(spec, ctx.current)
-        return [
-            {stat: Aggregate.of(rows, "calibration.bin_stat", **args, lower=lo, upper=hi, stat=stat) for stat in STATS}
-            for lo, hi in bin_bounds(fixed_edges(0.0, 1.0, spec.bins))
-        ]
+        return reliability_requests(rows, "calibration.bin_stat", spec.bins, **args)
 
     def window_requests(self, spec: CalibrationSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
         return [request for bin_requests in self._requests(spec, ctx) for request in bin_requests.values()]
 
     def finalize(self, spec: CalibrationSpec, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
-        bounds = bin_bounds(fixed_edges(0.0, 1.0, spec.bins))
         per_bin = [
             {stat: float(window[r] or 0) for stat, r in requests.items()} for requests in self._requests(spec, ctx)
         ]
-        filled = [b for b in per_bin if b["count"]]
-        total = sum(b["count"] for b in filled)
-        gaps = [abs(b["label"] - b["score"]) / b["count"] for b in filled]  # |ȳ_b − p̄_b|
-        ece = sum(b["count"] * gap for b, gap in zip(filled, gaps, strict=True)) / total if total else None
+        ece, mce = calibration_errors(per_bin)
         output = MonitorOutput(
             metrics=[
                 MetricValue("ece", metric_number(ece), spec.prediction),
-                MetricValue("mce", metric_number(max(gaps)) if gaps else None, spec.prediction),
+                MetricValue("mce", metric_number(mce), spec.prediction),
             ]
         )
-        for index, ((lo, hi), b) in enumerate(zip(bounds, per_bin, strict=True)):
+        for index, ((lo, hi), b) in enumerate(zip(reliability_bounds(spec.bins), per_bin, strict=True)):
             for side, value in (("predicted", b["score"]), ("observed", b["label"])):
                 output.bins.append(
                     HistogramBin(
