@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from sqlmon.config.specs import MonitorSpec, coerce_duration
+from sqlmon.config.specs import MonitorSpec
 from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
     Aggregate,
@@ -26,7 +26,14 @@ from sqlmon.monitors.base import (
     metric_number,
 )
 from sqlmon.monitors.binning import calibration_errors, reliability_bounds, reliability_requests
-from sqlmon.monitors.labels import LabelledKind, LabelsSpec, label_column, label_problems, labelled_relation
+from sqlmon.monitors.labels import (
+    LabelDelay,
+    LabelledKind,
+    LabelsTable,
+    label_column,
+    label_problems,
+    labelled_relation,
+)
 from sqlmon.monitors.registry import register
 
 
@@ -34,14 +41,9 @@ class CalibrationSpec(MonitorSpec):
     type: Literal["calibration"]
     prediction: str = Field(description="the score column, a probability in [0, 1]")
     label: str = Field(description="the true label: 0/1 or boolean; in the labels table when `labels` is set")
-    labels: LabelsSpec | None = Field(default=None, description="a labels table joined by key, instead of a column")
+    labels: LabelsTable = None
     bins: int = Field(default=10, ge=2, le=1000, description="equal-width reliability bins on [0, 1]")
-    label_delay: timedelta = Field(default=timedelta(0), description="how long after a window its labels are in")
-
-    @field_validator("label_delay", mode="before")
-    @classmethod
-    def _delay(cls, value: Any) -> Any:
-        return coerce_duration(value) if value is not None else timedelta(0)
+    label_delay: LabelDelay = timedelta(0)
 
 
 @register
