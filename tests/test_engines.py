@@ -405,3 +405,44 @@ def test_a_frozen_profile_is_listed_shown_and_dropped_on_every_engine(engine, re
     assert any(line.startswith("amount  ") and "median" in line for line in shown)
     assert baselines.drop(root, None, "train_profile", 1) == "Dropped 1 version(s) of baseline profile `train_profile`."
     assert baselines.listing(root, None)[0].startswith("No baseline profiles yet")
+
+
+# --- what every engine shares: driver errors wrapped the same way (sqlmon.engines.base) ------------------------------
+
+
+def _engine(request, name: str):
+    from sqlmon.config.loader import load_project
+    from sqlmon.engines import connect
+
+    root, _ = request.getfixturevalue(f"{name}_results")
+    return connect(load_project(root))
+
+
+PREFIXES = [("duckdb", "DuckDB: "), ("postgres", "PostgreSQL: "), ("spark", "Spark: ")]
+
+
+@pytest.mark.parametrize(("name", "prefix"), PREFIXES)
+def test_a_failing_statement_names_the_engine_and_the_statement(name, prefix, request):
+    from sqlmon.errors import EngineError
+
+    with _engine(request, name) as engine, pytest.raises(EngineError) as raised:
+        engine.query("SELECT no_such_column FROM (SELECT 1 AS x) AS t")
+    message = str(raised.value)
+    assert message.startswith(prefix) and "no_such_column" in message.splitlines()[0]
+    assert message.endswith("\nwhile running:\nSELECT no_such_column FROM (SELECT 1 AS x) AS t")
+    assert raised.value.__suppress_context__  # the driver's traceback is not shown
+
+
+def test_wrapped_errors_hide_secrets_and_let_sqlmon_errors_through():
+    from sqlmon.engines.base import first_line, one_line, wrap_errors
+    from sqlmon.errors import EngineError
+
+    spark = wrap_errors("Spark", ["s3cret"], text=first_line, during="while running:\nSELECT 1")
+    with pytest.raises(EngineError, match=r"^Spark: bad \*\*\* here\nwhile running:\nSELECT 1$"), spark:
+        raise RuntimeError("  bad s3cret here\n\tat org.apache.spark.Some(Frame.java)\n")
+    with pytest.raises(EngineError, match=r"^dbt: a b c$"), wrap_errors("dbt", text=one_line):
+        raise RuntimeError("a\n   b   c\n")
+    with pytest.raises(EngineError, match=r"^ours$"), wrap_errors("DuckDB"):
+        raise EngineError("ours")
+    with pytest.raises(KeyError), wrap_errors("PostgreSQL", errors=ValueError):
+        raise KeyError("not a driver error")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from sqlglot import exp
 
+from sqlmon.errors import EngineError, SqlmonError, redact
 from sqlmon.monitors.base import ColumnInfo
 from sqlmon.sql.dialects import get_dialect, logical_type
 
@@ -59,6 +60,43 @@ class Engine(ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def stripped(exc: BaseException) -> str:
+    """A driver's message as is, without the whitespace around it."""
+    return str(exc).strip()
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line only (Spark's messages go on with a JVM stack trace); the exception's repr when it has none."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else repr(exc)
+
+
+def one_line(exc: BaseException) -> str:
+    """The message on one line (dbt wraps a driver's message over several indented lines)."""
+    return " ".join(str(exc).split())
+
+
+@contextmanager
+def wrap_errors(
+    what: str,
+    secrets: Sequence[str] = (),
+    *,
+    errors: type[BaseException] | tuple[type[BaseException], ...] = Exception,
+    text: Callable[[BaseException], str] = stripped,
+    during: str | None = None,
+) -> Iterator[None]:
+    """A driver's exception (one of `errors`) raised inside becomes an EngineError `what: message`, then `during` on
+    a line of its own (e.g. the statement). The message never shows a secret, and the driver's traceback is dropped;
+    sqlmon's own errors pass through as they are."""
+    try:
+        yield
+    except SqlmonError:
+        raise
+    except errors as exc:
+        message = f"{what}: {redact(text(exc), tuple(secrets))}"
+        raise EngineError(f"{message}\n{during}" if during is not None else message) from None
 
 
 def information_schema_query(table: str, dialect: str) -> str:
