@@ -446,3 +446,33 @@ def test_wrapped_errors_hide_secrets_and_let_sqlmon_errors_through():
         raise EngineError("ours")
     with pytest.raises(KeyError), wrap_errors("PostgreSQL", errors=ValueError):
         raise KeyError("not a driver error")
+
+
+@pytest.mark.parametrize(
+    ("name", "time_zone"),
+    [
+        ("duckdb", "SELECT current_setting('TimeZone')"),
+        ("postgres", "SHOW TIME ZONE"),
+        ("spark", "SELECT current_timezone()"),
+    ],
+)
+def test_every_session_runs_in_utc(name, time_zone, request):
+    with _engine(request, name) as engine:
+        assert engine.query(time_zone) == [("UTC",)]
+
+
+@pytest.mark.parametrize(("name", "kept"), [("duckdb", []), ("postgres", []), ("spark", [(1,)])])
+def test_a_failed_transaction_is_rolled_back_where_the_engine_has_transactions(name, kept, request):
+    schema = "sqlmon_parity" if name == "spark" else "sqlmon"
+    with _engine(request, name) as engine:
+        engine.execute(f"CREATE TABLE {schema}.tx_check (a INT)")
+        try:
+            with pytest.raises(RuntimeError), engine.transaction():
+                engine.execute(f"INSERT INTO {schema}.tx_check VALUES (1)")
+                raise RuntimeError("a failure inside the transaction")
+            assert engine.query(f"SELECT a FROM {schema}.tx_check") == kept  # Spark has no transactions
+            with engine.transaction():
+                engine.execute(f"INSERT INTO {schema}.tx_check VALUES (2)")
+            assert engine.query(f"SELECT a FROM {schema}.tx_check WHERE a = 2") == [(2,)]
+        finally:
+            engine.execute(f"DROP TABLE {schema}.tx_check")

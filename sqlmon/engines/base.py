@@ -40,9 +40,30 @@ class Engine(ABC):
     def describe(self, table: str) -> list[tuple[str, str]] | None:
         """(column name, data type) in table order, or None when the table or view does not exist."""
 
+    def use_utc(self) -> None:
+        """Put the session in UTC, with the dialect's statement (window bounds are naive UTC; a session in UTC
+        compares them with time-zoned timestamp columns correctly)."""
+        statement = get_dialect(self.dialect).utc_session
+        if statement is not None:
+            self.execute(statement)
+
     @contextmanager
-    @abstractmethod
-    def transaction(self) -> Iterator[None]: ...
+    def transaction(self) -> Iterator[None]:
+        """The statements inside as one transaction, with the dialect's BEGIN, COMMIT and ROLLBACK; where it has no
+        transactions (Spark), the statements simply run. An engine whose driver keeps its own transaction state
+        (psycopg, dbt's connection manager) uses the driver's instead."""
+        statements = get_dialect(self.dialect).transaction_statements()
+        if statements is None:
+            yield
+            return
+        begin, commit, rollback = statements
+        self.execute(begin)
+        try:
+            yield
+        except BaseException:
+            self.execute(rollback)
+            raise
+        self.execute(commit)
 
     @abstractmethod
     def close(self) -> None: ...

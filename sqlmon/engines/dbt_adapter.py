@@ -89,8 +89,7 @@ class DbtAdapterEngine(Engine):
             raise EngineError(f"dbt adapter `{adapter_type}` offers no SQL cursor in a dialect sqlmon writes")
         engine = cls(adapter, dialect, f"dbt adapter {adapter_type} {where}", secrets, owned)
         adapter.acquire_connection("sqlmon")
-        if get_dialect(dialect).utc_session:
-            engine.execute(str(get_dialect(dialect).utc_session))
+        engine.use_utc()
         return engine
 
     def _cursor(self, sql: str) -> Any:

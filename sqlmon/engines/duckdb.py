@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,9 @@ class DuckDBEngine(Engine):
             config["threads"] = spec.threads
         with wrap_errors(f"cannot open DuckDB database {path}", errors=duckdb.Error):
             con = duckdb.connect(path, read_only=read_only, config=config)
-        # Window bounds are naive UTC; a session in UTC compares them with TIMESTAMPTZ columns correctly.
-        con.execute("SET TimeZone = 'UTC'")
-        return cls(con, path)
+        engine = cls(con, path)
+        engine.use_utc()
+        return engine
 
     @staticmethod
     def _errors(during: str) -> AbstractContextManager[None]:
@@ -92,16 +92,6 @@ class DuckDBEngine(Engine):
     def describe(self, table: str) -> list[tuple[str, str]] | None:
         rows = self.query(information_schema_query(table, self.dialect))
         return [(str(n), str(t)) for n, t in rows] if rows else None
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self.execute("BEGIN TRANSACTION")
-        try:
-            yield
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
-        self.execute("COMMIT")
 
     def close(self) -> None:
         self._con.close()

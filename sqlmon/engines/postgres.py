@@ -40,11 +40,11 @@ class PostgresEngine(Engine):
         with wrap_errors(f"cannot connect to {description}", secrets, errors=psycopg.Error):
             # autocommit: reads need no transaction; writes open one explicitly in `transaction()`
             con = psycopg.connect(**settings, autocommit=True, connect_timeout=spec.connect_timeout)
-        # Window bounds are naive UTC; a session in UTC compares them with timestamptz columns correctly.
-        con.execute("SET TIME ZONE 'UTC'")
+        engine = cls(con, description, secrets)
+        engine.use_utc()
         if read_only:
             con.execute("SET default_transaction_read_only = on")
-        return cls(con, description, secrets)
+        return engine
 
     def _errors(self, during: str) -> AbstractContextManager[None]:
         import psycopg
@@ -78,6 +78,7 @@ class PostgresEngine(Engine):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        # psycopg's own block (BEGIN … COMMIT or ROLLBACK), so the connection knows a transaction is open
         with self._con.transaction():
             yield
 

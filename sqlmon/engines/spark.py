@@ -3,8 +3,7 @@ the caller already has (`SparkEngine(spark_session)`, e.g. in a Databricks noteb
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -89,10 +88,6 @@ class SparkEngine(Engine):
 
     def create_table_properties(self) -> exp.Properties:
         return exp.Properties(expressions=[exp.FileFormatProperty(this=exp.Var(this=self.table_format.upper()))])
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        yield
 
     def close(self) -> None:
         # A session may be shared with the caller (notebooks, the test suite); stopping it is theirs to decide.
