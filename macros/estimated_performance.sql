@@ -1,5 +1,6 @@
 {% from "common.sql" import is_valid_number %}
 {% from "model_performance.sql" import y %}
+{% from "calibration.sql" import reliability_bin %}
 
 {% macro p(prediction) -%}
 CAST({{ prediction | ident }} AS DOUBLE)
@@ -32,17 +33,9 @@ SUM(CASE WHEN {{ in_range(prediction, floating) }}
 ({{ in_range(prediction, floating) }} AND {{ label | ident }} IS NOT NULL)
 {%- endmacro %}
 
-{#- One number per reliability bin [lower, upper) (a missing bound is open; scores are within [0, 1] here): the
-    labelled rows, the sum of their scores or the sum of their labels. -#}
+{#- A reliability bin (macros/calibration.sql) over the labelled rows with a score in [0, 1]. -#}
 {% macro baseline_bin(prediction, floating, label, lower, upper, stat) -%}
-{%- set in_bin -%}
-{{ labelled_in_range(prediction, floating, label) }}
-{%- if lower is not none %} AND {{ p(prediction) }} >= {{ lower | literal }}{% endif %}
-{%- if upper is not none %} AND {{ p(prediction) }} < {{ upper | literal }}{% endif %}
-{%- endset -%}
-{% if stat == "count" %}COUNT(CASE WHEN {{ in_bin }} THEN 1 END)
-{%- elif stat == "score" %}SUM(CASE WHEN {{ in_bin }} THEN {{ p(prediction) }} END)
-{%- else %}SUM(CASE WHEN {{ in_bin }} THEN {{ y(label) }} END){% endif %}
+{{ reliability_bin(prediction, label, labelled_in_range(prediction, floating, label), lower, upper, stat) }}
 {%- endmacro %}
 
 {#- Σ over labelled rows of the chance the decision is right (`expected`: p or 1 − p) or of whether it was

@@ -164,3 +164,27 @@ def test_identifiers_are_quoted_so_their_case_is_kept(dialect):
     sql = compiler.to_sql(compiler.parse('SELECT "Amount" FROM "Main"."Events"'), pretty=False)
     assert "Amount" in sql and "amount" not in sql
     assert sql.count('"') + sql.count("`") >= 6
+
+
+@pytest.mark.parametrize(
+    ("dialect", "expected"),
+    [
+        ("duckdb", ("BEGIN", "COMMIT", "ROLLBACK")),
+        ("postgres", ("BEGIN", "COMMIT", "ROLLBACK")),
+        ("snowflake", ("BEGIN", "COMMIT", "ROLLBACK")),
+        ("bigquery", ("BEGIN TRANSACTION", "COMMIT TRANSACTION", "ROLLBACK TRANSACTION")),
+        ("trino", ("START TRANSACTION", "COMMIT", "ROLLBACK")),
+        ("spark", None),  # Spark SQL has no multi-statement transactions
+        ("databricks", None),
+    ],
+)
+def test_transaction_statements_are_written_by_sqlglot_for_each_engine(dialect, expected):
+    assert DIALECTS[dialect].transaction_statements() == expected
+
+
+@pytest.mark.parametrize("dialect", [d for d, spec in DIALECTS.items() if spec.utc_session is not None])
+def test_the_utc_session_statement_parses_in_its_dialect(dialect):
+    spec = DIALECTS[dialect]
+    assert sqlglot.parse_one(spec.utc_session, read=spec.sqlglot_dialect).sql(dialect=spec.sqlglot_dialect) == (
+        spec.utc_session
+    )

@@ -428,3 +428,74 @@ def test_the_store_reads_a_metrics_history_back_oldest_first(engine_name, reques
     assert [start for start, _ in history] == [start for start, _ in same[-4:-1]]
     assert [v for _, v in history] == pytest.approx([v for _, v in same[-4:-1]], rel=1e-12)
     assert [start for start, _ in whole] == [start for start, _ in same]
+
+
+# --- what every engine shares: driver errors wrapped the same way (sqlmon.engines.base) ------------------------------
+
+
+def _engine(request, name: str):
+    from sqlmon.config.loader import load_project
+    from sqlmon.engines import connect
+
+    root, _ = request.getfixturevalue(f"{name}_results")
+    return connect(load_project(root))
+
+
+PREFIXES = [("duckdb", "DuckDB: "), ("postgres", "PostgreSQL: "), ("spark", "Spark: ")]
+
+
+@pytest.mark.parametrize(("name", "prefix"), PREFIXES)
+def test_a_failing_statement_names_the_engine_and_the_statement(name, prefix, request):
+    from sqlmon.errors import EngineError
+
+    with _engine(request, name) as engine, pytest.raises(EngineError) as raised:
+        engine.query("SELECT no_such_column FROM (SELECT 1 AS x) AS t")
+    message = str(raised.value)
+    assert message.startswith(prefix) and "no_such_column" in message.splitlines()[0]
+    assert message.endswith("\nwhile running:\nSELECT no_such_column FROM (SELECT 1 AS x) AS t")
+    assert raised.value.__suppress_context__  # the driver's traceback is not shown
+
+
+def test_wrapped_errors_hide_secrets_and_let_sqlmon_errors_through():
+    from sqlmon.engines.base import first_line, one_line, wrap_errors
+    from sqlmon.errors import EngineError
+
+    spark = wrap_errors("Spark", ["s3cret"], text=first_line, during="while running:\nSELECT 1")
+    with pytest.raises(EngineError, match=r"^Spark: bad \*\*\* here\nwhile running:\nSELECT 1$"), spark:
+        raise RuntimeError("  bad s3cret here\n\tat org.apache.spark.Some(Frame.java)\n")
+    with pytest.raises(EngineError, match=r"^dbt: a b c$"), wrap_errors("dbt", text=one_line):
+        raise RuntimeError("a\n   b   c\n")
+    with pytest.raises(EngineError, match=r"^ours$"), wrap_errors("DuckDB"):
+        raise EngineError("ours")
+    with pytest.raises(KeyError), wrap_errors("PostgreSQL", errors=ValueError):
+        raise KeyError("not a driver error")
+
+
+@pytest.mark.parametrize(
+    ("name", "time_zone"),
+    [
+        ("duckdb", "SELECT current_setting('TimeZone')"),
+        ("postgres", "SHOW TIME ZONE"),
+        ("spark", "SELECT current_timezone()"),
+    ],
+)
+def test_every_session_runs_in_utc(name, time_zone, request):
+    with _engine(request, name) as engine:
+        assert engine.query(time_zone) == [("UTC",)]
+
+
+@pytest.mark.parametrize(("name", "kept"), [("duckdb", []), ("postgres", []), ("spark", [(1,)])])
+def test_a_failed_transaction_is_rolled_back_where_the_engine_has_transactions(name, kept, request):
+    schema = "sqlmon_parity" if name == "spark" else "sqlmon"
+    with _engine(request, name) as engine:
+        engine.execute(f"CREATE TABLE {schema}.tx_check (a INT)")
+        try:
+            with pytest.raises(RuntimeError), engine.transaction():
+                engine.execute(f"INSERT INTO {schema}.tx_check VALUES (1)")
+                raise RuntimeError("a failure inside the transaction")
+            assert engine.query(f"SELECT a FROM {schema}.tx_check") == kept  # Spark has no transactions
+            with engine.transaction():
+                engine.execute(f"INSERT INTO {schema}.tx_check VALUES (2)")
+            assert engine.query(f"SELECT a FROM {schema}.tx_check WHERE a = 2") == [(2,)]
+        finally:
+            engine.execute(f"DROP TABLE {schema}.tx_check")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
 
+from sqlmon.errors import EngineError, SqlmonError, redact
 from sqlmon.sql.dialects import get_dialect
 from sqlmon.sql.types import ColumnInfo, logical_type
 
@@ -49,9 +50,30 @@ class Engine(ABC):
     def describe(self, table: str) -> list[tuple[str, str]] | None:
         """(column name, data type) in table order, or None when the table or view does not exist."""
 
+    def use_utc(self) -> None:
+        """Put the session in UTC, with the dialect's statement (window bounds are naive UTC; a session in UTC
+        compares them with time-zoned timestamp columns correctly)."""
+        statement = get_dialect(self.dialect).utc_session
+        if statement is not None:
+            self.execute(statement)
+
     @contextmanager
-    @abstractmethod
-    def transaction(self) -> Iterator[None]: ...
+    def transaction(self) -> Iterator[None]:
+        """The statements inside as one transaction, with the dialect's BEGIN, COMMIT and ROLLBACK; where it has no
+        transactions (Spark), the statements simply run. An engine whose driver keeps its own transaction state
+        (psycopg, dbt's connection manager) uses the driver's instead."""
+        statements = get_dialect(self.dialect).transaction_statements()
+        if statements is None:
+            yield
+            return
+        begin, commit, rollback = statements
+        self.execute(begin)
+        try:
+            yield
+        except BaseException:
+            self.execute(rollback)
+            raise
+        self.execute(commit)
 
     @abstractmethod
     def close(self) -> None: ...
@@ -69,6 +91,43 @@ class Engine(ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def stripped(exc: BaseException) -> str:
+    """A driver's message as is, without the whitespace around it."""
+    return str(exc).strip()
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line only (Spark's messages go on with a JVM stack trace); the exception's repr when it has none."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else repr(exc)
+
+
+def one_line(exc: BaseException) -> str:
+    """The message on one line (dbt wraps a driver's message over several indented lines)."""
+    return " ".join(str(exc).split())
+
+
+@contextmanager
+def wrap_errors(
+    what: str,
+    secrets: Sequence[str] = (),
+    *,
+    errors: type[BaseException] | tuple[type[BaseException], ...] = Exception,
+    text: Callable[[BaseException], str] = stripped,
+    during: str | None = None,
+) -> Iterator[None]:
+    """A driver's exception (one of `errors`) raised inside becomes an EngineError `what: message`, then `during` on
+    a line of its own (e.g. the statement). The message never shows a secret, and the driver's traceback is dropped;
+    sqlmon's own errors pass through as they are."""
+    try:
+        yield
+    except SqlmonError:
+        raise
+    except errors as exc:
+        message = f"{what}: {redact(text(exc), tuple(secrets))}"
+        raise EngineError(f"{message}\n{during}" if during is not None else message) from None
 
 
 def information_schema_query(table: str, dialect: str) -> str:

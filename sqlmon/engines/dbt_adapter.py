@@ -24,8 +24,8 @@ from sqlglot import exp
 
 from sqlmon.dbt.runtime import DBT_LOCK, release_duckdb
 from sqlmon.dbt.target import DbtAdapterConnection, dialect_of
-from sqlmon.engines.base import Engine, information_schema_query
-from sqlmon.errors import EngineError, redact
+from sqlmon.engines.base import Engine, information_schema_query, one_line, wrap_errors
+from sqlmon.errors import EngineError
 from sqlmon.sql.compiler import literal
 from sqlmon.sql.dialects import CANONICAL, get_dialect
 
@@ -45,13 +45,12 @@ class DbtAdapterEngine(Engine):
         cls, spec: DbtAdapterConnection, project_root: Path, read_only: bool = False, secrets: list[str] | None = None
     ) -> DbtAdapterEngine:
         """Register the target's adapter as a dbt command does, and connect."""
+        # dbt's own errors: a profile it rejects, an adapter that fails to load
+        what = f"dbt could not set up the `{spec.adapter_type}` adapter"
+        setup_errors = wrap_errors(what, secrets or (), text=one_line)
         # dbt's flags and adapter registry are process-wide; its log goes to stderr, so stdout stays ours (JSON)
-        with DBT_LOCK, contextlib.redirect_stdout(sys.stderr):
-            try:
-                adapter = _configured_adapter(spec)
-            except Exception as exc:  # dbt's own errors: a profile it rejects, an adapter that fails to load
-                message = redact(" ".join(str(exc).split()), list(secrets or []))
-                raise EngineError(f"dbt could not set up the `{spec.adapter_type}` adapter: {message}") from None
+        with DBT_LOCK, contextlib.redirect_stdout(sys.stderr), setup_errors:
+            adapter = _configured_adapter(spec)
         return cls._connected(adapter, spec.adapter_type, f"({spec.project_dir})", list(secrets or []), owned=True)
 
     @classmethod
@@ -71,16 +70,13 @@ class DbtAdapterEngine(Engine):
             raise EngineError(f"dbt adapter `{adapter_type}` offers no SQL cursor in a dialect sqlmon writes")
         engine = cls(adapter, dialect, f"dbt adapter {adapter_type} {where}", secrets, owned)
         adapter.acquire_connection("sqlmon")
-        if get_dialect(dialect).utc_session:
-            engine.execute(str(get_dialect(dialect).utc_session))
+        engine.use_utc()
         return engine
 
     def _cursor(self, sql: str) -> Any:
-        try:
+        # each adapter raises its driver's errors, wrapped by dbt
+        with wrap_errors(self.description, self._secrets, text=one_line, during=f"while running:\n{sql}"):
             _, cursor = self._adapter.connections.add_query(sql, auto_begin=False)
-        except Exception as exc:  # each adapter raises its driver's errors, wrapped by dbt
-            message = redact(" ".join(str(exc).split()), self._secrets)
-            raise EngineError(f"{self.description}: {message}\nwhile running:\n{sql}") from None
         return cursor
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:

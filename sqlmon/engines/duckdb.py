@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
 
 from sqlmon.config.specs import DuckDBConnection
-from sqlmon.engines.base import Engine, information_schema_query
+from sqlmon.engines.base import Engine, information_schema_query, wrap_errors
 from sqlmon.errors import EngineError
 
 
@@ -36,39 +36,33 @@ class DuckDBEngine(Engine):
             config["memory_limit"] = spec.memory_limit
         if spec.threads:
             config["threads"] = spec.threads
-        try:
+        with wrap_errors(f"cannot open DuckDB database {path}", errors=duckdb.Error):
             con = duckdb.connect(path, read_only=read_only, config=config)
-        except duckdb.Error as exc:
-            raise EngineError(f"cannot open DuckDB database {path}: {exc}") from None
-        # Window bounds are naive UTC; a session in UTC compares them with TIMESTAMPTZ columns correctly.
-        con.execute("SET TimeZone = 'UTC'")
-        return cls(con, path)
+        engine = cls(con, path)
+        engine.use_utc()
+        return engine
+
+    @staticmethod
+    def _errors(during: str) -> AbstractContextManager[None]:
+        import duckdb
+
+        return wrap_errors("DuckDB", errors=duckdb.Error, during=during)
 
     def _run(self, sql: str, parameters: Sequence[Any] | None) -> Any:
-        import duckdb
-
-        try:
-            return self._con.execute(sql, parameters) if parameters is not None else self._con.execute(sql)
-        except duckdb.Error as exc:
-            raise EngineError(f"DuckDB: {str(exc).strip()}\nwhile running:\n{sql}") from None
+        return self._con.execute(sql, parameters) if parameters is not None else self._con.execute(sql)
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
-        self._run(sql, parameters)
+        with self._errors(f"while running:\n{sql}"):
+            self._run(sql, parameters)
 
     def query(self, sql: str, parameters: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        import duckdb
-
-        cursor = self._run(sql, parameters)
-        try:
-            return cursor.fetchall()
-        except duckdb.Error as exc:  # some errors only surface while rows are fetched
-            raise EngineError(f"DuckDB: {str(exc).strip()}\nwhile running:\n{sql}") from None
+        with self._errors(f"while running:\n{sql}"):  # some errors only surface while rows are fetched
+            return self._run(sql, parameters).fetchall()
 
     def insert_rows(self, table: exp.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         # executemany binds row by row and is slow; a registered DataFrame inserts thousands of rows in one step.
         if not rows:
             return
-        import duckdb
         import pandas as pd
 
         frame = pd.DataFrame([list(row) for row in rows], columns=list(columns), dtype=object)
@@ -85,9 +79,8 @@ class DuckDBEngine(Engine):
         ).sql(dialect="duckdb")
         self._con.register(view, frame)
         try:
-            self._con.execute(statement)
-        except duckdb.Error as exc:
-            raise EngineError(f"DuckDB: {str(exc).strip()}\nwhile inserting into {table.sql()}") from None
+            with self._errors(f"while inserting into {table.sql()}"):
+                self._con.execute(statement)
         finally:
             self._con.unregister(view)
 
@@ -99,16 +92,6 @@ class DuckDBEngine(Engine):
     def describe(self, table: str) -> list[tuple[str, str]] | None:
         rows = self.query(information_schema_query(table, self.dialect))
         return [(str(n), str(t)) for n, t in rows] if rows else None
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self._run("BEGIN TRANSACTION", None)
-        try:
-            yield
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
-        self._run("COMMIT", None)
 
     def close(self) -> None:
         self._con.close()

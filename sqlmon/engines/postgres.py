@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
 
 from sqlmon.config.specs import PostgresConnection
-from sqlmon.engines.base import Engine, information_schema_query
-from sqlmon.errors import EngineError, redact
+from sqlmon.engines.base import Engine, information_schema_query, wrap_errors
+from sqlmon.errors import EngineError
 
 
 class PostgresEngine(Engine):
@@ -37,26 +37,23 @@ class PostgresEngine(Engine):
         if spec.sslmode:
             settings["sslmode"] = spec.sslmode
         description = f"postgres://{spec.user + '@' if spec.user else ''}{spec.host}:{spec.port}/{spec.dbname}"
-        try:
+        with wrap_errors(f"cannot connect to {description}", secrets, errors=psycopg.Error):
             # autocommit: reads need no transaction; writes open one explicitly in `transaction()`
             con = psycopg.connect(**settings, autocommit=True, connect_timeout=spec.connect_timeout)
-        except psycopg.Error as exc:
-            message = redact(str(exc).strip(), secrets)
-            raise EngineError(f"cannot connect to {description}: {message}") from None
-        # Window bounds are naive UTC; a session in UTC compares them with timestamptz columns correctly.
-        con.execute("SET TIME ZONE 'UTC'")
+        engine = cls(con, description, secrets)
+        engine.use_utc()
         if read_only:
             con.execute("SET default_transaction_read_only = on")
-        return cls(con, description, secrets)
+        return engine
 
-    def _run(self, sql: str, parameters: Sequence[Any] | None) -> Any:
+    def _errors(self, during: str) -> AbstractContextManager[None]:
         import psycopg
 
-        try:
+        return wrap_errors("PostgreSQL", self._secrets, errors=psycopg.Error, during=during)
+
+    def _run(self, sql: str, parameters: Sequence[Any] | None) -> Any:
+        with self._errors(f"while running:\n{sql}"):
             return self._con.execute(sql, parameters)
-        except psycopg.Error as exc:
-            message = redact(str(exc).strip(), self._secrets)
-            raise EngineError(f"PostgreSQL: {message}\nwhile running:\n{sql}") from None
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
         self._run(sql, parameters)
@@ -67,19 +64,13 @@ class PostgresEngine(Engine):
     def insert_rows(self, table: exp.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        import psycopg
-
         statement = exp.insert(
             exp.values([tuple(exp.Placeholder() for _ in columns)]),
             table.copy(),
             columns=[exp.to_identifier(c, quoted=True) for c in columns],
         ).sql(dialect="postgres")
-        try:
-            with self._con.cursor() as cursor:
-                cursor.executemany(statement, [list(row) for row in rows])
-        except psycopg.Error as exc:
-            message = redact(str(exc).strip(), self._secrets)
-            raise EngineError(f"PostgreSQL: {message}\nwhile inserting into {table.sql()}") from None
+        with self._errors(f"while inserting into {table.sql()}"), self._con.cursor() as cursor:
+            cursor.executemany(statement, [list(row) for row in rows])
 
     def describe(self, table: str) -> list[tuple[str, str]] | None:
         rows = self.query(information_schema_query(table, self.dialect))
@@ -87,6 +78,7 @@ class PostgresEngine(Engine):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        # psycopg's own block (BEGIN … COMMIT or ROLLBACK), so the connection knows a transaction is open
         with self._con.transaction():
             yield
 

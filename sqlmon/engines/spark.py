@@ -3,16 +3,15 @@ the caller already has (`SparkEngine(spark_session)`, e.g. in a Databricks noteb
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
 
 from sqlmon.config.specs import SparkConnection
-from sqlmon.engines.base import Engine
-from sqlmon.errors import EngineError, redact
+from sqlmon.engines.base import Engine, first_line, wrap_errors
+from sqlmon.errors import EngineError
 
 
 class SparkEngine(Engine):
@@ -49,20 +48,15 @@ class SparkEngine(Engine):
                 builder = builder.config("spark.sql.warehouse.dir", str((project_root / spec.warehouse_dir).resolve()))
         for key, value in spec.conf.items():
             builder = builder.config(key, value)
-        try:
+        with wrap_errors("cannot start Spark", secrets or []):  # py4j and Spark Connect raise their own hierarchies
             session = builder.getOrCreate()
             if "spark.sql.session.timeZone" not in spec.conf:
                 session.conf.set("spark.sql.session.timeZone", "UTC")  # also for Spark Connect and reused sessions
-        except Exception as exc:  # py4j and Spark Connect raise their own hierarchies
-            raise EngineError(f"cannot start Spark: {redact(str(exc).strip(), secrets or [])}") from None
         return cls(session, spec.table_format, secrets)
 
     def _sql(self, sql: str) -> Any:
-        try:
+        with wrap_errors("Spark", self._secrets, text=first_line, during=f"while running:\n{sql}"):
             return self._spark.sql(sql)
-        except Exception as exc:
-            message = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc), self._secrets)
-            raise EngineError(f"Spark: {message}\nwhile running:\n{sql}") from None
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
         if parameters:
@@ -94,10 +88,6 @@ class SparkEngine(Engine):
 
     def create_table_properties(self) -> exp.Properties:
         return exp.Properties(expressions=[exp.FileFormatProperty(this=exp.Var(this=self.table_format.upper()))])
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        yield
 
     def close(self) -> None:
         # A session may be shared with the caller (notebooks, the test suite); stopping it is theirs to decide.

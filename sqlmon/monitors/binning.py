@@ -1,4 +1,5 @@
-"""Bins shared by the monitors that compare histograms.
+"""Bins shared by the monitors that compare histograms, and the reliability bins of the kinds that check scores
+against labels.
 
 Inner edges e_1 < … < e_{k−1} make k bins: (−inf, e_1), [e_1, e_2), …, [e_{k−1}, +inf). The end bins are open, so a
 value outside the baseline's range still lands in a bin. Edges come from the baseline only and are stored with the
@@ -7,12 +8,12 @@ results, so every window and every engine bins the same way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
 from sqlmon.errors import ConfigProblem
-from sqlmon.monitors.base import Aggregate, Distribution, HistogramBin, Relation, Results
+from sqlmon.monitors.base import Aggregate, Distribution, HistogramBin, Relation, Results, ratio
 from sqlmon.sql.types import ColumnInfo
 
 PROFILE_LEVELS = 1000  # a frozen profile holds quantiles at j / 1000 (sqlmon.baselines.profile.LEVELS)
@@ -56,6 +57,32 @@ def bin_requests(relation: Relation, column: ColumnInfo, edges: Sequence[float])
         Aggregate.of(relation, "common.bin_count", column=column.name, floating=column.floating, lower=lo, upper=hi)
         for lo, hi in bin_bounds(edges)
     ]
+
+
+# What the warehouse returns per reliability bin: the labelled rows, the sum of their scores, the sum of their labels.
+RELIABILITY_STATS = ("count", "score", "label")
+
+
+def reliability_bounds(bins: int) -> list[tuple[float | None, float | None]]:
+    """Reliability bins: equal widths on [0, 1], left-closed, open at both ends."""
+    return bin_bounds(fixed_edges(0.0, 1.0, bins))
+
+
+def reliability_requests(relation: Relation, macro: str, bins: int, **args: Any) -> list[dict[str, Aggregate]]:
+    """Per reliability bin, one aggregate per stat of RELIABILITY_STATS; `macro` takes `lower`, `upper` and `stat`
+    besides `args` (macros/calibration.sql, `reliability_bin`)."""
+    return [
+        {stat: Aggregate.of(relation, macro, **args, lower=lo, upper=hi, stat=stat) for stat in RELIABILITY_STATS}
+        for lo, hi in reliability_bounds(bins)
+    ]
+
+
+def calibration_errors(per_bin: Sequence[Mapping[str, float]]) -> tuple[float | None, float | None]:
+    """ECE = Σ_b (n_b / N) · |ȳ_b − p̄_b| and MCE = max_b |ȳ_b − p̄_b| over the non-empty bins; None without any."""
+    filled = [b for b in per_bin if b["count"]]
+    gaps = [abs(b["label"] - b["score"]) / b["count"] for b in filled]  # |ȳ_b − p̄_b|
+    ece = ratio(sum(abs(b["label"] - b["score"]) for b in filled), sum(b["count"] for b in filled))
+    return ece, max(gaps) if gaps else None
 
 
 def histogram_rows(column: str, side: str, edges: Sequence[float], counts: Sequence[float]) -> list[HistogramBin]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from sqlmon.config.specs import MonitorSpec, coerce_duration
+from sqlmon.config.specs import MonitorSpec
 from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
     Aggregate,
@@ -25,24 +25,24 @@ from sqlmon.monitors.base import (
     Results,
     metric_number,
 )
-from sqlmon.monitors.binning import bin_bounds, fixed_edges
-from sqlmon.monitors.labels import LabelledKind, LabelsSpec, label_column, label_problems, labelled_relation
-
-STATS = ("count", "score", "label")
+from sqlmon.monitors.binning import calibration_errors, reliability_bounds, reliability_requests
+from sqlmon.monitors.labels import (
+    LabelDelay,
+    LabelledKind,
+    LabelsTable,
+    label_column,
+    label_problems,
+    labelled_relation,
+)
 
 
 class CalibrationSpec(MonitorSpec):
     type: Literal["calibration"]
     prediction: str = Field(description="the score column, a probability in [0, 1]")
     label: str = Field(description="the true label: 0/1 or boolean; in the labels table when `labels` is set")
-    labels: LabelsSpec | None = Field(default=None, description="a labels table joined by key, instead of a column")
+    labels: LabelsTable = None
     bins: int = Field(default=10, ge=2, le=1000, description="equal-width reliability bins on [0, 1]")
-    label_delay: timedelta = Field(default=timedelta(0), description="how long after a window its labels are in")
-
-    @field_validator("label_delay", mode="before")
-    @classmethod
-    def _delay(cls, value: Any) -> Any:
-        return coerce_duration(value) if value is not None else timedelta(0)
+    label_delay: LabelDelay = timedelta(0)
 
 
 class Calibration(LabelledKind):
@@ -55,34 +55,27 @@ class Calibration(LabelledKind):
     def check(self, spec: CalibrationSpec, ctx: MonitorContext) -> list[ConfigProblem]:
         return label_problems(spec, ctx, "classification")
 
-    def _requests(self, spec: CalibrationSpec, ctx: MonitorContext) -> list[dict[str, Request]]:
+    def _requests(self, spec: CalibrationSpec, ctx: MonitorContext) -> list[dict[str, Aggregate]]:
         column = ctx.columns[spec.prediction]
         args = {"prediction": spec.prediction, "floating": column.floating, "label": label_column(spec)}
         rows = labelled_relation(spec, ctx.current)
-        return [
-            {stat: Aggregate.of(rows, "calibration.bin_stat", **args, lower=lo, upper=hi, stat=stat) for stat in STATS}
-            for lo, hi in bin_bounds(fixed_edges(0.0, 1.0, spec.bins))
-        ]
+        return reliability_requests(rows, "calibration.bin_stat", spec.bins, **args)
 
     def window_requests(self, spec: CalibrationSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
         return [request for bin_requests in self._requests(spec, ctx) for request in bin_requests.values()]
 
     def finalize(self, spec: CalibrationSpec, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
-        bounds = bin_bounds(fixed_edges(0.0, 1.0, spec.bins))
         per_bin = [
             {stat: float(window[r] or 0) for stat, r in requests.items()} for requests in self._requests(spec, ctx)
         ]
-        filled = [b for b in per_bin if b["count"]]
-        total = sum(b["count"] for b in filled)
-        gaps = [abs(b["label"] - b["score"]) / b["count"] for b in filled]  # |ȳ_b − p̄_b|
-        ece = sum(b["count"] * gap for b, gap in zip(filled, gaps, strict=True)) / total if total else None
+        ece, mce = calibration_errors(per_bin)
         output = MonitorOutput(
             metrics=[
                 MetricValue("ece", metric_number(ece), spec.prediction),
-                MetricValue("mce", metric_number(max(gaps)) if gaps else None, spec.prediction),
+                MetricValue("mce", metric_number(mce), spec.prediction),
             ]
         )
-        for index, ((lo, hi), b) in enumerate(zip(bounds, per_bin, strict=True)):
+        for index, ((lo, hi), b) in enumerate(zip(reliability_bounds(spec.bins), per_bin, strict=True)):
             for side, value in (("predicted", b["score"]), ("observed", b["label"])):
                 output.bins.append(
                     HistogramBin(

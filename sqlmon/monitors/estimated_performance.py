@@ -33,7 +33,7 @@ from sqlmon.monitors.base import (
     metric_number,
     ratio,
 )
-from sqlmon.monitors.binning import bin_bounds, fixed_edges
+from sqlmon.monitors.binning import RELIABILITY_STATS, calibration_errors, reliability_requests
 from sqlmon.sql.types import ColumnInfo
 
 ESTIMATES = (
@@ -47,7 +47,6 @@ ESTIMATES = (
 )
 BASELINE_CHECKS = ("baseline_ece", "baseline_accuracy_gap")
 CELLS = {"tp": (True, True), "fp": (True, False), "fn": (False, True), "tn": (False, False)}  # (predicted, actual)
-BIN_STATS = ("count", "score", "label")
 
 
 class EstimatedPerformanceSpec(MonitorSpec):
@@ -158,11 +157,9 @@ class EstimatedPerformance(MonitorKind):
             )
             for kind in ("expected", "realised")
         }
-        for index, (lo, hi) in enumerate(bin_bounds(fixed_edges(0.0, 1.0, spec.calibration_bins))):
-            for stat in BIN_STATS:
-                requests[f"bin_{index}_{stat}"] = Aggregate.of(
-                    baseline, "estimated_performance.baseline_bin", **args, lower=lo, upper=hi, stat=stat
-                )
+        bins = reliability_requests(baseline, "estimated_performance.baseline_bin", spec.calibration_bins, **args)
+        for index, bin_requests in enumerate(bins):
+            requests.update({f"bin_{index}_{stat}": request for stat, request in bin_requests.items()})
         return requests
 
     def window_requests(self, spec: EstimatedPerformanceSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
@@ -192,8 +189,7 @@ class EstimatedPerformance(MonitorKind):
 
 def _baseline_checks(got: Mapping[str, float], bins: int) -> dict[str, float | None]:
     """ECE over the baseline's non-empty reliability bins, and expected minus realised accuracy there."""
-    per_bin = [{stat: got[f"bin_{index}_{stat}"] for stat in BIN_STATS} for index in range(bins)]
-    labelled = sum(b["count"] for b in per_bin)
-    ece = ratio(sum(abs(b["label"] - b["score"]) for b in per_bin), labelled)  # Σ_b n_b/N · |ȳ_b − p̄_b|
-    gap = ratio(got["base_expected"] - got["base_realised"], labelled)
+    per_bin = [{stat: got[f"bin_{index}_{stat}"] for stat in RELIABILITY_STATS} for index in range(bins)]
+    ece, _ = calibration_errors(per_bin)
+    gap = ratio(got["base_expected"] - got["base_realised"], sum(b["count"] for b in per_bin))
     return {"baseline_ece": ece, "baseline_accuracy_gap": gap}

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from sqlmon.config.errors_pydantic import suggest
-from sqlmon.config.specs import StrictModel
+from sqlmon.config.specs import StrictModel, coerce_duration
 from sqlmon.config.yaml_loader import format_key
 from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import JOINED_LABEL, LabelsJoin, MonitorContext, MonitorKind, Relation
@@ -52,6 +52,19 @@ class LabelsSpec(StrictModel):
         if isinstance(self.key, list):
             return [(name, name, ("key", i)) for i, name in enumerate(self.key)]
         return [(source, label, ("key", source)) for source, label in self.key.items()]
+
+
+def _label_delay(value: Any) -> Any:
+    return coerce_duration(value) if value is not None else timedelta(0)
+
+
+# The keys the label-based specs share, each defined once. A spec lists them among its own keys instead of inheriting
+# them from a base class: the order of a spec's fields is the order of its keys in error messages (the allowed keys,
+# the missing ones), and a base class would put its fields before the kind's own.
+LabelsTable = Annotated[LabelsSpec | None, Field(description="a labels table joined by key, instead of a column")]
+LabelDelay = Annotated[
+    timedelta, BeforeValidator(_label_delay), Field(description="how long after a window its labels are in")
+]
 
 
 def label_column(spec: Any) -> str:

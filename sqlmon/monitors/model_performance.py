@@ -13,9 +13,9 @@ import math
 from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from sqlmon.config.specs import MonitorSpec, coerce_duration
+from sqlmon.config.specs import MonitorSpec
 from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
     JOINED_CONFLICT,
@@ -29,7 +29,14 @@ from sqlmon.monitors.base import (
     metric_number,
     ratio,
 )
-from sqlmon.monitors.labels import LabelledKind, LabelsSpec, label_column, label_problems, labelled_relation
+from sqlmon.monitors.labels import (
+    LabelDelay,
+    LabelledKind,
+    LabelsTable,
+    label_column,
+    label_problems,
+    labelled_relation,
+)
 
 CLASSIFICATION = (
     "accuracy",
@@ -53,14 +60,9 @@ class ModelPerformanceSpec(MonitorSpec):
     label: str = Field(
         description="the true label column: 0/1 or boolean, or the true value; in the labels table when `labels` is set"
     )
-    labels: LabelsSpec | None = Field(default=None, description="a labels table joined by key, instead of a column")
+    labels: LabelsTable = None
     decision_threshold: float = Field(default=0.5, description="scores at or above it are predicted positive")
-    label_delay: timedelta = Field(default=timedelta(0), description="how long after a window its labels are in")
-
-    @field_validator("label_delay", mode="before")
-    @classmethod
-    def _delay(cls, value: Any) -> Any:
-        return coerce_duration(value) if value is not None else timedelta(0)
+    label_delay: LabelDelay = timedelta(0)
 
 
 class ModelPerformance(LabelledKind):

@@ -23,10 +23,22 @@ class DialectSpec:
     # sqlglot node class -> function returning the replacement node, for constructs sqlglot writes wrongly here.
     transforms: dict[type[exp.Expression], Callable[[exp.Expression], exp.Expression]] = field(default_factory=dict)
     executed_in_tests: bool = False  # an engine of this dialect runs the test suite; the others compile and parse
-    # The statement that puts a session in UTC (window bounds are naive UTC), for connections sqlmon does not open
-    # itself (a dbt adapter's); None where sessions have no time zone.
+    # The statement that puts a session in UTC (window bounds are naive UTC), run by every engine on the sessions it
+    # opens (Engine.use_utc); None where sessions have no time zone. Spark's own engine sets the session's conf
+    # instead, which a project's `conf` may override.
     utc_session: str | None = None
     supports_delete: bool = True  # whether the store can DELETE a recomputed window (sqlmon.engines.base.Engine)
+    # Whether a session can run statements as one transaction, as the store's writes do (Engine.transaction).
+    transactions: bool = True
+
+    def transaction_statements(self) -> tuple[str, str, str] | None:
+        """BEGIN, COMMIT and ROLLBACK as sqlglot writes them here, or None where sessions have no transactions."""
+        if not self.transactions:
+            return None
+        begin, commit, rollback = (
+            node.sql(dialect=self.sqlglot_dialect) for node in (exp.Transaction(), exp.Commit(), exp.Rollback())
+        )
+        return begin, commit, rollback
 
 
 def _equals_nan(node: exp.Expression) -> exp.Expression:
@@ -65,8 +77,11 @@ DIALECTS: dict[str, DialectSpec] = {
         executed_in_tests=True,
         utc_session="SET TIME ZONE 'UTC'",
         supports_delete=False,
+        transactions=False,
     ),
-    "databricks": DialectSpec("databricks", "databricks", _SPARK_LIKE, utc_session="SET TIME ZONE 'UTC'"),
+    "databricks": DialectSpec(
+        "databricks", "databricks", _SPARK_LIKE, utc_session="SET TIME ZONE 'UTC'", transactions=False
+    ),
     "snowflake": DialectSpec(
         "snowflake",
         "snowflake",
