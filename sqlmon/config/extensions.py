@@ -15,7 +15,7 @@ from sqlmon.rules import registry as rules
 CONNECTIONS: Registry[type[StrictModel]] = Registry(
     "sqlmon.connections",
     "connection type",
-    subclass_of(StrictModel),  # type: ignore[arg-type]
+    subclass_of(StrictModel),
 )
 
 
