@@ -68,7 +68,7 @@ def labelled_relation(spec: Any, current: Relation) -> Relation:
     return replace(current, labels=LabelsJoin(labels.table, keys, spec.label, labels.timestamp))
 
 
-class LabelledKind(MonitorKind):
+class LabelledKind(MonitorKind[Any]):
     """What the kinds that compare predictions with labels share: which columns and tables they read, and that a
     window waits for its labels (`label_delay`)."""
 
@@ -81,10 +81,13 @@ class LabelledKind(MonitorKind):
         return [spec.labels.table] if spec.labels is not None else []
 
     def delay(self, spec: Any) -> timedelta:
-        return spec.label_delay
+        delay: timedelta = spec.label_delay
+        return delay
 
 
-def _missing(spec: Any, path: tuple[Any, ...], name: str, table: str, columns: Mapping[str, ColumnInfo], role: str):
+def _missing(
+    spec: Any, path: tuple[Any, ...], name: str, table: str, columns: Mapping[str, ColumnInfo], role: str
+) -> ConfigProblem:
     hint = suggest(name, columns) or f"its columns: {', '.join(columns)}"
     return ConfigProblem(spec.locate(*path), format_key(path), f"column `{name}` is not in {role} table {table}", hint)
 
