@@ -7,7 +7,7 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,6 +29,8 @@ from sqlmon.monitors.base import SEGMENT_METRICS
 
 if TYPE_CHECKING:
     from sqlmon.dbt.target import DbtAdapterConnection, DbtOptions, DbtTarget
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 PROJECT_FILE = "sqlmon.yml"
 MONITOR_FILE_KEYS = ("sources", "monitors")
@@ -63,7 +65,9 @@ class Project:
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
-def interpolate_env(node: Any, file: str, path: tuple[Any, ...], secrets: list[str], problems: list) -> Any:
+def interpolate_env(
+    node: Any, file: str, path: tuple[Any, ...], secrets: list[str], problems: list[ConfigProblem]
+) -> Any:
     """Replace `${NAME}` and `${NAME:-default}` in string values of sqlmon.yml with environment variables, in place.
 
     Substituted values are treated as secrets: they are redacted from every message sqlmon prints.
@@ -127,7 +131,9 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _validate(model: type[BaseModel], data: Any, file: str, node: Any, prefix: tuple[Any, ...], problems: list) -> Any:
+def _validate(
+    model: type[ModelT], data: Any, file: str, node: Any, prefix: tuple[Any, ...], problems: list[ConfigProblem]
+) -> ModelT | None:
     if not isinstance(data, dict):
         problems.append(
             ConfigProblem(
@@ -165,10 +171,11 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
     spec = _validate(project_model(), data, PROJECT_FILE, project_doc, (), problems)
     if spec is None:
         raise ConfigError(problems)
+    dbt_target: DbtTarget | None = None
     if dbt is not None:
         from sqlmon.dbt.target import load_target
 
-        dbt_target: DbtTarget | None = load_target(dbt, spec.dbt_engine == "adapter")
+        dbt_target = load_target(dbt, spec.dbt_engine == "adapter")
         project = Project(
             root=root,
             spec=spec,
@@ -177,7 +184,6 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
             dbt_connection=dbt_target.connection,
         )
     else:
-        dbt_target = None
         project = _project_with_target(root, spec, project_doc, target, secrets)
 
     raw_sources: list[SourceSpec] = []
@@ -329,7 +335,7 @@ def _refuse_dbt_relations(sources: list[SourceSpec], problems: list[ConfigProble
             )
 
 
-def _add_unique(registry: dict, spec: Any, what: str, problems: list[ConfigProblem]) -> None:
+def _add_unique(registry: dict[str, Any], spec: Any, what: str, problems: list[ConfigProblem]) -> None:
     """Register a source or monitor under its name; a second one with the same name is a problem naming both."""
     if spec.name in registry:
         first = registry[spec.name].locate()
@@ -434,7 +440,8 @@ def _load_monitor(
             )
         )
         ok = False
-    if ok and monitor.baseline is not None and monitor.baseline.previous is not None and not source.windowed:
+    previous_baseline = monitor.baseline is not None and monitor.baseline.previous is not None
+    if ok and previous_baseline and source is not None and not source.windowed:
         problems.append(
             ConfigProblem(
                 monitor.locate("baseline"),
