@@ -202,7 +202,8 @@ class Profiles:
         max_categories: int = MAX_CATEGORIES,
     ) -> Profile:
         """Profile `source` (within `window`, if given) in the warehouse and store it as NAME's next version."""
-        relation = Relation(source.table, source.timestamp, window) if window else Relation(source.table)
+        table = source.resolved_table
+        relation = Relation(table, source.timestamp, window) if window else Relation(table)
         numeric = [c for c in columns.values() if c.numeric]
         categorical = [c for c in columns.values() if c.logical in ("string", "boolean")]
         stats: dict[tuple[str, str], Aggregate] = {}

@@ -277,6 +277,12 @@ class SourceSpec(OriginMixin, StrictModel):
     def windowed(self) -> bool:
         return self.timestamp is not None
 
+    @property
+    def resolved_table(self) -> str:
+        """`table`, which the loader sets for a source given as `ref`/`source` (or reports the source broken)."""
+        assert self.table is not None, f"source `{self.name}`: its dbt relation was not resolved"
+        return self.table
+
 
 # --- thresholds ---------------------------------------------------------------------------------------------------
 

@@ -128,7 +128,7 @@ def label_problems(spec: Any, ctx: MonitorContext, task: str) -> list[ConfigProb
             path = ("labels", *path)
             here, there = ctx.columns.get(source_name), label_columns.get(label_name)
             if here is None:
-                problems.append(_missing(spec, path, source_name, ctx.source.table, ctx.columns, "source"))
+                problems.append(_missing(spec, path, source_name, ctx.source.resolved_table, ctx.columns, "source"))
             if there is None:
                 problems.append(_missing(spec, path, label_name, labels.table, label_columns, "labels"))
             if here is not None and there is not None and not _comparable(here, there):
