@@ -60,7 +60,8 @@ class DuckDBEngine(Engine):
 
         cursor = self._run(sql, parameters)
         try:
-            return cursor.fetchall()
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
         except duckdb.Error as exc:  # some errors only surface while rows are fetched
             raise EngineError(f"DuckDB: {str(exc).strip()}\nwhile running:\n{sql}") from None
 
