@@ -16,7 +16,7 @@ class YamlMap(dict[str, Any]):
     """A mapping that knows the line of itself and of each of its keys."""
 
     line: int | None = None
-    key_lines: dict[str, int]
+    key_lines: dict[str, int | None]  # None for a key added by sqlmon to a mapping without a line (dbt/meta.py)
 
 
 class YamlSeq(list[Any]):
