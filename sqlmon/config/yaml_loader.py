@@ -29,8 +29,9 @@ class YamlSeq(list[Any]):
 class _LineLoader(yaml.SafeLoader):
     file_name = "<string>"
 
-    # every key is made a str, so the mapping is narrower than SafeLoader's dict[Hashable, Any]
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YamlMap:  # type: ignore[override]
+    def construct_mapping(  # type: ignore[override]  # keys made str: narrower than SafeLoader's dict[Hashable, Any]
+        self, node: yaml.MappingNode, deep: bool = False
+    ) -> YamlMap:
         result = YamlMap()
         result.line = node.start_mark.line + 1
         result.key_lines = {}
