@@ -43,7 +43,7 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
     checked_sources: set[str] = set()
     for monitor in monitors:
         source = project.sources[monitor.source]
-        columns = catalog.columns(source.table)
+        columns = catalog.columns(source.resolved_table)
         if source.name not in checked_sources:
             checked_sources.add(source.name)
             problems += _check_source(source, columns)
@@ -52,7 +52,7 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
         kind = registry.get(monitor.type)
         used = kind.columns_used(monitor, columns)
         missing = [name for name in used if name not in columns]
-        problems += [_column_problem(monitor, name, source.table, columns, "source") for name in missing]
+        problems += [_column_problem(monitor, name, source.resolved_table, columns, "source") for name in missing]
         problems += _check_segment_columns(monitor, source, columns)
         baseline = project.baseline_of(monitor)
         baseline_columns = profile = None
@@ -67,7 +67,7 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
             ctx = MonitorContext(
                 source=source,
                 columns=columns,
-                current=Relation(source.table),
+                current=Relation(source.resolved_table),
                 window=None,
                 baseline_columns=baseline_columns,
                 profile=profile,

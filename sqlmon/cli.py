@@ -177,7 +177,8 @@ def validate(
 
     project = load_project(project_dir, target, _dbt_options(dbt_project, profiles_dir, target))
     if not offline:
-        from sqlmon.checks import Catalog, check_project
+        from sqlmon.catalog import Catalog
+        from sqlmon.checks import check_project
         from sqlmon.engines import connect
 
         with connect(project, read_only=True) as engine:

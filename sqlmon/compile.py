@@ -36,11 +36,11 @@ def compile_project(
         from sqlmon.checks import check_project
 
         check_project(project, monitors, session.catalog)
-        target = SqlCompiler(dialect or engine.dialect)
+        compiler = SqlCompiler(dialect or engine.dialect)
         by_source: dict[str, list[MonitorSpec]] = defaultdict(list)
         for monitor in monitors:
             by_source[monitor.source].append(monitor)
-        out = [f"-- sqlmon compile: {len(monitors)} monitor(s), dialect {target.dialect.name}"]
+        out = [f"-- sqlmon compile: {len(monitors)} monitor(s), dialect {compiler.dialect.name}"]
         for source_name, source_monitors in by_source.items():
             source = project.sources[source_name]
             window = _window(session, source_name, end or utcnow())
@@ -63,7 +63,7 @@ def compile_project(
                 out.append("-- the table has no rows yet, so there is no window to show")
             for number, statement in enumerate(statements, 1):
                 out.append(f"\n-- {number}. {statement.purpose}")
-                out.append(target.to_sql(statement.tree) + ";")
+                out.append(compiler.to_sql(statement.tree) + ";")
         return "\n".join(out)
 
 

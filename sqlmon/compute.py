@@ -38,8 +38,9 @@ def context(
     """What a monitor's kind plans with: the relations of its window and baseline, and the columns of each."""
     source = session.project.sources[monitor.source]
     catalog = session.catalog
-    columns = catalog.columns(source.table) or {}
-    current = Relation(source.table, source.timestamp, window) if window is not None else Relation(source.table)
+    table = source.resolved_table
+    columns = catalog.columns(table) or {}
+    current = Relation(table, source.timestamp, window) if window is not None else Relation(table)
     baseline_spec = session.project.baseline_of(monitor)
     baseline = baseline_columns = profile = None
     if baseline_spec is not None and baseline_spec.profile is not None:
@@ -53,7 +54,7 @@ def context(
         baseline_columns = catalog.columns(baseline_spec.table)
     elif baseline_spec is not None and baseline_spec.previous is not None and window is not None:
         span = Window(window.start - baseline_spec.previous, window.start)
-        baseline = Relation(source.table, source.timestamp, span)
+        baseline = Relation(table, source.timestamp, span)
         baseline_columns = columns
     return MonitorContext(
         source=source,
@@ -97,7 +98,7 @@ def compute(
         for m in monitors
         if m.segment_by
     }
-    units = [(m, None, contexts[m.name]) for m in monitors]
+    units: list[tuple[MonitorSpec, str | None, MonitorContext]] = [(m, None, contexts[m.name]) for m in monitors]
     units += [
         (m, segment.label, segment_context(contexts[m.name], segment))
         for m in monitors

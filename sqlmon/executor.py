@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from sqlmon.config.durations import Window
 from sqlmon.engines.base import Engine
-from sqlmon.monitors.base import Aggregate, Distribution, Relation, Request, Segment, segment_label
+from sqlmon.monitors.base import Aggregate, Distribution, DistributionRows, Relation, Request, Segment, segment_label
 from sqlmon.sql.compiler import SqlCompiler
 
 
@@ -137,9 +137,10 @@ class Executor:
         if self.profiles is not None:
             from sqlmon.baselines.profile import answers
 
-            for request in [r for r in todo if answers(r)]:
-                name, version = answers(request)  # type: ignore[misc]
-                self.cache[request] = self.profiles.get(name, version).answer(request)
+            for request in todo:
+                profile = answers(request)
+                if profile is not None:
+                    self.cache[request] = self.profiles.get(*profile).answer(request)
             todo = [r for r in todo if r not in self.cache]
         by_relation: dict[Relation, list[Aggregate]] = defaultdict(list)
         distributions: list[Distribution] = []
@@ -171,7 +172,7 @@ class Executor:
 
     def _record(
         self, source: str, window: Window | None, purpose: str, template: str, execute: bool, **context: Any
-    ) -> list[tuple] | None:
+    ) -> list[tuple[Any, ...]] | None:
         tree = self.compiler.parse(self.compiler.render(template, **context))
         sql = self.compiler.to_sql(tree)
         self.log.statements.append(Statement(source, window, purpose, sql, tree))
@@ -261,7 +262,7 @@ class Executor:
         )
         if rows is None:
             return
-        grouped: dict[int, list[tuple]] = defaultdict(list)
+        grouped: dict[int, DistributionRows] = defaultdict(list)
         for req, k, a, b in rows:
             grouped[int(req)].append((k, _scalar(a), _scalar(b)))
         for index, request in enumerate(requests):

@@ -57,7 +57,7 @@ def select_monitors(project: Project, select: list[str] | None) -> list[MonitorS
 def time_range(executor: Executor, source: SourceSpec) -> tuple[datetime | None, datetime | None]:
     """The oldest and newest timestamp of a source: one MIN/MAX statement."""
     assert source.timestamp is not None
-    relation = Relation(source.table)
+    relation = Relation(source.resolved_table)
     low = Aggregate.of(relation, "common.min_value", column=source.timestamp)
     high = Aggregate.of(relation, "common.max_value", column=source.timestamp)
     results = executor.run([low, high], source.name, None)
@@ -141,9 +141,10 @@ def plan_source(
     """What a run computes on one source: snapshot kinds once, on the latest window; the others on every window due."""
     plan = SourcePlan(source)
     if start is None:  # a backfill looks at past windows; today's schema says nothing about them
-        columns = session.catalog.columns(source.table) or {}
+        columns = session.catalog.columns(source.resolved_table) or {}
         plan.schema = [
-            SchemaRow(source.name, source.table, c.name, c.data_type, i, as_of) for i, c in enumerate(columns.values())
+            SchemaRow(source.name, source.resolved_table, c.name, c.data_type, i, as_of)
+            for i, c in enumerate(columns.values())
         ]
     snapshot = [m for m in monitors if registry.get(m.type).snapshot]
     windowed = [m for m in monitors if m not in snapshot]
@@ -159,10 +160,10 @@ def plan_source(
         by_window[None] = list(windowed)
     plan.windows = sorted(w for w in by_window if w is not None)
     if snapshot:
-        window = latest_window(source, as_of)
+        latest = latest_window(source, as_of)
         previous = session.store.previous_schema(
-            source.table, before=window.start if window else as_of, inclusive=window is not None
+            source.resolved_table, before=latest.start if latest else as_of, inclusive=latest is not None
         )
-        plan.steps.append(Step(window, snapshot, previous))
+        plan.steps.append(Step(latest, snapshot, previous))
     plan.steps += [Step(w, by_window[w]) for w in sorted(by_window, key=lambda w: (w is not None, w))]
     return plan

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from importlib.metadata import EntryPoint, EntryPoints, entry_points
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from sqlmon.errors import SqlmonError
 
@@ -25,8 +25,14 @@ class PluginError(SqlmonError):
     """An installed plugin that cannot be loaded or is not what its entry-point group expects."""
 
 
+class _Selectable(Protocol):
+    """What `_installed` is used for; Python 3.11's `entry_points()` is a `SelectableGroups`, 3.12's `EntryPoints`."""
+
+    def select(self, *, group: str) -> EntryPoints: ...
+
+
 @cache
-def _installed() -> EntryPoints:
+def _installed() -> _Selectable:
     """Every installed entry point, read once: each read walks every distribution on the path (~0.1 s with dbt)."""
     return entry_points()
 
@@ -86,10 +92,10 @@ class Registry(Generic[T]):
         self._loaded.clear()
 
 
-def subclass_of(base: type, attribute: str | None = None) -> Callable[[str, object], type]:
+def subclass_of(base: type[T], attribute: str | None = None) -> Callable[[str, object], type[T]]:
     """A check that the entry point names a subclass of `base` whose `attribute` (e.g. `type`) equals its name."""
 
-    def check(name: str, loaded: object) -> type:
+    def check(name: str, loaded: object) -> type[T]:
         if not (isinstance(loaded, type) and issubclass(loaded, base)):
             raise PluginError(f"entry point `{name}` names {loaded!r}, which is not a {base.__name__} subclass")
         declared = getattr(loaded, attribute, None) if attribute else name

@@ -273,7 +273,7 @@ class Store:
         return [(start, None if value is None else float(value)) for start, value in reversed(rows)]
 
     @staticmethod
-    def _replaced_condition(replaced: set[tuple[str, datetime]]) -> exp.Expression | None:
+    def _replaced_condition(replaced: set[tuple[str, datetime]]) -> exp.Condition | None:
         by_monitor: dict[str, list[datetime]] = {}
         for monitor, window_start in sorted(replaced):
             by_monitor.setdefault(monitor, []).append(window_start)
@@ -289,7 +289,7 @@ class Store:
             ]
         )
 
-    def _remove(self, name: str, condition: exp.Expression) -> None:
+    def _remove(self, name: str, condition: exp.Condition) -> None:
         if self.engine.supports_delete:
             self.engine.execute(self._sql(exp.delete(self.table(name), where=condition)))
             return

@@ -37,7 +37,7 @@ def create(
             )
         if (start or end) and source.timestamp is None:
             raise _problem("--start", f"source `{source.name}` has no `timestamp`, so it cannot be cut by time")
-        columns = session.catalog.columns(source.table)
+        columns = session.catalog.columns(source.resolved_table)
         if columns is None:
             raise _problem("--source", f"table {source.table} of source `{source.name}` does not exist")
         window = None

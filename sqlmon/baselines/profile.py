@@ -27,7 +27,7 @@ from sqlmon.config.specs import SourceSpec
 from sqlmon.errors import SqlmonError
 from sqlmon.monitors.base import Aggregate, Distribution, Relation, Request
 from sqlmon.sql.types import ColumnInfo, logical_type
-from sqlmon.store import BASELINES_TABLE, TABLES
+from sqlmon.store import BASELINES_TABLE, TABLES, Store
 
 TABLE = BASELINES_TABLE
 LEVELS = 1000  # quantiles at j / LEVELS: quantile bins must divide it
@@ -116,7 +116,8 @@ def answers(request: Request) -> tuple[str, int] | None:
     if isinstance(request, Aggregate):
         return request.relation.profile
     if request.macro == "common.quantiles":
-        return dict(request.args)["rel"].profile
+        relation: Relation = dict(request.args)["rel"]
+        return relation.profile
     return None
 
 
@@ -124,8 +125,8 @@ def _table(schema: str) -> exp.Table:
     return exp.table_(exp.to_identifier(TABLE, quoted=True), db=exp.to_identifier(schema, quoted=True))
 
 
-def _where(name: str, version: int | None = None) -> exp.Expression:
-    condition = exp.column("name").eq(exp.Literal.string(name))
+def _where(name: str, version: int | None = None) -> exp.Condition:
+    condition: exp.Condition = exp.column("name").eq(exp.Literal.string(name))
     if version is not None:
         condition = exp.and_(condition, exp.column("version").eq(exp.Literal.number(version)))
     return condition
@@ -134,16 +135,16 @@ def _where(name: str, version: int | None = None) -> exp.Expression:
 class Profiles:
     """The profiles in a results schema: read (cached for the run), listed, created and dropped."""
 
-    def __init__(self, store: Any):
+    def __init__(self, store: Store):
         self.store = store
         self._loaded: dict[tuple[str, int], Profile] = {}
 
-    def _query(self, query: exp.Expression) -> list[tuple]:
+    def _query(self, query: exp.Expression) -> list[tuple[Any, ...]]:
         if self.store.engine.describe(f"{self.store.schema}.{TABLE}") is None:
             return []
         return self.store.engine.query(self.store._sql(query))
 
-    def versions(self) -> list[tuple]:
+    def versions(self) -> list[tuple[Any, ...]]:
         """(name, version, created_at, source, table, window_start, window_end, columns), newest first per name."""
         query = (
             exp.select(
@@ -202,7 +203,8 @@ class Profiles:
         max_categories: int = MAX_CATEGORIES,
     ) -> Profile:
         """Profile `source` (within `window`, if given) in the warehouse and store it as NAME's next version."""
-        relation = Relation(source.table, source.timestamp, window) if window else Relation(source.table)
+        table = source.resolved_table
+        relation = Relation(table, source.timestamp, window) if window else Relation(table)
         numeric = [c for c in columns.values() if c.numeric]
         categorical = [c for c in columns.values() if c.logical in ("string", "boolean")]
         stats: dict[tuple[str, str], Aggregate] = {}
@@ -268,7 +270,7 @@ class Profiles:
             add(c, "stat", category="cells", value=float(cells))
             for k, value, below in found[quantiles[c.name]]:
                 add(c, "quantile", position=int(k), value=value, count=below)
-            for k, count, finite in found.get(cell_requests.get(c.name), None) or []:  # type: ignore[arg-type]
+            for k, count, finite in found.get(cell_requests.get(c.name), None) or []:
                 add(c, "cell", position=int(k), count=count, finite_count=finite)
         for c in categorical:
             for k, count, _ in found[category_requests[c.name]]:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -30,6 +30,8 @@ from sqlmon.monitors import registry
 
 if TYPE_CHECKING:
     from sqlmon.dbt.target import DbtAdapterConnection, DbtOptions, DbtTarget
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 @dataclass
@@ -61,7 +63,9 @@ class Project:
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
-def interpolate_env(node: Any, file: str, path: tuple[Any, ...], secrets: list[str], problems: list) -> Any:
+def interpolate_env(
+    node: Any, file: str, path: tuple[Any, ...], secrets: list[str], problems: list[ConfigProblem]
+) -> Any:
     """Replace `${NAME}` and `${NAME:-default}` in string values of sqlmon.yml with environment variables, in place.
 
     Substituted values are treated as secrets: they are redacted from every message sqlmon prints.
@@ -118,7 +122,9 @@ def _root_beside_dbt(dbt: DbtOptions) -> Path:
     return dbt.project_dir
 
 
-def _validate(model: type[BaseModel], data: Any, file: str, node: Any, prefix: tuple[Any, ...], problems: list) -> Any:
+def _validate(
+    model: type[ModelT], data: Any, file: str, node: Any, prefix: tuple[Any, ...], problems: list[ConfigProblem]
+) -> ModelT | None:
     if not isinstance(data, dict):
         problems.append(
             ConfigProblem(
@@ -156,10 +162,11 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
     spec = _validate(project_model(), data, PROJECT_FILE, project_doc, (), problems)
     if spec is None:
         raise ConfigError(problems)
+    dbt_target: DbtTarget | None = None
     if dbt is not None:
         from sqlmon.dbt.target import load_target
 
-        dbt_target: DbtTarget | None = load_target(dbt, spec.dbt_engine == "adapter")
+        dbt_target = load_target(dbt, spec.dbt_engine == "adapter")
         project = Project(
             root=root,
             spec=spec,
@@ -168,7 +175,6 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
             dbt_connection=dbt_target.connection,
         )
     else:
-        dbt_target = None
         project = _project_with_target(root, spec, project_doc, target, secrets)
 
     declared = read_monitor_files(root, spec.monitor_paths, project_doc, problems)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def monitor_references(
-    monitor: MonitorSpec, kind: MonitorKind, prefix: tuple[Any, ...], project: Project, broken: AbstractSet[str]
+    monitor: MonitorSpec, kind: MonitorKind[Any], prefix: tuple[Any, ...], project: Project, broken: AbstractSet[str]
 ) -> list[ConfigProblem]:
     """What is wrong with how a valid monitor refers to the rest of the project. A monitor of a source that was
     itself invalid (`broken`) gets no second problem for it."""
@@ -97,7 +97,7 @@ def refuse_dbt_relations(sources: list[SourceSpec], problems: list[ConfigProblem
             )
 
 
-def add_unique(registry: dict, spec: Any, what: str, problems: list[ConfigProblem]) -> None:
+def add_unique(registry: dict[str, Any], spec: Any, what: str, problems: list[ConfigProblem]) -> None:
     """Register a source or monitor under its name; a second one with the same name is a problem naming both."""
     if spec.name in registry:
         first = registry[spec.name].locate()

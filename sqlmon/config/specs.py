@@ -146,8 +146,9 @@ class ProjectSpec(StrictModel):
     def target_names(self) -> list[str]:
         return list(self.targets) if self.targets else ["default"]
 
-    def resolve(self, target: str | None) -> tuple[str, Any]:
-        """The connection of `target` (default: `target:`, else the first of `targets`, else `connection`)."""
+    def resolve(self, target: str | None) -> tuple[str, ConnectionSpec]:
+        """The connection of `target` (default: `target:`, else the first of `targets`, else `connection`); with
+        plugin engines installed, it may be one of their models (`project_spec_class`)."""
         if not self.targets:
             if target not in (None, "default"):
                 raise KeyError(target)
@@ -165,8 +166,9 @@ def project_spec_class(connections: dict[str, type[StrictModel]]) -> type[Projec
     if not extra:
         return ProjectSpec
     members = [Annotated[model, Tag(name)] for name, model in {**BUILTIN_CONNECTIONS, **extra}.items()]
-    union = Annotated[Union[tuple(members)], Discriminator(_connection_type)]  # noqa: UP007  # built at run time
-    model: type[ProjectSpec] = create_model(  # type: ignore[call-overload]
+    # a type built at run time, which mypy cannot follow
+    union: Any = Annotated[Union[tuple(members)], Discriminator(_connection_type)]  # noqa: UP007
+    model: type[ProjectSpec] = create_model(
         "ProjectSpec",
         __base__=ProjectSpec,
         connection=(union | None, Field(default=None, description="the warehouse, when there is one target")),
@@ -275,6 +277,12 @@ class SourceSpec(OriginMixin, StrictModel):
     def windowed(self) -> bool:
         return self.timestamp is not None
 
+    @property
+    def resolved_table(self) -> str:
+        """`table`, which the loader sets for a source given as `ref`/`source` (or reports the source broken)."""
+        assert self.table is not None, f"source `{self.name}`: its dbt relation was not resolved"
+        return self.table
+
 
 # --- thresholds ---------------------------------------------------------------------------------------------------
 
@@ -322,33 +330,30 @@ class ThresholdRule(StrictModel):
             level = getattr(self, name)
             if isinstance(level, tuple) and level[0] > level[1]:
                 raise ValueError(f"the `{name}` range [{level[0]}, {level[1]}] has low above high")
-        if self.warn is not None and self.error is not None:
-            if isinstance(self.warn, tuple):
-                if not (self.error[0] <= self.warn[0] and self.warn[1] <= self.error[1]):  # type: ignore[index]
-                    raise ValueError("the `error` range must contain the `warn` range (error is the wider band)")
-            elif self.direction == "above" and self.warn > self.error:  # type: ignore[operator]
-                raise ValueError(
-                    f"`warn` ({self.warn}) is above `error` ({self.error}); with direction above, warn ≤ error"
-                )
-            elif self.direction == "below" and self.warn < self.error:  # type: ignore[operator]
-                raise ValueError(
-                    f"`warn` ({self.warn}) is below `error` ({self.error}); with direction below, warn ≥ error"
-                )
+        warn, error = self.warn, self.error  # both ranges or both numbers, as checked above
+        if isinstance(warn, tuple) and isinstance(error, tuple):
+            if not (error[0] <= warn[0] and warn[1] <= error[1]):
+                raise ValueError("the `error` range must contain the `warn` range (error is the wider band)")
+        elif isinstance(warn, float) and isinstance(error, float):
+            if self.direction == "above" and warn > error:
+                raise ValueError(f"`warn` ({warn}) is above `error` ({error}); with direction above, warn ≤ error")
+            if self.direction == "below" and warn < error:
+                raise ValueError(f"`warn` ({warn}) is below `error` ({error}); with direction below, warn ≥ error")
         return self
 
     def breach(self, value: float | None) -> Severity | None:
         """The highest severity this value breaks, or None. NaN/None (not computable) never alerts."""
         if value is None or value != value:
             return None
-        for severity in ("error", "warn"):
-            level = getattr(self, severity)
+        severity: Severity
+        for severity, level in (("error", self.error), ("warn", self.warn)):
             if level is None:
                 continue
             if isinstance(level, tuple):
                 if value < level[0] or value > level[1]:
-                    return severity  # type: ignore[return-value]
+                    return severity
             elif (self.direction == "above" and value > level) or (self.direction == "below" and value < level):
-                return severity  # type: ignore[return-value]
+                return severity
         return None
 
     def describe(self, severity: Severity) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +12,14 @@ import yaml
 from sqlmon.errors import ConfigError, ConfigProblem, Location
 
 
-class YamlMap(dict):
+class YamlMap(dict[str, Any]):
     """A mapping that knows the line of itself and of each of its keys."""
 
     line: int | None = None
-    key_lines: dict[str, int]
+    key_lines: dict[str, int | None]  # None for a key added by sqlmon to a mapping without a line (dbt/meta.py)
 
 
-class YamlSeq(list):
+class YamlSeq(list[Any]):
     """A sequence that knows the line of itself and of each item."""
 
     line: int | None = None
@@ -28,7 +29,9 @@ class YamlSeq(list):
 class _LineLoader(yaml.SafeLoader):
     file_name = "<string>"
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YamlMap:  # type: ignore[override]
+    def construct_mapping(  # type: ignore[override]  # keys made str: narrower than SafeLoader's dict[Hashable, Any]
+        self, node: yaml.MappingNode, deep: bool = False
+    ) -> YamlMap:
         result = YamlMap()
         result.line = node.start_mark.line + 1
         result.key_lines = {}
@@ -52,14 +55,14 @@ class _LineLoader(yaml.SafeLoader):
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
 
-    def construct_yaml_seq(self, node: yaml.SequenceNode):  # type: ignore[override]
+    def construct_yaml_seq(self, node: yaml.SequenceNode) -> Generator[YamlSeq, None, None]:
         result = YamlSeq()
         result.line = node.start_mark.line + 1
         result.item_lines = [item.start_mark.line + 1 for item in node.value]
         yield result
         result.extend(self.construct_object(item, deep=True) for item in node.value)
 
-    def construct_yaml_map(self, node: yaml.MappingNode):  # type: ignore[override]
+    def construct_yaml_map(self, node: yaml.MappingNode) -> Generator[YamlMap, None, None]:
         yield self.construct_mapping(node, deep=True)
 
 

@@ -164,11 +164,11 @@ def build(
 
     outcome = BuildResult(bool(result.success), counts, list(monitoring.runs))
     for relation, watching in sorted(by_relation.items()):
-        for source in sorted({m.source for m in watching}):
-            unbuilt = (f"dbt `{project.sources[source].ref}`", "not selected in this build")
+        for source_name in sorted({m.source for m in watching}):
+            unbuilt = (f"dbt `{project.sources[source_name].ref}`", "not selected in this build")
             what, status = monitoring.statuses.get(relation, unbuilt)
             if status != "success":
-                outcome.skipped.append(Skipped(source, relation, f"{what}: {status}"))
+                outcome.skipped.append(Skipped(source_name, relation, f"{what}: {status}"))
     if after:
         outcome.runs.append(Monitored(None, run_monitors(project, after, end=end)))
     return outcome
@@ -206,6 +206,6 @@ def summary(result: BuildResult) -> list[str]:
     for item in result.runs:
         if item.blocked:
             lines.append(f"  blocked: {item.node} reported to dbt as failed, its downstream models skipped")
-    for item in result.skipped:
-        lines.append(f"  not monitored: source {item.source} ({item.relation}), {item.reason}")
+    for skipped in result.skipped:
+        lines.append(f"  not monitored: source {skipped.source} ({skipped.relation}), {skipped.reason}")
     return lines

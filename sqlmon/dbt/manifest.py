@@ -82,9 +82,9 @@ def load_manifest(options: DbtOptions, target: DbtTarget | None = None) -> dict[
         reason = "target/manifest.json is missing" if not path.is_file() else "the project changed since the last parse"
         parse(options, find_profiles(options), reason)
     manifest = _read_json(path)
-    reason = _other_target(manifest, path, target)
-    if reason:
-        parse(options, find_profiles(options), reason, force=True)
+    other = _other_target(manifest, path, target)
+    if other:
+        parse(options, find_profiles(options), other, force=True)
         manifest = _read_json(path)
     return manifest
 
@@ -106,7 +106,8 @@ def _other_target(manifest: dict[str, Any], path: Path, target: DbtTarget | None
 
 def _read_json(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        return json.load(handle)
+        data: dict[str, Any] = json.load(handle)
+    return data
 
 
 # --- ref and source -----------------------------------------------------------------------------------------------

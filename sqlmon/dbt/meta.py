@@ -11,6 +11,7 @@ loader validates them exactly like the ones written in `monitors/*.yml`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ def _map(data: Any, line: int | None, drop: tuple[str, ...] = (), **added: Any) 
     result.key_lines = {k: v for k, v in getattr(data, "key_lines", {}).items() if k not in drop}
     for key, value in {**{k: v for k, v in data.items() if k not in drop}, **added}.items():
         result[key] = value
-        result.key_lines.setdefault(key, result.line)  # type: ignore[arg-type]
+        result.key_lines.setdefault(key, result.line)
     return result
 
 
@@ -67,7 +68,7 @@ def _block(config_owner: dict[str, Any]) -> Any:
 class _Files:
     """Property files read once each, relative to the dbt project, with the file name problems should show."""
 
-    def __init__(self, project_dir: Path, display: Any):
+    def __init__(self, project_dir: Path, display: Callable[[Path], str]):
         self.project_dir = project_dir
         self.display = display
         self.docs: dict[str, Any] = {}
@@ -119,7 +120,9 @@ def _written(entry: YamlMap | None, prefix: tuple[Any, ...], fallback: Any) -> t
     return fallback, (*prefix, "config", "meta", META_KEY)
 
 
-def _monitor_items(value: Any, file: str, prefix: tuple[Any, ...], problems: list[ConfigProblem]) -> list[tuple]:
+def _monitor_items(
+    value: Any, file: str, prefix: tuple[Any, ...], problems: list[ConfigProblem]
+) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
     """`monitors:` as (mapping, key path): an item may be a whole monitor or just its type (`- null_rate`)."""
     if value is None:
         return []
@@ -221,6 +224,7 @@ def _declare(
             if index is not None:
                 column_entry, column_prefix = entry["columns"][index], (*entry_prefix, "columns", index)
         written_column, path = _written(column_entry, column_prefix, value)
+        monitors: Any  # as written; _monitor_items reports anything but a list
         if isinstance(written_column, list):  # the shorthand: `sqlmon: [null_rate, feature_drift]`
             monitors, monitors_path = written_column, path
         elif isinstance(written_column, dict) and set(written_column) <= {"monitors"}:
@@ -297,8 +301,8 @@ def _column_monitor(
         )
         return None
     name = item.get("name", f"{source}__{column}__{kind.type}")
-    value = [column] if key == "columns" else column
-    return Declared(file, _map(item, line, name=name, source=source, **{key: value}), path)
+    value: list[str] | str = [column] if key == "columns" else column
+    return Declared(file, _map(item, line, (), name=name, source=source, **{key: value}), path)
 
 
 def _schema_contract(

@@ -87,7 +87,9 @@ def find_profiles(options: DbtOptions) -> Path:
     )
 
 
-def _render(renderer: Any, value: Any, file: Path, node: Any, path: tuple[Any, ...], problems: list) -> Any:
+def _render(
+    renderer: Any, value: Any, file: Path, node: Any, path: tuple[Any, ...], problems: list[ConfigProblem]
+) -> Any:
     """Render one value of the target the way dbt does, so a missing env var is reported at its own key and line."""
     from dbt_common.exceptions import DbtBaseException
 
@@ -161,10 +163,10 @@ def load_target(options: DbtOptions, through_adapter: bool = False) -> DbtTarget
         if path != ":memory:" and not Path(path).is_absolute():
             # dbt runs from the project folder, so a relative path is relative to it.
             path = str((options.project_dir / path).resolve())
-        connection: DuckDBConnection | PostgresConnection | DbtAdapterConnection = DuckDBConnection(path=path)
+        duckdb_connection = DuckDBConnection(path=path)
         if values.get("threads"):
-            connection.threads = int(values["threads"])
-        return DbtTarget(str(name), connection, secrets, str(default), kind)
+            duckdb_connection.threads = int(values["threads"])
+        return DbtTarget(str(name), duckdb_connection, secrets, str(default), kind)
     if kind == "postgres" and not through_adapter:
         password = values.get("password") or values.get("pass")
         connection = PostgresConnection(

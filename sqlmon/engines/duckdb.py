@@ -57,7 +57,8 @@ class DuckDBEngine(Engine):
 
     def query(self, sql: str, parameters: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         with self._errors(f"while running:\n{sql}"):  # some errors only surface while rows are fetched
-            return self._run(sql, parameters).fetchall()
+            rows: list[tuple[Any, ...]] = self._run(sql, parameters).fetchall()
+            return rows
 
     def insert_rows(self, table: exp.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         # executemany binds row by row and is slow; a registered DataFrame inserts thousands of rows in one step.

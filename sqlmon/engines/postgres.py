@@ -59,7 +59,8 @@ class PostgresEngine(Engine):
         self._run(sql, parameters)
 
     def query(self, sql: str, parameters: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        return self._run(sql, parameters).fetchall()
+        rows: list[tuple[Any, ...]] = self._run(sql, parameters).fetchall()
+        return rows
 
     def insert_rows(self, table: exp.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if not rows:

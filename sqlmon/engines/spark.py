@@ -105,4 +105,6 @@ def _literal(value: Any) -> exp.Expression:
         if value != value or value in (float("inf"), float("-inf")):
             return exp.cast(exp.Literal.string(str(value)), "DOUBLE")
         return exp.cast(exp.Literal.number(repr(value)), "DOUBLE")
-    return exp.convert(value)
+    converted = exp.convert(value)  # sqlglot 30 types it as Expr, the base of Expression
+    assert isinstance(converted, exp.Expression)
+    return converted

@@ -13,11 +13,12 @@ Results are cached by request, so a baseline table is profiled once per run, not
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlmon.config.durations import Window
 from sqlmon.config.specs import MonitorSpec, SourceSpec, ThresholdRule
@@ -196,11 +197,17 @@ class MonitorContext:
     tables: Mapping[str, dict[str, ColumnInfo] | None] = field(default_factory=dict)
 
 
-class MonitorKind:
-    """Base of every monitor kind. Subclasses set the class attributes and implement `compute`."""
+SpecT = TypeVar("SpecT", bound=MonitorSpec)
+
+
+class MonitorKind(Generic[SpecT]):
+    """Base of every monitor kind. Subclasses set the class attributes and implement `compute`.
+
+    `SpecT` is the kind's spec class (`NullRate(MonitorKind[NullRateSpec])`), the type of `spec` in its methods.
+    """
 
     type: ClassVar[str]
-    spec_class: ClassVar[type[MonitorSpec]]
+    spec_class: ClassVar[builtins.type[MonitorSpec]]  # `type` is the attribute above here
     metrics: ClassVar[tuple[str, ...]]
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
     needs_baseline: ClassVar[bool] = False
@@ -214,34 +221,34 @@ class MonitorKind:
     # The monitor keys that name source columns, so a check that finds a column missing points at its key.
     column_keys: ClassVar[tuple[str, ...]] = ()
 
-    def delay(self, spec: MonitorSpec) -> timedelta:
+    def delay(self, spec: SpecT) -> timedelta:
         """How long after a window ends before it can be computed (e.g. until its labels are in)."""
         return timedelta(0)
 
-    def reads_baseline_of(self, spec: MonitorSpec) -> bool:
+    def reads_baseline_of(self, spec: SpecT) -> bool:
         """Whether this monitor reads its baseline; a kind whose keys decide it (an optional `label`) overrides it."""
         return self.reads_baseline
 
-    def columns_used(self, spec: MonitorSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
+    def columns_used(self, spec: SpecT, columns: Mapping[str, ColumnInfo]) -> list[str]:
         """The source columns this monitor reads; checked against the warehouse before anything runs."""
         return []
 
-    def tables_used(self, spec: MonitorSpec) -> list[str]:
+    def tables_used(self, spec: SpecT) -> list[str]:
         """Tables other than the source and baseline that the monitor reads (e.g. labels); `check` sees their
         columns in `MonitorContext.tables`."""
         return []
 
-    def check(self, spec: MonitorSpec, ctx: MonitorContext) -> list[ConfigProblem]:
+    def check(self, spec: SpecT, ctx: MonitorContext) -> list[ConfigProblem]:
         """Problems only visible against the warehouse, such as column types; missing columns are checked already."""
         return []
 
-    def baseline_requests(self, spec: MonitorSpec, ctx: MonitorContext) -> list[Request]:
+    def baseline_requests(self, spec: SpecT, ctx: MonitorContext) -> list[Request]:
         return []
 
-    def window_requests(self, spec: MonitorSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
+    def window_requests(self, spec: SpecT, ctx: MonitorContext, baseline: Results) -> list[Request]:
         raise NotImplementedError
 
-    def finalize(self, spec: MonitorSpec, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
+    def finalize(self, spec: SpecT, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
         raise NotImplementedError
 
 

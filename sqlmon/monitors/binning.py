@@ -13,7 +13,7 @@ from itertools import pairwise
 from typing import Any
 
 from sqlmon.errors import ConfigProblem
-from sqlmon.monitors.base import Aggregate, Distribution, HistogramBin, Relation, Results, ratio
+from sqlmon.monitors.base import Aggregate, Distribution, HistogramBin, Relation, Request, Results, ratio
 from sqlmon.sql.types import ColumnInfo
 
 PROFILE_LEVELS = 1000  # a frozen profile holds quantiles at j / 1000 (sqlmon.baselines.profile.LEVELS)
@@ -37,7 +37,7 @@ def quantile_requests(relation: Relation, column: ColumnInfo, bins: int) -> list
     ]
 
 
-def edges_from_quantiles(requests: Sequence[Distribution], results: Results) -> list[float]:
+def edges_from_quantiles(requests: Sequence[Request], results: Results) -> list[float]:
     """Distinct quantile values in ascending order (ties in the baseline merge bins rather than make empty ones)."""
     values = [a for r in requests for _k, a, _b in results[r]]
     return sorted({float(v) for v in values if v is not None})

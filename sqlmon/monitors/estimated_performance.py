@@ -59,7 +59,7 @@ class EstimatedPerformanceSpec(MonitorSpec):
     calibration_bins: int = Field(default=10, ge=2, le=1000, description="reliability bins for `baseline_ece`")
 
 
-class EstimatedPerformance(MonitorKind):
+class EstimatedPerformance(MonitorKind[EstimatedPerformanceSpec]):
     type = "estimated_performance"
     column_keys = ("prediction", "label")
     spec_class = EstimatedPerformanceSpec
@@ -180,7 +180,7 @@ class EstimatedPerformance(MonitorKind):
             "scored_count": n,
             "out_of_range_count": got["out_of_range_count"],
         }
-        names = ESTIMATES
+        names: tuple[str, ...] = ESTIMATES
         if spec.label is not None and ctx.baseline is not None:
             values.update(_baseline_checks(got, spec.calibration_bins))
             names += BASELINE_CHECKS

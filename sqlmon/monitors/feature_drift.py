@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, ClassVar, Literal
 
@@ -21,6 +22,7 @@ from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
     Aggregate,
     Distribution,
+    DistributionRows,
     MetricValue,
     MonitorContext,
     MonitorKind,
@@ -100,7 +102,33 @@ def _is_categorical(spec: FeatureDriftSpec, column: ColumnInfo) -> bool:
     return column.name in spec.categorical or column.logical in ("string", "boolean")
 
 
-class FeatureDrift(MonitorKind):
+@dataclass
+class _NumericPlan:
+    """A numeric column's window requests, given the edges the baseline decided."""
+
+    edges: list[float]
+    base_bins: list[Aggregate]
+    cur_bins: list[Aggregate]
+    exact: Distribution  # exact KS/Wasserstein, or their bounds from cell counts
+    n_base: Aggregate
+    n_cur: Aggregate
+    sd_base: Aggregate
+
+    def requests(self) -> list[Request]:
+        return [*self.base_bins, *self.cur_bins, self.exact, self.n_base, self.n_cur, self.sd_base]
+
+
+@dataclass
+class _CategoricalPlan:
+    """A categorical column's one request: both sides' counts per category."""
+
+    categories: Distribution
+
+    def requests(self) -> list[Request]:
+        return [self.categories]
+
+
+class FeatureDrift(MonitorKind[FeatureDriftSpec]):
     type = "feature_drift"
     column_keys = ("columns",)
     spec_class = FeatureDriftSpec
@@ -209,7 +237,7 @@ class FeatureDrift(MonitorKind):
             return list(spec.edges[col.name])
         requests = self._edge_requests(spec, ctx, col)
         if spec.binning == "quantile":
-            return edges_from_quantiles(requests, baseline)  # type: ignore[arg-type]
+            return edges_from_quantiles(requests, baseline)
         low, high = (baseline[r] for r in requests)
         if low is None or high is None or not low < high:
             return []  # an empty or constant baseline: one bin
@@ -248,7 +276,7 @@ class FeatureDrift(MonitorKind):
         sizes = {name: baseline[r] for name, r in self._size_requests(spec, ctx, col).items()}
         rows = float(sizes.get("n_base") or 0) + float(sizes.get("rows_cur") or 0)
         lo, hi = sizes.get("lo"), sizes.get("hi")
-        common = {
+        common: dict[str, Any] = {
             "column": col.name,
             "floating": col.floating,
             "floating_base": baseline_side(ctx, col).floating,
@@ -266,65 +294,57 @@ class FeatureDrift(MonitorKind):
             )
         return Distribution.of("feature_drift.ks_wasserstein", alone=rows > spec.exact_max_rows, **common)
 
-    def _plan(self, spec: FeatureDriftSpec, ctx: MonitorContext, baseline: Results) -> dict[str, dict[str, object]]:
+    def _plan(
+        self, spec: FeatureDriftSpec, ctx: MonitorContext, baseline: Results
+    ) -> dict[str, _NumericPlan | _CategoricalPlan]:
         assert ctx.baseline is not None
-        plan: dict[str, dict[str, object]] = {}
+        plan: dict[str, _NumericPlan | _CategoricalPlan] = {}
         for col in self._numeric(spec, ctx):
             # the baseline's own type decides its NaN filter: a pandas-written training table often holds NaN in a
             # DOUBLE where the serving table has NULL in an INTEGER
             base_col = baseline_side(ctx, col)
             edges = self._edges(spec, ctx, col, baseline)
-            plan[col.name] = {
-                "edges": edges,
-                "base_bins": bin_requests(ctx.baseline, base_col, edges),
-                "cur_bins": bin_requests(ctx.current, col, edges),
-                "exact": self._ks_request(spec, ctx, col, baseline),
-                "n_base": Aggregate.of(ctx.baseline, "common.valid_count", column=col.name, floating=base_col.floating),
-                "n_cur": Aggregate.of(ctx.current, "common.valid_count", column=col.name, floating=col.floating),
-                "sd_base": Aggregate.of(
-                    ctx.baseline, "common.finite_stddev", column=col.name, floating=base_col.floating
-                ),
-            }
+            plan[col.name] = _NumericPlan(
+                edges=edges,
+                base_bins=bin_requests(ctx.baseline, base_col, edges),
+                cur_bins=bin_requests(ctx.current, col, edges),
+                exact=self._ks_request(spec, ctx, col, baseline),
+                n_base=Aggregate.of(ctx.baseline, "common.valid_count", column=col.name, floating=base_col.floating),
+                n_cur=Aggregate.of(ctx.current, "common.valid_count", column=col.name, floating=col.floating),
+                sd_base=Aggregate.of(ctx.baseline, "common.finite_stddev", column=col.name, floating=base_col.floating),
+            )
         for col in self._categorical(spec, ctx):
-            plan[col.name] = {
-                "categories": Distribution.of(
+            plan[col.name] = _CategoricalPlan(
+                Distribution.of(
                     "feature_drift.category_counts",
                     column=col.name,
                     current=ctx.current,
                     baseline=ctx.baseline,
                     max_categories=spec.max_categories,
                 )
-            }
+            )
         return plan
 
     def window_requests(self, spec: FeatureDriftSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
-        requests: list[Request] = []
-        for parts in self._plan(spec, ctx, baseline).values():
-            for key, value in parts.items():
-                if key == "edges":
-                    continue
-                requests.extend(value if isinstance(value, list) else [value])  # type: ignore[arg-type]
-        return requests
+        return [r for parts in self._plan(spec, ctx, baseline).values() for r in parts.requests()]
 
     def finalize(
         self, spec: FeatureDriftSpec, ctx: MonitorContext, baseline: Results, window: Results
     ) -> MonitorOutput:
         output = MonitorOutput()
         for name, parts in self._plan(spec, ctx, baseline).items():
-            if "categories" in parts:
-                self._categorical_metrics(spec.method, name, window[parts["categories"]], output)  # type: ignore[index]
+            if isinstance(parts, _CategoricalPlan):
+                self._categorical_metrics(spec.method, name, window[parts.categories], output)
             else:
                 self._numeric_metrics(spec.method, name, parts, window, output)
         return output
 
     @staticmethod
-    def _numeric_metrics(
-        method: str, name: str, parts: dict[str, object], window: Results, output: MonitorOutput
-    ) -> None:
-        edges: list[float] = parts["edges"]  # type: ignore[assignment]
-        base = [float(window[r] or 0) for r in parts["base_bins"]]  # type: ignore[attr-defined]
-        cur = [float(window[r] or 0) for r in parts["cur_bins"]]  # type: ignore[attr-defined]
-        request: Distribution = parts["exact"]  # type: ignore[assignment]
+    def _numeric_metrics(method: str, name: str, parts: _NumericPlan, window: Results, output: MonitorOutput) -> None:
+        edges = parts.edges
+        base = [float(window[r] or 0) for r in parts.base_bins]
+        cur = [float(window[r] or 0) for r in parts.cur_bins]
+        request = parts.exact
         rows = window[request]
         if request.macro == "feature_drift.ks_wasserstein_binned":
             bounds = {k: (a, b) for k, a, b in rows}
@@ -337,8 +357,8 @@ class FeatureDrift(MonitorKind):
             ks, wasserstein = (rows[0][1], rows[0][2]) if rows else (None, None)
             ks_error = 0.0 if ks is not None else None
             wasserstein_error = 0.0 if wasserstein is not None else None
-        n_base, n_cur = int(window[parts["n_base"]] or 0), int(window[parts["n_cur"]] or 0)  # type: ignore[index]
-        sd = window[parts["sd_base"]]  # type: ignore[index]
+        n_base, n_cur = int(window[parts.n_base] or 0), int(window[parts.n_cur] or 0)
+        sd = window[parts.sd_base]
         values = {
             "psi": stats.psi(base, cur),
             "ks": ks,
@@ -365,7 +385,7 @@ class FeatureDrift(MonitorKind):
         output.bins += histogram_rows(name, "baseline", edges, base) + histogram_rows(name, "current", edges, cur)
 
     @staticmethod
-    def _categorical_metrics(method: str, name: str, rows: list[tuple], output: MonitorOutput) -> None:
+    def _categorical_metrics(method: str, name: str, rows: DistributionRows, output: MonitorOutput) -> None:
         rows = sorted(rows, key=lambda r: (r[0] is None, -(r[1] or 0) - (r[2] or 0), r[0] or ""))
         categories = [r[0] for r in rows]
         base = [float(r[1] or 0) for r in rows]

@@ -81,7 +81,7 @@ def labelled_relation(spec: Any, current: Relation) -> Relation:
     return replace(current, labels=LabelsJoin(labels.table, keys, spec.label, labels.timestamp))
 
 
-class LabelledKind(MonitorKind):
+class LabelledKind(MonitorKind[Any]):
     """What the kinds that compare predictions with labels share: which columns and tables they read, and that a
     window waits for its labels (`label_delay`)."""
 
@@ -94,10 +94,13 @@ class LabelledKind(MonitorKind):
         return [spec.labels.table] if spec.labels is not None else []
 
     def delay(self, spec: Any) -> timedelta:
-        return spec.label_delay
+        delay: timedelta = spec.label_delay
+        return delay
 
 
-def _missing(spec: Any, path: tuple[Any, ...], name: str, table: str, columns: Mapping[str, ColumnInfo], role: str):
+def _missing(
+    spec: Any, path: tuple[Any, ...], name: str, table: str, columns: Mapping[str, ColumnInfo], role: str
+) -> ConfigProblem:
     hint = suggest(name, columns) or f"its columns: {', '.join(columns)}"
     return ConfigProblem(spec.locate(*path), format_key(path), f"column `{name}` is not in {role} table {table}", hint)
 
@@ -138,7 +141,7 @@ def label_problems(spec: Any, ctx: MonitorContext, task: str) -> list[ConfigProb
             path = ("labels", *path)
             here, there = ctx.columns.get(source_name), label_columns.get(label_name)
             if here is None:
-                problems.append(_missing(spec, path, source_name, ctx.source.table, ctx.columns, "source"))
+                problems.append(_missing(spec, path, source_name, ctx.source.resolved_table, ctx.columns, "source"))
             if there is None:
                 problems.append(_missing(spec, path, label_name, labels.table, label_columns, "labels"))
             if here is not None and there is not None and not _comparable(here, there):

@@ -77,7 +77,7 @@ class ModelPerformance(LabelledKind):
 
     def _requests(self, spec: ModelPerformanceSpec, ctx: MonitorContext) -> dict[str, Request]:
         column = ctx.columns[spec.prediction]
-        args = {"prediction": spec.prediction, "floating": column.floating}
+        args: dict[str, Any] = {"prediction": spec.prediction, "floating": column.floating}
         labelled = {**args, "label": label_column(spec)}
         rows = labelled_relation(spec, ctx.current)
         of = Aggregate.of
@@ -131,7 +131,7 @@ class ModelPerformance(LabelledKind):
                 brier=ratio(got["brier"] or 0.0, n),
                 positive_rate=ratio(float(got["predicted_positive"] or 0), scored),
             )
-            names = CLASSIFICATION
+            names: tuple[str, ...] = CLASSIFICATION
         else:
             sse = got["squared_value"]
             sst = got["sst"]

@@ -22,7 +22,7 @@ class NullRateSpec(MonitorSpec):
     nan_as_null: bool = Field(default=True, description="count NaN in floating columns as missing")
 
 
-class NullRate(MonitorKind):
+class NullRate(MonitorKind[NullRateSpec]):
     type = "null_rate"
     column_keys = ("columns",)
     spec_class = NullRateSpec

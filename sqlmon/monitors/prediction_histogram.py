@@ -8,6 +8,7 @@ to `sqlmon_histograms`. Metrics: `psi` over the bins, `mean`, `stddev` (sample),
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, ClassVar, Literal
 
@@ -67,7 +68,20 @@ class PredictionHistogramSpec(MonitorSpec):
         return self
 
 
-class PredictionHistogram(MonitorKind):
+@dataclass
+class _Plan:
+    """A window's requests, given the edges the baseline decided."""
+
+    edges: list[float]
+    base_bins: list[Aggregate]
+    cur_bins: list[Aggregate]
+    n: Aggregate
+    mean: Aggregate
+    stddev: Aggregate
+    positive: Aggregate
+
+
+class PredictionHistogram(MonitorKind[PredictionHistogramSpec]):
     type = "prediction_histogram"
     column_keys = ("column",)
     spec_class = PredictionHistogramSpec
@@ -112,41 +126,41 @@ class PredictionHistogram(MonitorKind):
     def baseline_requests(self, spec: PredictionHistogramSpec, ctx: MonitorContext) -> list[Request]:
         return list(self._quantiles(spec, ctx))
 
-    def _plan(self, spec: PredictionHistogramSpec, ctx: MonitorContext, baseline: Results) -> dict[str, object]:
+    def _plan(self, spec: PredictionHistogramSpec, ctx: MonitorContext, baseline: Results) -> _Plan:
         assert ctx.baseline is not None
         column = ctx.columns[spec.column]
         edges = self._edges(spec, ctx, baseline)
         args = {"column": column.name, "floating": column.floating}
-        return {
-            "edges": edges,
-            "base_bins": bin_requests(ctx.baseline, baseline_side(ctx, column), edges),
-            "cur_bins": bin_requests(ctx.current, column, edges),
-            "n": Aggregate.of(ctx.current, "common.valid_count", **args),
-            "mean": Aggregate.of(ctx.current, "prediction_histogram.mean", **args),
-            "stddev": Aggregate.of(ctx.current, "prediction_histogram.stddev", **args),
-            "positive": Aggregate.of(
+        return _Plan(
+            edges=edges,
+            base_bins=bin_requests(ctx.baseline, baseline_side(ctx, column), edges),
+            cur_bins=bin_requests(ctx.current, column, edges),
+            n=Aggregate.of(ctx.current, "common.valid_count", **args),
+            mean=Aggregate.of(ctx.current, "prediction_histogram.mean", **args),
+            stddev=Aggregate.of(ctx.current, "prediction_histogram.stddev", **args),
+            positive=Aggregate.of(
                 ctx.current, "prediction_histogram.positive_count", threshold=spec.decision_threshold, **args
             ),
-        }
+        )
 
     def window_requests(self, spec: PredictionHistogramSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
         plan = self._plan(spec, ctx, baseline)
-        return [*plan["base_bins"], *plan["cur_bins"], plan["n"], plan["mean"], plan["stddev"], plan["positive"]]  # type: ignore[list-item, misc]
+        return [*plan.base_bins, *plan.cur_bins, plan.n, plan.mean, plan.stddev, plan.positive]
 
     def finalize(
         self, spec: PredictionHistogramSpec, ctx: MonitorContext, baseline: Results, window: Results
     ) -> MonitorOutput:
         plan = self._plan(spec, ctx, baseline)
-        base = [float(window[r] or 0) for r in plan["base_bins"]]  # type: ignore[attr-defined]
-        cur = [float(window[r] or 0) for r in plan["cur_bins"]]  # type: ignore[attr-defined]
-        n = int(window[plan["n"]] or 0)  # type: ignore[index]
+        base = [float(window[r] or 0) for r in plan.base_bins]
+        cur = [float(window[r] or 0) for r in plan.cur_bins]
+        n = int(window[plan.n] or 0)
         values = {
             "psi": stats.psi(base, cur),
-            "mean": window[plan["mean"]],  # type: ignore[index]
-            "stddev": window[plan["stddev"]],  # type: ignore[index]
-            "positive_rate": int(window[plan["positive"]] or 0) / n if n else None,  # type: ignore[index]
+            "mean": window[plan.mean],
+            "stddev": window[plan.stddev],
+            "positive_rate": int(window[plan.positive] or 0) / n if n else None,
         }
-        edges: list[float] = plan["edges"]  # type: ignore[assignment]
+        edges = plan.edges
         return MonitorOutput(
             metrics=[
                 MetricValue(

@@ -6,24 +6,26 @@ Every kind, built-in or not, is an entry point of the group `sqlmon.monitors` na
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmon.monitors.base import MonitorKind
 from sqlmon.plugins import Registry, subclass_of
 
 GROUP = "sqlmon.monitors"
 
 
-def _instance(name: str, loaded: object) -> MonitorKind:
+def _instance(name: str, loaded: object) -> MonitorKind[Any]:
     kind_class = subclass_of(MonitorKind, "type")(name, loaded)
-    return kind_class()  # type: ignore[no-any-return]  # subclass_of checked it is a MonitorKind subclass
+    return kind_class()
 
 
-REGISTRY: Registry[MonitorKind] = Registry(GROUP, "monitor kind", _instance)
+REGISTRY: Registry[MonitorKind[Any]] = Registry(GROUP, "monitor kind", _instance)
 
 
-def kinds() -> dict[str, MonitorKind]:
+def kinds() -> dict[str, MonitorKind[Any]]:
     return REGISTRY.all()
 
 
-def get(type_name: str) -> MonitorKind:
+def get(type_name: str) -> MonitorKind[Any]:
     """The kind of a `type`; raises UnknownPlugin for a type no kind has (the loader reports YAML types itself)."""
     return REGISTRY.get(type_name)

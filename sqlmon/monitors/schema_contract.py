@@ -40,7 +40,7 @@ def _names(names: list[str]) -> str | None:
     return ", ".join(names) if names else None
 
 
-class SchemaContract(MonitorKind):
+class SchemaContract(MonitorKind[SchemaContractSpec]):
     type = "schema_contract"
     spec_class = SchemaContractSpec
     metrics = ("missing_columns", "type_mismatches", "unexpected_columns", "schema_changes")

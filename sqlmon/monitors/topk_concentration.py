@@ -40,7 +40,7 @@ class TopkConcentrationSpec(MonitorSpec):
     )
 
 
-class TopkConcentration(MonitorKind):
+class TopkConcentration(MonitorKind[TopkConcentrationSpec]):
     type = "topk_concentration"
     column_keys = ("column", "weight")
     spec_class = TopkConcentrationSpec

@@ -11,7 +11,11 @@ from sqlmon.plugins import Registry, subclass_of
 from sqlmon.rules.base import Rule
 
 GROUP = "sqlmon.rules"
-REGISTRY: Registry[type[Rule]] = Registry(GROUP, "rule", subclass_of(Rule, "name"))  # type: ignore[arg-type]
+REGISTRY: Registry[type[Rule]] = Registry(
+    GROUP,
+    "rule",
+    subclass_of(Rule, "name"),  # type: ignore[type-abstract]  # an ABC, where mypy wants a concrete class
+)
 
 
 def rules_for(monitor: MonitorSpec, value: MetricValue) -> list[Rule]:

@@ -56,9 +56,11 @@ def timestamp_literal(value: datetime) -> str:
 def _parse(sql: str) -> exp.Expression:
     # A run renders the same baseline statements for every window; parsing each text once saves most of sqlglot's time.
     try:
-        return sqlglot.parse_one(sql, read=CANONICAL)
+        tree = sqlglot.parse_one(sql, read=CANONICAL)
     except sqlglot.errors.ParseError as exc:
         raise TemplateError(f"generated SQL does not parse: {exc}\n{sql}") from None
+    assert isinstance(tree, exp.Expression)  # a statement; sqlglot 30 types it as Expr, the base of Expression
+    return tree
 
 
 MACROS = Registry("sqlmon.macros", "macro folder", lambda name, loaded: Path(str(loaded)))

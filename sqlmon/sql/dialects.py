@@ -63,8 +63,9 @@ def _function(name: str) -> Callable[[exp.Expression], exp.Expression]:
 
 # sqlglot writes IS_NAN()/IS_INF() for dialects that lack them, without an "unsupported" error; each row below
 # says what that engine has instead. tests/test_dialects.py runs or parses every construct for every dialect.
-_POSTGRES_LIKE = {exp.IsNan: _equals_nan, exp.IsInf: _abs_equals_infinity("Infinity")}
-_SPARK_LIKE = {exp.IsInf: _abs_equals_infinity("Infinity")}
+_Transforms = dict[type[exp.Expression], Callable[[exp.Expression], exp.Expression]]
+_POSTGRES_LIKE: _Transforms = {exp.IsNan: _equals_nan, exp.IsInf: _abs_equals_infinity("Infinity")}
+_SPARK_LIKE: _Transforms = {exp.IsInf: _abs_equals_infinity("Infinity")}
 DIALECTS: dict[str, DialectSpec] = {
     "duckdb": DialectSpec("duckdb", "duckdb", executed_in_tests=True, utc_session="SET TimeZone = 'UTC'"),
     "postgres": DialectSpec(

@@ -130,7 +130,7 @@ def proportions(counts: Counts) -> np.ndarray:
     NaN of the same length.
     """
     arr = _counts(counts)
-    total = arr.sum()
+    total = float(arr.sum())
     if total == 0:
         return np.full(arr.shape, np.nan)
     return arr / total

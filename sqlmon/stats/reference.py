@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Sequence
+from typing import SupportsIndex
 
 import numpy as np
 
@@ -36,7 +37,7 @@ def _per_value(
 
 def _positive_int(x: object, name: str) -> int:
     try:
-        if isinstance(x, bool):
+        if isinstance(x, bool) or not isinstance(x, SupportsIndex):
             raise TypeError
         value = operator.index(x)
     except TypeError as exc:
