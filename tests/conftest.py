@@ -9,6 +9,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import settings
+
+# Hypothesis profiles. On CI (CI=true, set by .ci/run and by most CI services) the examples are derandomized: the
+# same inputs on every run, so a red build is reproducible and never flaky, and no example database is written into
+# the clean clone. Locally each run explores new inputs and replays the failures it found before.
+# HYPOTHESIS_PROFILE=dev|ci picks one explicitly. A test's own @settings (max_examples) holds under both.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() in ("1", "true") else "dev")
+)
 
 PROJECT_YML = """\
 name: test_project
@@ -80,3 +91,31 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and os.environ.get("SQLMON_REQUIRE_ENGINES") == "1":
         report.outcome = "failed"
         report.longrepr = f"skipped under SQLMON_REQUIRE_ENGINES=1, which forbids skips: {report.longrepr}"
+
+
+# What `-m slow` selects (and `-m "not slow"` leaves out): whole modules that run dbt, the 30-day demo, the wheel
+# build or mypy, and any test on a PostgreSQL server or a Spark JVM, whichever way it reaches one.
+SLOW_MODULES = {
+    "test_dbt.py",
+    "test_dbt_build.py",
+    "test_dbt_meta.py",
+    "test_dbt_adapter_engine.py",
+    "test_demo.py",
+    "test_example_warehouse.py",
+    "test_lint.py",
+    "test_packaging.py",
+    "test_ci_guard.py",
+}
+SERVER_FIXTURES = {"postgres", "spark", "postgres_results", "spark_results"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        params = [value for value in spec.params.values() if isinstance(value, str)] if spec is not None else []
+        if (
+            item.path.name in SLOW_MODULES
+            or SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or {"postgres", "spark"} & set(params)
+        ):
+            item.add_marker(pytest.mark.slow)

@@ -161,7 +161,12 @@ def start_spark(warehouse: Path):
         .appName("sqlmon-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
+        # The suite's tables hold hundreds of rows and its statements are all different: planning and compiling each
+        # one costs more than running it. One shuffle partition, no adaptive re-planning and no generated Java per
+        # statement took the engine tests' Spark run from 112 s to 88 s; the results are the same.
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.codegen.wholeStage", "false")
         .config("spark.sql.warehouse.dir", str(warehouse))
         .config("spark.driver.memory", "1g")
         .getOrCreate()

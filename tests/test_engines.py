@@ -354,7 +354,8 @@ def test_a_backfill_replaces_rows_without_duplicates(engine_name, request, postg
     # on Spark (parquet, no DELETE) this rewrites the results tables without the replaced windows
     root, _ = request.getfixturevalue(f"{engine_name}_results")
     before = _stored(root, engine_name, postgres=postgres, spark=spark)
-    again = run(root, start=START, end=END)
+    # the last two windows again: their rows replaced, the first window's kept
+    again = run(root, start=START + timedelta(days=1), end=END)
     assert again.status == "success", again.error
     assert _stored(root, engine_name, postgres=postgres, spark=spark) == before
 
@@ -397,14 +398,41 @@ def test_a_missing_environment_variable_is_a_configuration_error(tmp_path, monke
     ]
 
 
+def _own_project(engine: str, request, folder: Path, tables: dict) -> Path:
+    """A project of its own on `engine`, with `tables` loaded and its own results schema: a test that changes what is
+    stored there changes nothing the module's fixtures hand to other tests."""
+    (folder / "monitors").mkdir(parents=True)
+    if engine == "duckdb":
+        path = folder / "warehouse.duckdb"
+        connection, db = f"connection: {{type: duckdb, path: '{path}'}}\n", "main"
+        engines.load_duckdb(path, _tables(tables, db))
+    elif engine == "postgres":
+        server = request.getfixturevalue("postgres")
+        connection, db = server.connection_yaml("own"), "main"
+        engines.load_postgres(server, "own", _tables(tables, db))
+    else:
+        connection, db = "connection: {type: spark, master: 'local[2]'}\n", "own"
+        engines.load_spark(request.getfixturevalue("spark"), db, _tables(tables, db))
+    (folder / "sqlmon.yml").write_text(f"{connection}results_schema: sqlmon_own\n")
+    sources = "".join(f"  - {{name: {name}, table: {db}.{name}}}\n" for name in tables)
+    (folder / "monitors" / "m.yml").write_text(f"sources:\n{sources}")
+    return folder
+
+
 @pytest.mark.parametrize("engine", ["duckdb", "postgres", "spark"])
-def test_a_frozen_profile_is_listed_shown_and_dropped_on_every_engine(engine, request):
+def test_a_frozen_profile_is_listed_shown_and_dropped_on_every_engine(engine, request, tmp_path):
+    # a project of its own: dropping a profile must not take `train_profile` from the fixture's other tests
+    tiny = {"tiny": ({"amount": "double", "country": "string"}, [(1.5, "DE"), (2.5, "FR"), (None, "DE")])}
+    own = _own_project(engine, request, tmp_path / "own", tiny)
+    assert baselines.listing(own, None)[0].startswith("No baseline profiles yet")
+    baselines.create(own, None, "tiny_profile", "tiny", None, None)
+    assert any(line.startswith("tiny_profile  1  ") for line in baselines.listing(own, None))
+    shown = baselines.show(own, None, "tiny_profile", None)
+    assert any(line.startswith("amount  ") and "median" in line for line in shown)
+    assert baselines.drop(own, None, "tiny_profile", 1) == "Dropped 1 version(s) of baseline profile `tiny_profile`."
+    assert baselines.listing(own, None)[0].startswith("No baseline profiles yet")
     root, _ = request.getfixturevalue(f"{engine}_results")
     assert any(line.startswith("train_profile  1  ") for line in baselines.listing(root, None))
-    shown = baselines.show(root, None, "train_profile", None)
-    assert any(line.startswith("amount  ") and "median" in line for line in shown)
-    assert baselines.drop(root, None, "train_profile", 1) == "Dropped 1 version(s) of baseline profile `train_profile`."
-    assert baselines.listing(root, None)[0].startswith("No baseline profiles yet")
 
 
 @pytest.mark.parametrize("engine_name", ["duckdb", "postgres", "spark"])
@@ -418,15 +446,15 @@ def test_the_store_reads_a_metrics_history_back_oldest_first(engine_name, reques
         for r in result.metrics
         if (r.monitor, r.column, r.segment, r.metric) == (row.monitor, row.column, None, row.metric) and r.window
     )
-    assert len(same) >= 4  # enough windows for the limit and the cut below to mean something
+    assert len(same) == 3  # the fixture's three daily windows: `before` cuts the newest, `limit` the oldest
     session = Session.open(root, read_only=True)
     try:
-        history = session.store.history(row.monitor, row.column, None, row.metric, before=same[-1][0], limit=3)
+        history = session.store.history(row.monitor, row.column, None, row.metric, before=same[-1][0], limit=1)
         whole = session.store.history(row.monitor, row.column, None, row.metric, before=END, limit=1000)
     finally:
         session.engine.close()
-    assert [start for start, _ in history] == [start for start, _ in same[-4:-1]]
-    assert [v for _, v in history] == pytest.approx([v for _, v in same[-4:-1]], rel=1e-12)
+    assert [start for start, _ in history] == [same[1][0]]
+    assert [v for _, v in history] == pytest.approx([same[1][1]], rel=1e-12)
     assert [start for start, _ in whole] == [start for start, _ in same]
 
 
