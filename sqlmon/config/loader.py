@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +123,22 @@ def _root_beside_dbt(dbt: DbtOptions) -> Path:
     return dbt.project_dir
 
 
+def _add_sources(
+    items: Iterable[tuple[str, Any, tuple[Any, ...]]],
+    sources: list[SourceSpec],
+    broken: set[str],
+    problems: list[ConfigProblem],
+) -> None:
+    """Validate each declared source (file, node, key prefix) into `sources`; the name of one that is invalid goes to
+    `broken`, so its monitors are not told a second time that their source is unknown."""
+    for file, node, prefix in items:
+        source = _validate(SourceSpec, node, file, node, prefix, problems)
+        if source is not None:
+            sources.append(source)
+        else:
+            broken.add(str(node.get("name")))
+
+
 def _validate(
     model: type[ModelT], data: Any, file: str, node: Any, prefix: tuple[Any, ...], problems: list[ConfigProblem]
 ) -> ModelT | None:
@@ -181,12 +198,7 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
     project.files += declared.files
     raw_sources: list[SourceSpec] = []
     broken: set[str] = set()  # sources already reported invalid: their monitors need not say they are unknown
-    for item in declared.sources:
-        source = _validate(SourceSpec, item.node, item.file, item.node, item.prefix, problems)
-        if source is not None:
-            raw_sources.append(source)
-        else:
-            broken.add(str(item.node.get("name")))
+    _add_sources(((item.file, item.node, item.prefix) for item in declared.sources), raw_sources, broken, problems)
     raw_monitors = [(item.file, item.node, item.prefix) for item in declared.monitors]
 
     if dbt is not None:
@@ -240,12 +252,7 @@ def _read_dbt_project(
     declared = declarations(dbt.project_dir, manifest, lambda path: display(path, project.root))
     problems.extend(declared.problems)
     project.files.extend(sorted(declared.files))
-    for item in declared.sources:
-        source = _validate(SourceSpec, item.data, item.file, item.data, item.prefix, problems)
-        if source is not None:
-            sources.append(source)
-        else:
-            broken.add(str(item.data.get("name")))
+    _add_sources(((item.file, item.data, item.prefix) for item in declared.sources), sources, broken, problems)
     monitors.extend((m.file, m.data, m.prefix) for m in declared.monitors)
     problems.extend(resolve_sources(sources, manifest))
 
