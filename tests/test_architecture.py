@@ -12,7 +12,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "sqlmon"
 
 # The commands at the top: what starts a run. Nothing else may import the runner or the CLI.
-ENTRY_POINTS = {"sqlmon.cli", "sqlmon.__main__", "sqlmon.demo", "sqlmon.dbt.build"}
+COMMANDS = {"sqlmon.cli", "sqlmon.__main__", "sqlmon.demo", "sqlmon.dbt.build"}
 
 
 def _name(path: Path) -> str:
@@ -85,7 +85,7 @@ def test_no_module_imports_one_that_imports_it_back():
 
 
 def test_only_the_commands_at_the_top_import_the_runner_and_the_cli():
-    assert _importers("sqlmon.runner") <= ENTRY_POINTS
+    assert _importers("sqlmon.runner") <= COMMANDS
     assert _importers("sqlmon.cli") == {"sqlmon.__main__"}
 
 
