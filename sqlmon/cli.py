@@ -285,7 +285,7 @@ def _run_exit_code(result: Any, fail_on: str) -> ExitCode:
 
     if result.status == "error":
         return ExitCode.RUNTIME_ERROR
-    if at_or_above(result.alerts, fail_on):
+    if at_or_above(result.current_alerts, fail_on):
         return ExitCode.ALERTS
     return ExitCode.OK
 

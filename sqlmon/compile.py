@@ -48,7 +48,7 @@ def compile_project(
             catalog_only = [m.name for m in source_monitors if m not in scanning]
             first = len(session.log.statements)
             if scanning and (window is not None or not source.windowed):
-                compute(session, source_name, window, scanning, execute=False)
+                compute(session, source_name, window, scanning, execute=False, as_of=end or utcnow())
             statements = session.log.statements[first:]
             out.append("")
             out.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from sqlmon.config.durations import Window
 from sqlmon.config.specs import MonitorSpec
@@ -33,7 +34,11 @@ def segment_context(ctx: MonitorContext, segment: Segment) -> MonitorContext:
 
 
 def context(
-    session: Session, monitor: MonitorSpec, window: Window | None, previous_schema: dict[str, str] | None
+    session: Session,
+    monitor: MonitorSpec,
+    window: Window | None,
+    previous_schema: dict[str, str] | None,
+    as_of: datetime | None = None,
 ) -> MonitorContext:
     """What a monitor's kind plans with: the relations of its window and baseline, and the columns of each."""
     source = session.project.sources[monitor.source]
@@ -66,6 +71,7 @@ def context(
         previous_schema=previous_schema,
         profile=profile,
         tables={table: catalog.columns(table) for table in registry.get(monitor.type).tables_used(monitor)},
+        as_of=as_of,
     )
 
 
@@ -76,6 +82,7 @@ def compute(
     monitors: list[MonitorSpec],
     previous_schema: dict[str, str] | None = None,
     execute: bool = True,
+    as_of: datetime | None = None,
 ) -> dict[str, Computed]:
     """Every monitor of one source on one window, in two phases of batched statements.
 
@@ -84,17 +91,25 @@ def compute(
     the window's statements are only written down, and nothing is returned.
     """
     executor = session.executor
-    contexts = {m.name: context(session, m, window, previous_schema) for m in monitors}
+    contexts = {m.name: context(session, m, window, previous_schema, as_of) for m in monitors}
     kinds = {m.name: registry.get(m.type) for m in monitors}
-    # monitors split by the same columns share one statement that finds the segments, cut to the largest cap
-    limits: dict[tuple[str, ...], int] = defaultdict(int)
+    # Monitors split by the same columns share one statement that finds the segments, cut to the largest cap. A kind
+    # that watches for a source that stopped finds them in the whole table, so a segment without rows in the window
+    # is still computed (0 rows, a lag that grows) rather than missing.
+    def finder(m: MonitorSpec) -> tuple[Relation, tuple[str, ...]]:
+        current = contexts[m.name].current
+        if kinds[m.name].fills_empty_windows:
+            current = replace(current, timestamp=None, window=None)
+        return current, tuple(m.segment_by)
+
+    limits: dict[tuple[Relation, tuple[str, ...]], int] = defaultdict(int)
     for m in monitors:
         if m.segment_by:
-            limits[tuple(m.segment_by)] = max(limits[tuple(m.segment_by)], m.max_segments)
+            limits[finder(m)] = max(limits[finder(m)], m.max_segments)
     cuts = {
-        m.name: executor.segments(
-            contexts[m.name].current, m.segment_by, limits[tuple(m.segment_by)], source, window
-        ).first(m.max_segments)
+        m.name: executor.segments(finder(m)[0], m.segment_by, limits[finder(m)], source, window).first(
+            m.max_segments
+        )
         for m in monitors
         if m.segment_by
     }

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlmon.config.durations import Window, window_floor, windows_between
+from sqlmon.config.durations import Window, format_duration, window_floor, windows_between
 from sqlmon.config.errors_pydantic import suggest
 from sqlmon.config.loader import Project
 from sqlmon.config.specs import MonitorSpec, SourceSpec
 from sqlmon.errors import ConfigError, ConfigProblem
 from sqlmon.executor import Executor
 from sqlmon.monitors import registry
-from sqlmon.monitors.base import Aggregate, Relation
+from sqlmon.monitors.base import Aggregate, Relation, as_datetime
 from sqlmon.results import SchemaRow
 from sqlmon.session import Session
 
@@ -61,15 +61,7 @@ def time_range(executor: Executor, source: SourceSpec) -> tuple[datetime | None,
     low = Aggregate.of(relation, "common.min_value", column=source.timestamp)
     high = Aggregate.of(relation, "common.max_value", column=source.timestamp)
     results = executor.run([low, high], source.name, None)
-    return _as_datetime(results[low]), _as_datetime(results[high])
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
-    return datetime.combine(value, datetime.min.time())  # a DATE column
+    return as_datetime(results[low]), as_datetime(results[high])
 
 
 def latest_window(source: SourceSpec, as_of: datetime) -> Window | None:
@@ -92,14 +84,20 @@ def windows_for(
 
     With `start` (a backfill): every window from there, replacing what is stored. Otherwise every window of the
     backfill horizon that is not stored yet — gaps included — and, for a monitor that has not run for longer than
-    the horizon, everything since its last stored window.
+    the horizon, everything since its last stored window. A stored window that ends before its full end (the window
+    in progress, as a kind that `observes_now` stored it) is not done: it is computed again.
+
+    Most kinds compute no window after the newest row. A kind that `fills_empty_windows` computes them too, up to
+    the run's time, so a source that stopped shows as empty windows; one that `observes_now` adds the window in
+    progress, cut at `as_of`.
     """
     assert source.window is not None and source.backfill is not None
+    kind = registry.get(monitor.type)
     low, high = data_range
-    if low is None or high is None:
+    if (low is None or high is None) and not kind.fills_empty_windows:
         return []
     # labels and other late data: a window is due only once the kind's delay has passed since it ended
-    end = window_floor(as_of - registry.get(monitor.type).delay(monitor), source.window)
+    end = window_floor(as_of - kind.delay(monitor), source.window)
     done = stored.get(monitor.name, {})
     if start is not None:
         first = start
@@ -107,9 +105,34 @@ def windows_for(
         first = end - source.backfill
         if done:
             first = min(first, max(done.values()))
-    first = max(window_floor(first, source.window), window_floor(low, source.window))
-    windows = [w for w in windows_between(first, end, source.window) if w.start <= high]
-    return windows if start is not None else [w for w in windows if w.start not in done]
+    first = window_floor(first, source.window)
+    if low is not None:  # no window before the first row: the source did not exist yet
+        first = max(first, window_floor(low, source.window))
+    windows = windows_between(first, end, source.window)
+    if not kind.fills_empty_windows:
+        assert high is not None
+        windows = [w for w in windows if w.start <= high]
+    if kind.observes_now and as_of > end and first <= end:
+        windows.append(Window(end, as_of))
+    if start is not None:
+        return windows
+    return [w for w in windows if w.start not in done or done[w.start] < w.end]
+
+
+def stale_data_note(source: SourceSpec, as_of: datetime, newest: datetime | None, start: datetime | None) -> str | None:
+    """What to say when a source's newest row is older than the first window a run would compute, so the kinds that
+    compute no window after the data compute nothing: the newest row, the horizon, and how to reach the past."""
+    if newest is None or start is not None or source.window is None or source.backfill is None:
+        return None
+    horizon = window_floor(as_of, source.window) - source.backfill
+    if newest >= horizon:
+        return None
+    reach = window_floor(newest, source.window) + source.window - source.backfill
+    return (
+        f"newest row {newest:%Y-%m-%d %H:%M} is older than the first window of this run "
+        f"({horizon:%Y-%m-%d %H:%M}, backfill {format_duration(source.backfill)}); "
+        f"to compute the past, run with --start {reach:%Y-%m-%d}"
+    )
 
 
 @dataclass
@@ -128,6 +151,7 @@ class SourcePlan:
     steps: list[Step] = field(default_factory=list)
     windows: list[Window] = field(default_factory=list)  # the windows computed, for the report
     schema: list[SchemaRow] = field(default_factory=list)  # the columns the source has now
+    note: str | None = None  # what the report says of the source beyond its windows (data older than the horizon)
 
 
 def plan_source(
@@ -153,9 +177,14 @@ def plan_source(
     by_window: dict[Window | None, list[MonitorSpec]] = defaultdict(list)
     if source.windowed and windowed:
         data_range = time_range(session.executor, source)
+        idle = False  # a kind that computes no window after the data got no window at all
         for monitor in windowed:
-            for window in windows_for(source, monitor, as_of, start, stored, data_range):
+            windows = windows_for(source, monitor, as_of, start, stored, data_range)
+            for window in windows:
                 by_window[window].append(monitor)
+            idle = idle or (not windows and not registry.get(monitor.type).fills_empty_windows)
+        if idle:
+            plan.note = stale_data_note(source, as_of, data_range[1], start)
     elif windowed:
         by_window[None] = list(windowed)
     plan.windows = sorted(w for w in by_window if w is not None)

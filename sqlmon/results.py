@@ -167,7 +167,11 @@ class RunResult:
     as_of: datetime
     metrics: list[MetricRow] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    # Alerts of a monitor's latest window that an earlier run raised and this run did not clear (by computing that
+    # window again or a later one): the state the exit code reports, not stored again.
+    open_alerts: list[Alert] = field(default_factory=list)
     windows: dict[str, list[Window]] = field(default_factory=dict)  # per source, the windows computed
+    notes: dict[str, str] = field(default_factory=dict)  # per source, what the report adds (data older than the run)
     warnings: list[SegmentWarning] = field(default_factory=list)
     statements: int = 0
     error: str | None = None
@@ -188,6 +192,11 @@ class RunResult:
             "target": self.target,
             "error": self.error,
         }
+
+    @property
+    def current_alerts(self) -> list[Alert]:
+        """What is wrong as this run leaves it: the alerts it raised, and those still open from earlier runs."""
+        return [*self.alerts, *self.open_alerts]
 
     def discard_results(self) -> None:
         """A failed run stores nothing but its run row: no partial metrics."""

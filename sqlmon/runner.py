@@ -69,6 +69,7 @@ def run_monitors(
         _report_broken(project, broken, result)
         try:
             _compute_all(session, monitors, start, result)
+            result.open_alerts = _still_open(session, monitors, result)
         except SqlmonError as exc:
             result.status, result.error = "error", str(exc)
             result.discard_results()
@@ -131,10 +132,39 @@ def _compute_all(session: Session, monitors: list[MonitorSpec], start: datetime 
         plan = plan_source(session, source, source_monitors, result.as_of, start, stored)
         result.schemas += plan.schema
         result.windows[source.name] = plan.windows
+        if plan.note:
+            result.notes[source.name] = plan.note
         for step in plan.steps:
-            outputs = compute(session, source.name, step.window, step.monitors, previous_schema=step.previous_schema)
+            outputs = compute(
+                session,
+                source.name,
+                step.window,
+                step.monitors,
+                previous_schema=step.previous_schema,
+                as_of=result.as_of,
+            )
             for monitor in step.monitors:
                 _judge_computed(monitor, step.window, outputs[monitor.name], history, result)
+
+
+def _still_open(session: Session, monitors: list[MonitorSpec], result: RunResult) -> list[Alert]:
+    """The stored alerts of each monitor's latest window, unless this run computed that window again or a later
+    one: a re-run with nothing new to compute still reports (and exits on) what is wrong."""
+    latest_run: dict[str, datetime] = {}
+    for monitor, window_start in result.replaced:
+        latest_run[monitor] = max(window_start, latest_run.get(monitor, window_start))
+    types = {m.name: m.type for m in monitors}
+    still = []
+    for monitor, column, segment, metric, value, severity, rule, message, window_start in session.store.open_alerts(
+        list(types)
+    ):
+        if monitor in latest_run and latest_run[monitor] >= window_start:
+            continue
+        number = None if value is None else float(value)
+        still.append(
+            Alert(monitor, types[monitor], column, metric, number, severity, rule, message, window_start, segment)
+        )
+    return still
 
 
 def _judge_computed(

@@ -272,6 +272,30 @@ class Store:
         rows = self.engine.query(self._sql(query))
         return [(start, None if value is None else float(value)) for start, value in reversed(rows)]
 
+    def open_alerts(self, monitors: Sequence[str]) -> list[tuple[Any, ...]]:
+        """The stored alerts of each of these monitors' latest window (`sqlmon_open_alerts`): what is wrong now, as
+        rows (monitor, column_name, segment, metric, value, severity, rule, message, window_start)."""
+        if not monitors or self.engine.describe(f"{self.schema}.sqlmon_alerts") is None:
+            return []
+        columns = (
+            "monitor",
+            "column_name",
+            "segment",
+            "metric",
+            "value",
+            "severity",
+            "rule",
+            "message",
+            "window_start",
+        )
+        query = (
+            exp.select(*columns)
+            .from_(self.table("sqlmon_open_alerts"))
+            .where(exp.column("monitor").isin(*[exp.Literal.string(m) for m in monitors]))
+            .order_by("window_start", "monitor", "metric")
+        )
+        return [tuple(row) for row in self.engine.query(self._sql(query))]
+
     @staticmethod
     def _replaced_condition(replaced: set[tuple[str, datetime]]) -> exp.Condition | None:
         by_monitor: dict[str, list[datetime]] = {}

@@ -74,6 +74,15 @@ def dbt_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return copy_example(tmp_path, monkeypatch)
 
 
+def execute(root: Path, sql: str) -> None:
+    """Change a project's warehouse (load rows, fix data) with a fresh connection, closed before sqlmon opens it."""
+    con = duckdb.connect(str(root / "warehouse.duckdb"))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+
+
 def query(root: Path, sql: str, parameters: list | None = None) -> list[tuple]:
     """Read from a project's warehouse (e.g. the results tables) with a fresh connection."""
     con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sqlmon.cli import main
+from sqlmon.monitors import registry
 from tests.conftest import PROJECT_YML, query
 
 WAREHOUSE = [
@@ -21,10 +22,7 @@ WAREHOUSE = [
     "CREATE TABLE main.training (id INTEGER, amount DOUBLE, country VARCHAR)",
     "INSERT INTO main.training VALUES (1, 2.0, 'DE')",
 ]
-KINDS = (
-    "calibration, estimated_performance, feature_drift, model_performance, null_rate, prediction_histogram, "
-    "schema_contract, topk_concentration"
-)
+KINDS = ", ".join(sorted(registry.kinds()))
 
 
 def problems(root: Path, *args: str, command: str = "validate") -> list[str]:
@@ -229,12 +227,12 @@ def test_an_unknown_monitor_type_with_no_near_miss_lists_the_known_ones(make_pro
           - name: events
             table: main.events
         monitors:
-          - name: freshness
-            type: freshness
+          - name: heartbeat
+            type: heartbeat
             source: events
         """)
     assert offline(root) == [
-        f"monitors/monitors.yml:6: monitors[0].type: unknown monitor type `freshness` (known types: {KINDS})"
+        f"monitors/monitors.yml:6: monitors[0].type: unknown monitor type `heartbeat` (known types: {KINDS})"
     ]
 
 
@@ -410,8 +408,8 @@ def test_a_range_with_low_above_high(make_project):
 def test_a_level_written_as_a_word(make_project):
     root = make_project(NULLS_WITH.format(rule="null_rate: {warn: high}"))
     assert offline(root) == [
-        "monitors/monitors.yml:9: monitors[0].thresholds.null_rate.warn: a level is a number or a [low, high] pair, "
-        "not `high`"
+        "monitors/monitors.yml:9: monitors[0].thresholds.null_rate.warn: a level is a number, a duration such as "
+        "`6 hours` (for metrics in seconds) or a [low, high] pair, not `high`"
     ]
 
 

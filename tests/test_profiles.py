@@ -4,13 +4,13 @@ the rows are gone."""
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from scipy import stats as sps
 
 from sqlmon.cli import main
+from tests.conftest import execute
 from tests.metrics_support import DAY, W0, Stored, load, run_project, times
 
 SOURCES = """\
@@ -27,14 +27,6 @@ monitors:
   - {name: scores_profile, type: prediction_histogram, source: events, column: x, binning: quantile, bins: 5,
      baseline: {profile: training}}
 """
-
-
-def execute(root, sql: str) -> None:
-    con = duckdb.connect(str(root / "warehouse.duckdb"))
-    try:
-        con.execute(sql)
-    finally:
-        con.close()
 
 
 def cli(root, *args: str):

@@ -25,6 +25,16 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def format_duration(span: timedelta) -> str:
+    """The inverse of `parse_duration`, in the largest unit up to days that divides it: `7 days`, `36 hours`."""
+    seconds = int(span.total_seconds())
+    for unit in ("day", "hour", "minute"):
+        count, rest = divmod(seconds, _UNITS[unit])
+        if not rest:
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"
+
+
 @dataclass(frozen=True, order=True)
 class Window:
     """A half-open time slice [start, end) of a source."""

@@ -47,7 +47,7 @@ def monitor_references(
                 "remove `segment_by`",
             )
         )
-    metrics = kind.metrics + (SEGMENT_METRICS if monitor.segment_by else ())
+    metrics = kind.metrics_of(monitor) + (SEGMENT_METRICS if monitor.segment_by else ())
     for metric in monitor.thresholds:
         if metric not in metrics:
             hint = suggest(metric, metrics)
@@ -59,7 +59,10 @@ def monitor_references(
                     (hint + " " if hint else "") + f"its metrics: {', '.join(metrics)}",
                 )
             )
-    if found or source is None:  # the baseline checks below read the source and assume the rest is right
+    if found or source is None:  # the checks below read the source and assume the rest is right
+        return found
+    found += kind.check_source(monitor, source)
+    if found:
         return found
     if kind.needs_baseline and project.baseline_of(monitor) is None:
         return [

@@ -6,6 +6,7 @@ Monitor kinds subclass `MonitorSpec` in their own modules (sqlmon/monitors/).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any, Literal, Union
 
@@ -305,6 +306,14 @@ class ThresholdRule(StrictModel):
     def _level(cls, value: Any) -> Any:
         if value is None:
             return None
+        if isinstance(value, str):  # a duration, for the metrics measured in seconds (lag, max_gap)
+            try:
+                return parse_duration(value).total_seconds()
+            except ValueError:
+                raise ValueError(
+                    f"a level is a number, a duration such as `6 hours` (for metrics in seconds) or a [low, high]"
+                    f" pair, not `{value}`"
+                ) from None
         if isinstance(value, bool) or not isinstance(value, int | float | list | tuple):
             raise ValueError(f"a level is a number or a [low, high] pair, not `{value}`")
         if isinstance(value, list | tuple):
@@ -356,11 +365,11 @@ class ThresholdRule(StrictModel):
                 return severity
         return None
 
-    def describe(self, severity: Severity) -> str:
+    def describe(self, severity: Severity, show: Callable[[float], str] = "{:g}".format) -> str:
         level = getattr(self, severity)
         if isinstance(level, tuple):
-            return f"outside [{level[0]:g}, {level[1]:g}]"
-        return f"{'>' if self.direction == 'above' else '<'} {level:g}"
+            return f"outside [{show(level[0])}, {show(level[1])}]"
+        return f"{'>' if self.direction == 'above' else '<'} {show(level)}"
 
 
 # --- monitors -----------------------------------------------------------------------------------------------------

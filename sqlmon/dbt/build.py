@@ -103,10 +103,10 @@ class _Monitoring:
         [result] = outcome
         if isinstance(result, BaseException):
             raise result
-        blocked = self.block_on != "never" and at_or_above(result.alerts, self.block_on)
+        blocked = self.block_on != "never" and at_or_above(result.current_alerts, self.block_on)
         self.runs.append(Monitored(info.unique_id, result, blocked))
         if blocked:
-            worst = [a for a in result.alerts if at_or_above([a], self.block_on)]
+            worst = [a for a in result.current_alerts if at_or_above([a], self.block_on)]
             detail = "; ".join(f"{a.monitor}: {a.message}" for a in worst[:3])
             raise MonitorsBlocked(
                 f"sqlmon: {len(worst)} alert(s) at or above {self.block_on} on `{info.node_name}` "
@@ -193,6 +193,7 @@ def combined(result: BuildResult, end: datetime | None) -> RunResult:
     for run in runs:
         merged.metrics += run.metrics
         merged.alerts += run.alerts
+        merged.open_alerts += run.open_alerts
         merged.warnings += run.warnings
         for source, windows in run.windows.items():
             merged.windows.setdefault(source, []).extend(windows)

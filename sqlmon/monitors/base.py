@@ -16,7 +16,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -161,6 +161,7 @@ class MetricValue:
     # the kind's default rule for this very value, when it depends on the data (e.g. on the sample sizes); the
     # monitor's own `thresholds` still take precedence
     rule: ThresholdRule | None = None
+    unit: str | None = None  # `seconds` for durations (freshness), so messages read `1 day 2 hours`, not `93600`
 
 
 @dataclass
@@ -195,6 +196,8 @@ class MonitorContext:
     profile: Any = None  # the sqlmon.baselines.profile.Profile the baseline is, when it is a frozen one
     # Columns of the other tables the kind reads (`MonitorKind.tables_used`), None for a table that does not exist.
     tables: Mapping[str, dict[str, ColumnInfo] | None] = field(default_factory=dict)
+    # The run's time (`--end`, else now): what "now" is for a kind that measures how old the data is.
+    as_of: datetime | None = None
 
 
 SpecT = TypeVar("SpecT", bound=MonitorSpec)
@@ -220,6 +223,17 @@ class MonitorKind(Generic[SpecT]):
     supports_profile: ClassVar[bool] = False
     # The monitor keys that name source columns, so a check that finds a column missing points at its key.
     column_keys: ClassVar[tuple[str, ...]] = ()
+    # Whether the windows after the newest row, up to the run's time, are computed too (as empty windows): for the
+    # kinds that notice a source that stopped (volume, freshness). The other kinds compute no window after the data.
+    fills_empty_windows: ClassVar[bool] = False
+    # Whether every run also computes the window in progress, cut at the run's time, as `Window(start, as_of)`; it
+    # is computed again, whole, once it has ended (freshness: the lag now, on every run).
+    observes_now: ClassVar[bool] = False
+
+    def metrics_of(self, spec: SpecT) -> tuple[str, ...]:
+        """The metric names this monitor yields (what `thresholds` may name); a kind whose metrics depend on its
+        keys (validity rules, custom SQL) overrides it."""
+        return self.metrics
 
     def delay(self, spec: SpecT) -> timedelta:
         """How long after a window ends before it can be computed (e.g. until its labels are in)."""
@@ -238,6 +252,10 @@ class MonitorKind(Generic[SpecT]):
         columns in `MonitorContext.tables`."""
         return []
 
+    def check_source(self, spec: SpecT, source: SourceSpec) -> list[ConfigProblem]:
+        """Problems with how the monitor fits its declared source, found without a warehouse (`sqlmon validate`)."""
+        return []
+
     def check(self, spec: SpecT, ctx: MonitorContext) -> list[ConfigProblem]:
         """Problems only visible against the warehouse, such as column types; missing columns are checked already."""
         return []
@@ -252,6 +270,24 @@ class MonitorKind(Generic[SpecT]):
         raise NotImplementedError
 
 
+def span_text(seconds: float) -> str:
+    """A duration as people read it: `3 days 4 hours`, `2 hours 5 minutes`, `40 s` (the two largest units)."""
+    total = round(seconds)
+    sign, total = ("-" if total < 0 else ""), abs(total)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    named = [
+        f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n
+    ]
+    return sign + (" ".join(named[:2]) if named else f"{secs} s")
+
+
+def show_value(value: float, unit: str | None) -> str:
+    """A metric value in a message: durations in words, other numbers to four significant digits."""
+    return span_text(value) if unit == "seconds" else f"{value:.4g}"
+
+
 def ratio(numerator: float, denominator: float) -> float | None:
     """A rate or mean of a window: None (stored as NULL) when there is nothing to divide by."""
     return numerator / denominator if denominator else None
@@ -263,6 +299,15 @@ def metric_number(value: Any) -> float | None:
         return None
     value = float(value)
     return None if value != value else value
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A timestamp a driver returned as the naive UTC datetime that windows are cut in; a DATE is its midnight."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    return datetime.combine(value, datetime.min.time())
 
 
 def baseline_side(ctx: MonitorContext, column: ColumnInfo) -> ColumnInfo:

@@ -7,12 +7,26 @@ import math
 from typing import Any
 
 from sqlmon.notify.base import Notifier, Report
-from sqlmon.results import RunResult
+from sqlmon.results import Alert, RunResult
 
 
 def json_report(result: RunResult, exit_code: int, extra: dict[str, Any] | None = None) -> str:
     def window(w: Any) -> dict[str, str] | None:
         return {"start": w.start.isoformat(), "end": w.end.isoformat()} if w else None
+
+    def alert(a: Alert, new: bool) -> dict[str, Any]:
+        return {
+            "monitor": a.monitor,
+            "column": a.column,
+            "segment": a.segment,
+            "metric": a.metric,
+            "value": a.value,
+            "severity": a.severity,
+            "rule": a.rule,
+            "message": a.message,
+            "window_start": a.window_start.isoformat() if a.window_start else None,
+            "new": new,
+        }
 
     payload = {
         "run_id": result.run_id,
@@ -24,6 +38,7 @@ def json_report(result: RunResult, exit_code: int, extra: dict[str, Any] | None 
         "as_of": result.as_of.isoformat(),
         "statements": result.statements,
         "windows": {source: [window(w) for w in ws] for source, ws in result.windows.items()},
+        "notes": result.notes,
         "metrics": [
             {
                 "monitor": r.monitor,
@@ -39,20 +54,10 @@ def json_report(result: RunResult, exit_code: int, extra: dict[str, Any] | None 
             }
             for r in result.metrics
         ],
-        "alerts": [
-            {
-                "monitor": a.monitor,
-                "column": a.column,
-                "segment": a.segment,
-                "metric": a.metric,
-                "value": a.value,
-                "severity": a.severity,
-                "rule": a.rule,
-                "message": a.message,
-                "window_start": a.window_start.isoformat() if a.window_start else None,
-            }
-            for a in result.alerts
-        ],
+        "alerts": [alert(a, new=True) for a in result.alerts],
+        # alerts of each monitor's latest window raised by an earlier run and not cleared since; the exit code counts
+        # them
+        "open_alerts": [alert(a, new=False) for a in result.open_alerts],
         "warnings": [
             {
                 "monitor": w.monitor,

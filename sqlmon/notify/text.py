@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlmon.notify.base import Notifier, Report
-from sqlmon.results import MetricRow, RunResult
+from sqlmon.results import Alert, MetricRow, RunResult
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -53,12 +53,14 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
             lines.append(f"  {source}: measured whole (no timestamp column, so no windows)")
         else:
             lines.append(f"  {source}: no new window to compute")
+        if source in result.notes:
+            lines.append(f"  {source}: {result.notes[source]}")
     seconds = (result.finished_at - result.started_at).total_seconds()
     plural = "s" if result.statements != 1 else ""
     lines.append(f"  {result.statements} SQL statement{plural}, {seconds:.1f} s")
     if result.error:
         lines += ["", f"error: {result.error}"]
-        if not result.metrics and not result.alerts:
+        if not result.metrics and not result.current_alerts:
             return "\n".join(lines)
     latest = _latest(result.metrics)
     rows = [r for r in latest if r.ruled]
@@ -97,26 +99,35 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
         lines.append("")
     if result.alerts:
         lines.append(f"Alerts ({len(result.alerts)}):")
-        lines.append(
-            table(
-                ["window", "severity", "monitor", "message"],
-                [
-                    [
-                        f"{a.window_start:%Y-%m-%d %H:%M}" if a.window_start else "-",
-                        a.severity.upper(),
-                        a.monitor,
-                        a.message,
-                    ]
-                    for a in sorted(result.alerts, key=lambda a: (a.window_start or datetime.min, a.monitor))
-                ],
-            )
-        )
-    else:
+        lines.append(_alert_table(result.alerts))
+    elif not result.open_alerts:
         lines.append("No alerts.")
-    errors = sum(a.severity == "error" for a in result.alerts)
-    warns = len(result.alerts) - errors
-    lines.append(f"\n{errors} error(s), {warns} warning(s); exit {exit_code} (--fail-on {fail_on})")
+    else:
+        lines.append("No new alerts.")
+    if result.open_alerts:
+        lines += ["", f"Still open from earlier runs ({len(result.open_alerts)}): the latest window of these monitors"]
+        lines.append(_alert_table(result.open_alerts))
+    current = result.current_alerts
+    errors = sum(a.severity == "error" for a in current)
+    warns = len(current) - errors
+    still = f" ({len(result.open_alerts)} still open from earlier runs)" if result.open_alerts else ""
+    lines.append(f"\n{errors} error(s), {warns} warning(s){still}; exit {exit_code} (--fail-on {fail_on})")
     return "\n".join(lines)
+
+
+def _alert_table(alerts: Sequence[Alert]) -> str:
+    return table(
+        ["window", "severity", "monitor", "message"],
+        [
+            [
+                f"{a.window_start:%Y-%m-%d %H:%M}" if a.window_start else "-",
+                a.severity.upper(),
+                a.monitor,
+                a.message,
+            ]
+            for a in sorted(alerts, key=lambda a: (a.window_start or datetime.min, a.monitor))
+        ],
+    )
 
 
 class TextNotifier(Notifier):

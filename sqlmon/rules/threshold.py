@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlmon.config.specs import MonitorSpec, ThresholdRule
 from sqlmon.monitors import registry
-from sqlmon.monitors.base import SEGMENT_THRESHOLDS, MetricValue
+from sqlmon.monitors.base import SEGMENT_THRESHOLDS, MetricValue, show_value
 from sqlmon.results import Alert
 from sqlmon.rules.base import History, Observation, Rule
 
@@ -47,8 +47,8 @@ class Threshold(Rule):
         if severity is None:
             return None
         assert value.value is not None  # breach() never fires on a value that could not be computed
-        described = self.levels.describe(severity)
-        message = f"{observation.subject} = {value.value:.4g} ({severity}: {described})"
+        described = self.levels.describe(severity, lambda level: show_value(level, value.unit))
+        message = f"{observation.subject} = {show_value(value.value, value.unit)} ({severity}: {described})"
         if value.detail:
             message += f"; {value.detail}"
         return Alert(

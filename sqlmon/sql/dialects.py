@@ -61,11 +61,29 @@ def _function(name: str) -> Callable[[exp.Expression], exp.Expression]:
     return transform
 
 
+def _epoch_from_micros(function: str, cast_to: str | None) -> Callable[[exp.Expression], exp.Expression]:
+    # Epoch seconds with their fraction: sqlglot writes UNIX_TIMESTAMP (whole seconds) for Spark and an
+    # EXTRACT(epoch_second) for Snowflake, which drop the microseconds a gap between two rows may be made of.
+    def transform(node: exp.Expression) -> exp.Expression:
+        value = exp.cast(node.this, cast_to) if cast_to else node.this
+        return exp.Div(this=exp.Anonymous(this=function, expressions=[value]), expression=exp.Literal.number(1e6))
+
+    return transform
+
+
+def _snowflake_epoch(node: exp.Expression) -> exp.Expression:
+    part = exp.Anonymous(this="DATE_PART", expressions=[exp.var("epoch_microsecond"), node.this])
+    return exp.Div(this=part, expression=exp.Literal.number(1e6))
+
+
 # sqlglot writes IS_NAN()/IS_INF() for dialects that lack them, without an "unsupported" error; each row below
 # says what that engine has instead. tests/test_dialects.py runs or parses every construct for every dialect.
 _Transforms = dict[type[exp.Expression], Callable[[exp.Expression], exp.Expression]]
 _POSTGRES_LIKE: _Transforms = {exp.IsNan: _equals_nan, exp.IsInf: _abs_equals_infinity("Infinity")}
-_SPARK_LIKE: _Transforms = {exp.IsInf: _abs_equals_infinity("Infinity")}
+_SPARK_LIKE: _Transforms = {
+    exp.IsInf: _abs_equals_infinity("Infinity"),
+    exp.TimeToUnix: _epoch_from_micros("UNIX_MICROS", "TIMESTAMPLTZ"),
+}
 DIALECTS: dict[str, DialectSpec] = {
     "duckdb": DialectSpec("duckdb", "duckdb", executed_in_tests=True, utc_session="SET TimeZone = 'UTC'"),
     "postgres": DialectSpec(
@@ -86,11 +104,11 @@ DIALECTS: dict[str, DialectSpec] = {
     "snowflake": DialectSpec(
         "snowflake",
         "snowflake",
-        {exp.IsNan: _equals_nan, exp.IsInf: _abs_equals_infinity("inf")},
+        {exp.IsNan: _equals_nan, exp.IsInf: _abs_equals_infinity("inf"), exp.TimeToUnix: _snowflake_epoch},
         utc_session="ALTER SESSION SET TIMEZONE = 'UTC'",
     ),
     # IS_NAN and IS_INF exist there
-    "bigquery": DialectSpec("bigquery", "bigquery"),
+    "bigquery": DialectSpec("bigquery", "bigquery", {exp.TimeToUnix: _epoch_from_micros("UNIX_MICROS", "TIMESTAMPTZ")}),
     "redshift": DialectSpec("redshift", "redshift", _POSTGRES_LIKE, utc_session="SET TIME ZONE 'UTC'"),
     "trino": DialectSpec(  # is_nan exists there
         "trino",
