@@ -20,7 +20,8 @@ from sqlmon.runner import run
 from tests import engines
 
 START = datetime(2026, 10, 1)
-END = START + timedelta(days=3)
+# Past the data: the fourth day has no rows and the fifth is in progress, which only freshness and volume compute.
+END = START + timedelta(days=4, hours=10)
 TOL = 1e-9
 
 COLUMNS = {
@@ -113,6 +114,9 @@ monitors:
     max_segments: 4
   - {{name: nulls_by_flag_country, type: null_rate, source: events_rolling, columns: [amount, price],
      segment_by: [flag, country], max_segments: 16}}
+  - {{name: fresh, type: freshness, source: events, warn_after: 6 hours}}
+  - {{name: fresh_by_country, type: freshness, source: events_rolling, segment_by: [country], max_segments: 4}}
+  - {{name: rows_by_flag, type: volume, source: events, segment_by: [flag]}}
   - name: contract
     type: schema_contract
     source: events
@@ -277,8 +281,18 @@ def test_the_duckdb_run_covers_every_kind_and_window(duckdb_results):
         "model_performance",
         "calibration",
         "estimated_performance",
+        "freshness",
+        "volume",
     }
-    assert [w.start.day for w in result.windows["events"]] == [1, 2, 3]
+    # the days with data, the empty fourth and the fifth in progress (freshness and volume)
+    assert [w.start.day for w in result.windows["events"]] == [1, 2, 3, 4, 5]
+    assert result.windows["events"][-1].end == END
+    day4 = [m for m in result.metrics if m.window.start.day == 4]
+    assert {m.monitor_type for m in day4} == {"freshness", "volume", "schema_contract"}  # the contract: a snapshot
+    empty = {(m.monitor, m.metric): m.value for m in day4 if m.monitor in ("fresh", "rows_by_flag") and not m.segment}
+    assert empty.keys() >= {("fresh", "lag"), ("fresh", "max_gap"), ("rows_by_flag", "row_count")}
+    assert empty[("fresh", "lag")] > 86400 and empty[("fresh", "max_gap")] is None
+    assert empty[("rows_by_flag", "row_count")] == 0
     assert not any(math.isnan(m.value) for m in result.metrics if m.value is not None)
 
 
