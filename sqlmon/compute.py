@@ -93,6 +93,7 @@ def compute(
     executor = session.executor
     contexts = {m.name: context(session, m, window, previous_schema, as_of) for m in monitors}
     kinds = {m.name: registry.get(m.type) for m in monitors}
+
     # Monitors split by the same columns share one statement that finds the segments, cut to the largest cap. A kind
     # that watches for a source that stopped finds them in the whole table, so a segment without rows in the window
     # is still computed (0 rows, a lag that grows) rather than missing.
@@ -107,9 +108,7 @@ def compute(
         if m.segment_by:
             limits[finder(m)] = max(limits[finder(m)], m.max_segments)
     cuts = {
-        m.name: executor.segments(finder(m)[0], m.segment_by, limits[finder(m)], source, window).first(
-            m.max_segments
-        )
+        m.name: executor.segments(finder(m)[0], m.segment_by, limits[finder(m)], source, window).first(m.max_segments)
         for m in monitors
         if m.segment_by
     }

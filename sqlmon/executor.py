@@ -83,9 +83,12 @@ def _aliases(aggregates: Sequence[Aggregate]) -> list[str]:
     return names
 
 
-def _role(relation: Relation, window: Window | None) -> str:
+def _role(relation: Relation, window: Window | None, aggregates: Sequence[Aggregate] = ()) -> str:
     if window is None or relation.window == window:
         return ""
+    roles = list(dict.fromkeys(a.role for a in aggregates if a.role))
+    if roles:
+        return " — " + "; ".join(roles)
     if relation.window is None:
         return " — the baseline table: computed once per run, reused for every window"
     return " — the baseline span before the window"
@@ -188,7 +191,7 @@ class Executor:
         rows = self._record(
             source,
             window,
-            f"aggregates over {describe_relation(relation)}{_role(relation, window)}",
+            f"aggregates over {describe_relation(relation)}{_role(relation, window, aggregates)}",
             "queries/aggregates.sql",
             execute,
             items=items,

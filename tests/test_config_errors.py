@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from sqlmon.cli import main
@@ -1142,3 +1143,64 @@ def test_an_empty_labels_key(make_project):
             labels: {table: main.outcomes, key: []}
         """)
     assert offline(root) == ["monitors/monitors.yml:10: monitors[0].labels.key: give at least one key column"]
+
+
+# --- the kinds that catch silent failures --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("monitor", "expected"),
+    [
+        (
+            "{name: v, type: validity, source: events, columns: {amount: {min: 10, max: 1}}}",
+            "monitors[0].columns.amount: `min` (10) is above `max` (1)",
+        ),
+        (
+            "{name: v, type: validity, source: events, columns: {email: {regex: '[a-'}}}",
+            "monitors[0].columns.email.regex: `[a-` is not a regular expression: unterminated character set at "
+            "position 0",
+        ),
+        (
+            "{name: v, type: validity, source: events, columns: {email: {regex: '(?<=a)b'}}}",
+            "monitors[0].columns.email.regex: `(?<=a)b` uses a lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`), which "
+            "DuckDB and BigQuery (RE2) do not support; write the pattern without it",
+        ),
+        (
+            "{name: v, type: validity, source: events, columns: {code: {accepted: [a]}}}",
+            "monitors[0].columns.code.accepted: unknown key `accepted` (did you mean `accepted_values`?)",
+        ),
+        (
+            "{name: v, type: validity, source: events, columns: {code: {}}}",
+            "monitors[0].columns.code: give at least one rule: min, max, accepted_values, regex, min_length, "
+            "max_length, not_null, unique",
+        ),
+        (
+            "{name: f, type: freshness, source: events, warn_after: 2 days, error_after: 1 day}",
+            "monitors[0]: `warn_after` is longer than `error_after`; the warning must come first",
+        ),
+        (
+            "{name: f, type: freshness, source: events, expected_by: 9am}",
+            'monitors[0].expected_by: write a local time as `HH:MM` in quotes, e.g. `expected_by: "09:00"`, not '
+            "`9am`",
+        ),
+        (
+            "{name: f, type: freshness, source: events, expected_by: '09:00', timezone: Mars/Olympus}",
+            "monitors[0].timezone: `Mars/Olympus` is not a time zone; write an IANA name such as `Europe/Berlin` or"
+            " `UTC`",
+        ),
+        (
+            "{name: f, type: freshness, source: plain}",
+            "monitors[0].type: freshness needs a time column, and source `plain` has no `timestamp` (add `column: <a "
+            "timestamp column>` to the monitor, or `timestamp:` to the source)",
+        ),
+    ],
+)
+def test_a_bad_rule_of_the_new_kinds_names_its_key_and_the_fix(make_project, monitor, expected):
+    root = make_project(f"""\
+        sources:
+          - {{name: events, table: main.events, timestamp: ts}}
+          - {{name: plain, table: main.events}}
+        monitors:
+          - {monitor}
+        """)
+    assert offline(root) == [f"monitors/monitors.yml:5: {expected}"]

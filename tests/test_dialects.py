@@ -55,6 +55,13 @@ MONITORS = {
         "{name: topk_concentration, type: topk_concentration, source: events_rolling, column: item, k: 3,"
         " weight: weight}"
     ),
+    "freshness": "{name: freshness, type: freshness, source: events, warn_after: 6 hours}",
+    "volume": "{name: volume, type: volume, source: events}",
+    "validity": (
+        "{name: validity, type: validity, source: events, columns: {amount: {min: 0, max: 30, strict: true},"
+        " country: {accepted_values: [DE, FR], not_null: true, regex: '^[A-Z]{2}$', max_length: 2},"
+        " id: {unique: true}}, unique_together: [[country, item]]}"
+    ),
     # three countries of equal size, two kept: the cut, the grouped aggregates and the segmented baseline
     "feature_drift_segmented": (
         "{name: feature_drift_segmented, type: feature_drift, source: events, columns: [amount, country], bins: 4,"

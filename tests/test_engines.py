@@ -117,6 +117,10 @@ monitors:
   - {{name: fresh, type: freshness, source: events, warn_after: 6 hours}}
   - {{name: fresh_by_country, type: freshness, source: events_rolling, segment_by: [country], max_segments: 4}}
   - {{name: rows_by_flag, type: volume, source: events, segment_by: [flag]}}
+  - {{name: valid, type: validity, source: events, unique_together: [[country, item]],
+     columns: {{amount: {{min: 0, max: 500, not_null: true}}, age: {{min: 0, max: 40, strict: true}},
+               country: {{accepted_values: [DE, FR, US], regex: '^[A-Z]{{2}}$'}}, item: {{max_length: 7, unique: true}},
+               weight: {{accepted_values: [1, 2]}}}}}}
   - name: contract
     type: schema_contract
     source: events
@@ -283,6 +287,7 @@ def test_the_duckdb_run_covers_every_kind_and_window(duckdb_results):
         "estimated_performance",
         "freshness",
         "volume",
+        "validity",
     }
     # the days with data, the empty fourth and the fifth in progress (freshness and volume)
     assert [w.start.day for w in result.windows["events"]] == [1, 2, 3, 4, 5]

@@ -122,10 +122,13 @@ class Aggregate:
     relation: Relation
     macro: str  # "file.macro_name" in macros/
     args: tuple[tuple[str, Any], ...]
+    # Why the relation is read, for the statement's comment in `sqlmon compile` when it is not the window itself
+    # (e.g. the whole table for the newest row); not part of the request's identity.
+    role: str | None = field(default=None, compare=False)
 
     @classmethod
-    def of(cls, relation: Relation, macro: str, **args: Any) -> Aggregate:
-        return cls(relation, macro, tuple(sorted(args.items())))
+    def of(cls, relation: Relation, macro: str, role: str | None = None, **args: Any) -> Aggregate:
+        return cls(relation, macro, tuple(sorted(args.items())), role)
 
 
 @dataclass(frozen=True)

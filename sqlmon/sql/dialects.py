@@ -71,6 +71,13 @@ def _epoch_from_micros(function: str, cast_to: str | None) -> Callable[[exp.Expr
     return transform
 
 
+def _snowflake_search(node: exp.Expression) -> exp.Expression:
+    # Snowflake's REGEXP_LIKE matches the whole value; every other engine's regex test searches inside it, as
+    # Python's re.search does. REGEXP_INSTR finds a match anywhere.
+    found = exp.Anonymous(this="REGEXP_INSTR", expressions=[node.this, node.expression])
+    return exp.Paren(this=exp.GT(this=found, expression=exp.Literal.number(0)))
+
+
 def _snowflake_epoch(node: exp.Expression) -> exp.Expression:
     part = exp.Anonymous(this="DATE_PART", expressions=[exp.var("epoch_microsecond"), node.this])
     return exp.Div(this=part, expression=exp.Literal.number(1e6))
@@ -104,7 +111,12 @@ DIALECTS: dict[str, DialectSpec] = {
     "snowflake": DialectSpec(
         "snowflake",
         "snowflake",
-        {exp.IsNan: _equals_nan, exp.IsInf: _abs_equals_infinity("inf"), exp.TimeToUnix: _snowflake_epoch},
+        {
+            exp.IsNan: _equals_nan,
+            exp.IsInf: _abs_equals_infinity("inf"),
+            exp.TimeToUnix: _snowflake_epoch,
+            exp.RegexpLike: _snowflake_search,
+        },
         utc_session="ALTER SESSION SET TIMEZONE = 'UTC'",
     ),
     # IS_NAN and IS_INF exist there

@@ -1,0 +1,195 @@
+-- sqlmon compile: 1 monitor(s), dialect redshift
+
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 2 statement(s)
+-- monitors: validity
+
+-- 1. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+SELECT
+  COUNT(*) AS "row_count",
+  COUNT(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL
+          AND (
+            (
+              "amount" <= 0.0
+            ) OR (
+              "amount" >= 30.0
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__amount",
+  COUNT(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL AND (
+            (
+              "amount" <= 0.0
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__amount__1",
+  COUNT(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL AND (
+            (
+              "amount" >= 30.0
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__amount__2",
+  COUNT(
+    CASE
+      WHEN (
+        "country" IS NULL
+        OR (
+          NOT "country" IS NULL
+          AND (
+            (
+              NOT "country" IN ('DE', 'FR')
+            )
+            OR (
+              NOT CAST("country" AS VARCHAR(MAX)) ~ '^[A-Z]{2}$'
+            )
+            OR (
+              LENGTH(CAST("country" AS VARCHAR(MAX))) > 2
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__country",
+  COUNT(
+    CASE
+      WHEN (
+        (
+          NOT "country" IS NULL AND (
+            (
+              NOT "country" IN ('DE', 'FR')
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__country__1",
+  COUNT(
+    CASE
+      WHEN (
+        (
+          NOT "country" IS NULL
+          AND (
+            (
+              NOT CAST("country" AS VARCHAR(MAX)) ~ '^[A-Z]{2}$'
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__country__2",
+  COUNT(
+    CASE
+      WHEN (
+        (
+          NOT "country" IS NULL
+          AND (
+            (
+              LENGTH(CAST("country" AS VARCHAR(MAX))) > 2
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__country__3",
+  COUNT(CASE WHEN (
+    "country" IS NULL
+  ) THEN 1 END) AS "invalid_count__country__4"
+FROM (
+  SELECT
+    *
+  FROM "main"."events"
+  WHERE
+    "ts" >= CAST('2026-10-03 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMP)
+) AS _rel;
+
+-- 2. distributions: duplicates
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
+  SELECT
+    0 AS req,
+    CAST(k AS VARCHAR(MAX)) AS k,
+    CAST(a AS DOUBLE PRECISION) AS a,
+    CAST(b AS DOUBLE PRECISION) AS b
+  FROM (
+    SELECT
+      CAST(NULL AS VARCHAR(MAX)) AS k,
+      COUNT(CASE WHEN copies > 1 THEN 1 END) AS a,
+      COUNT(CASE WHEN copies > 1 OR bad THEN 1 END) AS b
+    FROM (
+      SELECT
+        CASE WHEN NOT "id" IS NULL THEN COUNT(*) OVER (PARTITION BY "id") END AS copies,
+        (
+          FALSE
+        ) AS bad
+      FROM (
+        SELECT
+          *
+        FROM "main"."events"
+        WHERE
+          "ts" >= CAST('2026-10-03 00:00:00' AS TIMESTAMP)
+          AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMP)
+      ) AS "p0_rows"
+    ) AS "p0_keys"
+  ) AS "part_0"
+  UNION ALL
+  SELECT
+    1 AS req,
+    CAST(k AS VARCHAR(MAX)) AS k,
+    CAST(a AS DOUBLE PRECISION) AS a,
+    CAST(b AS DOUBLE PRECISION) AS b
+  FROM (
+    SELECT
+      CAST(NULL AS VARCHAR(MAX)) AS k,
+      COUNT(CASE WHEN copies > 1 THEN 1 END) AS a,
+      COUNT(CASE WHEN copies > 1 OR bad THEN 1 END) AS b
+    FROM (
+      SELECT
+        CASE
+          WHEN NOT "country" IS NULL AND NOT "item" IS NULL
+          THEN COUNT(*) OVER (PARTITION BY "country", "item")
+        END AS copies,
+        (
+          FALSE
+        ) AS bad
+      FROM (
+        SELECT
+          *
+        FROM "main"."events"
+        WHERE
+          "ts" >= CAST('2026-10-03 00:00:00' AS TIMESTAMP)
+          AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMP)
+      ) AS "p1_rows"
+    ) AS "p1_keys"
+  ) AS "part_1"
+) AS parts;

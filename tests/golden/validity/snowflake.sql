@@ -1,0 +1,198 @@
+-- sqlmon compile: 1 monitor(s), dialect snowflake
+
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 2 statement(s)
+-- monitors: validity
+
+-- 1. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+SELECT
+  COUNT(*) AS "row_count",
+  COUNT(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL
+          AND (
+            (
+              "amount" <= 0.0
+            ) OR (
+              "amount" >= 30.0
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__amount",
+  COUNT(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL AND (
+            (
+              "amount" <= 0.0
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__amount__1",
+  COUNT(
+    CASE
+      WHEN (
+        (
+          NOT "amount" IS NULL AND (
+            (
+              "amount" >= 30.0
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__amount__2",
+  COUNT(
+    CASE
+      WHEN (
+        "country" IS NULL
+        OR (
+          NOT "country" IS NULL
+          AND (
+            (
+              NOT "country" IN ('DE', 'FR')
+            )
+            OR (
+              NOT (
+                REGEXP_INSTR(CAST("country" AS VARCHAR), '^[A-Z]{2}$') > 0
+              )
+            )
+            OR (
+              LENGTH(CAST("country" AS VARCHAR)) > 2
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__country",
+  COUNT(
+    CASE
+      WHEN (
+        (
+          NOT "country" IS NULL AND (
+            (
+              NOT "country" IN ('DE', 'FR')
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__country__1",
+  COUNT(
+    CASE
+      WHEN (
+        (
+          NOT "country" IS NULL
+          AND (
+            (
+              NOT (
+                REGEXP_INSTR(CAST("country" AS VARCHAR), '^[A-Z]{2}$') > 0
+              )
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__country__2",
+  COUNT(
+    CASE
+      WHEN (
+        (
+          NOT "country" IS NULL AND (
+            (
+              LENGTH(CAST("country" AS VARCHAR)) > 2
+            )
+          )
+        )
+      )
+      THEN 1
+    END
+  ) AS "invalid_count__country__3",
+  COUNT(CASE WHEN (
+    "country" IS NULL
+  ) THEN 1 END) AS "invalid_count__country__4"
+FROM (
+  SELECT
+    *
+  FROM "main"."events"
+  WHERE
+    "ts" >= CAST('2026-10-03 00:00:00' AS TIMESTAMPNTZ)
+    AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMPNTZ)
+) AS _rel;
+
+-- 2. distributions: duplicates
+SELECT
+  req,
+  k,
+  a,
+  b
+FROM (
+  SELECT
+    0 AS req,
+    CAST(k AS VARCHAR) AS k,
+    CAST(a AS DOUBLE) AS a,
+    CAST(b AS DOUBLE) AS b
+  FROM (
+    SELECT
+      CAST(NULL AS VARCHAR) AS k,
+      COUNT(CASE WHEN copies > 1 THEN 1 END) AS a,
+      COUNT(CASE WHEN copies > 1 OR bad THEN 1 END) AS b
+    FROM (
+      SELECT
+        CASE WHEN NOT "id" IS NULL THEN COUNT(*) OVER (PARTITION BY "id") END AS copies,
+        (
+          FALSE
+        ) AS bad
+      FROM (
+        SELECT
+          *
+        FROM "main"."events"
+        WHERE
+          "ts" >= CAST('2026-10-03 00:00:00' AS TIMESTAMPNTZ)
+          AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMPNTZ)
+      ) AS "p0_rows"
+    ) AS "p0_keys"
+  ) AS "part_0"
+  UNION ALL
+  SELECT
+    1 AS req,
+    CAST(k AS VARCHAR) AS k,
+    CAST(a AS DOUBLE) AS a,
+    CAST(b AS DOUBLE) AS b
+  FROM (
+    SELECT
+      CAST(NULL AS VARCHAR) AS k,
+      COUNT(CASE WHEN copies > 1 THEN 1 END) AS a,
+      COUNT(CASE WHEN copies > 1 OR bad THEN 1 END) AS b
+    FROM (
+      SELECT
+        CASE
+          WHEN NOT "country" IS NULL AND NOT "item" IS NULL
+          THEN COUNT(*) OVER (PARTITION BY "country", "item")
+        END AS copies,
+        (
+          FALSE
+        ) AS bad
+      FROM (
+        SELECT
+          *
+        FROM "main"."events"
+        WHERE
+          "ts" >= CAST('2026-10-03 00:00:00' AS TIMESTAMPNTZ)
+          AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMPNTZ)
+      ) AS "p1_rows"
+    ) AS "p1_keys"
+  ) AS "part_1"
+) AS parts;

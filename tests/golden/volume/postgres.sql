@@ -1,0 +1,16 @@
+-- sqlmon compile: 1 monitor(s), dialect postgres
+
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 1 statement(s)
+-- monitors: volume
+
+-- 1. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+SELECT
+  COUNT(*) AS "row_count"
+FROM (
+  SELECT
+    *
+  FROM "main"."events"
+  WHERE
+    "ts" >= CAST('2026-10-03 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2026-10-04 00:00:00' AS TIMESTAMP)
+) AS _rel;
