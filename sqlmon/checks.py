@@ -28,13 +28,7 @@ def _column_problem(
 
 
 def _find_column_path(monitor: MonitorSpec, name: str) -> tuple[Any, ...]:
-    for key in registry.get(monitor.type).column_keys:
-        value = getattr(monitor, key, None)
-        if isinstance(value, list) and name in value:
-            return (key, value.index(name))
-        if value == name:
-            return (key,)
-    return ()
+    return registry.get(monitor.type).column_path(monitor, name)
 
 
 def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Catalog) -> None:

@@ -68,12 +68,15 @@ def describe_relation(relation: Relation) -> str:
 
 
 def _aliases(aggregates: Sequence[Aggregate]) -> list[str]:
-    """Readable, unique output names (`null_count__amount`, `bin_count__score__3`) so compiled SQL explains itself."""
+    """Readable, unique output names (`null_count__amount`, `bin_count__score__3`, or a request's own `output_name`) so
+    compiled SQL explains itself."""
     names: list[str] = []
     taken: set[str] = set()
     for aggregate in aggregates:
         args = dict(aggregate.args)
-        base = aggregate.macro.rpartition(".")[2] + (f"__{args['column']}" if args.get("column") else "")
+        base = args.get("output_name") or (
+            aggregate.macro.rpartition(".")[2] + (f"__{args['column']}" if args.get("column") else "")
+        )
         name, counter = base[:60], 0
         while name in taken:
             counter += 1

@@ -1180,8 +1180,7 @@ def test_an_empty_labels_key(make_project):
         ),
         (
             "{name: f, type: freshness, source: events, expected_by: 9am}",
-            'monitors[0].expected_by: write a local time as `HH:MM` in quotes, e.g. `expected_by: "09:00"`, not '
-            "`9am`",
+            'monitors[0].expected_by: write a local time as `HH:MM` in quotes, e.g. `expected_by: "09:00"`, not `9am`',
         ),
         (
             "{name: f, type: freshness, source: events, expected_by: '09:00', timezone: Mars/Olympus}",

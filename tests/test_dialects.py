@@ -62,6 +62,10 @@ MONITORS = {
         " country: {accepted_values: [DE, FR], not_null: true, regex: '^[A-Z]{2}$', max_length: 2},"
         " id: {unique: true}}, unique_together: [[country, item]]}"
     ),
+    "custom_sql": (
+        "{name: custom_sql, type: custom_sql, source: events, metrics: {avg_amount: AVG(amount),"
+        " flagged: 'COUNT(*) FILTER (WHERE flag)', spread: 'STDDEV_SAMP(score) / NULLIF(AVG(score), 0)'}}"
+    ),
     # three countries of equal size, two kept: the cut, the grouped aggregates and the segmented baseline
     "feature_drift_segmented": (
         "{name: feature_drift_segmented, type: feature_drift, source: events, columns: [amount, country], bins: 4,"

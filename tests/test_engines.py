@@ -121,6 +121,10 @@ monitors:
      columns: {{amount: {{min: 0, max: 500, not_null: true}}, age: {{min: 0, max: 40, strict: true}},
                country: {{accepted_values: [DE, FR, US], regex: '^[A-Z]{{2}}$'}}, item: {{max_length: 7, unique: true}},
                weight: {{accepted_values: [1, 2]}}}}}}
+  - {{name: basket, type: custom_sql, source: events_rolling, segment_by: [flag],
+     metrics: {{avg_score: AVG(score), heavy: 'COUNT(*) FILTER (WHERE weight > 2)',
+               spread: 'STDDEV_SAMP(price) / NULLIF(AVG(price), 0)',
+               cheap_share: 'AVG(CASE WHEN price < 100 THEN 1.0 ELSE 0 END)'}}}}
   - name: contract
     type: schema_contract
     source: events
@@ -288,6 +292,7 @@ def test_the_duckdb_run_covers_every_kind_and_window(duckdb_results):
         "freshness",
         "volume",
         "validity",
+        "custom_sql",
     }
     # the days with data, the empty fourth and the fifth in progress (freshness and volume)
     assert [w.start.day for w in result.windows["events"]] == [1, 2, 3, 4, 5]

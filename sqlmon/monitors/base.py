@@ -127,8 +127,8 @@ class Aggregate:
     role: str | None = field(default=None, compare=False)
 
     @classmethod
-    def of(cls, relation: Relation, macro: str, role: str | None = None, **args: Any) -> Aggregate:
-        return cls(relation, macro, tuple(sorted(args.items())), role)
+    def of(cls, relation: Relation, macro: str, **args: Any) -> Aggregate:
+        return cls(relation, macro, tuple(sorted(args.items())))
 
 
 @dataclass(frozen=True)
@@ -249,6 +249,24 @@ class MonitorKind(Generic[SpecT]):
     def columns_used(self, spec: SpecT, columns: Mapping[str, ColumnInfo]) -> list[str]:
         """The source columns this monitor reads; checked against the warehouse before anything runs."""
         return []
+
+    def column_path(self, spec: SpecT, name: str) -> tuple[Any, ...]:
+        """The key path, under the monitor, of where it names a source column (`("columns", 2)`), so a problem with
+        the column points at that line; () for the monitor itself. Looks through the kind's `column_keys`: a name,
+        a list of names, a mapping keyed by name, or a list of such lists."""
+        for key in self.column_keys:
+            value = getattr(spec, key, None)
+            if value == name:
+                return (key,)
+            if isinstance(value, Mapping) and name in value:
+                return (key, name)
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    if item == name:
+                        return (key, index)
+                    if isinstance(item, list) and name in item:
+                        return (key, index, item.index(name))
+        return ()
 
     def tables_used(self, spec: SpecT) -> list[str]:
         """Tables other than the source and baseline that the monitor reads (e.g. labels); `check` sees their

@@ -169,7 +169,7 @@ class Freshness(MonitorKind[FreshnessSpec]):
         # the whole table (of the segment, for a segmented monitor): staleness is not a property of one window
         whole = replace(ctx.current, timestamp=None, window=None)
         role = "the newest row before the window's end, over the whole table"
-        newest = Aggregate.of(whole, "freshness.newest", role=role, column=column, before=self._moment(ctx))
+        newest = replace(Aggregate.of(whole, "freshness.newest", column=column, before=self._moment(ctx)), role=role)
         gap = Distribution.of("freshness.max_gap", rel=ctx.current, column=column) if ctx.window else None
         return newest, gap
 

@@ -1,0 +1,18 @@
+-- sqlmon compile: 1 monitor(s), dialect bigquery
+
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 1 statement(s)
+-- monitors: custom_sql
+
+-- 1. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
+SELECT
+  AVG(CAST(`amount` AS FLOAT64)) AS `avg_amount`,
+  COUNTIF(`flag`) AS `flagged`,
+  STDDEV_SAMP(`score`) / NULLIF(AVG(CAST(`score` AS FLOAT64)), 0) AS `spread`
+FROM (
+  SELECT
+    *
+  FROM `main`.`events`
+  WHERE
+    `ts` >= CAST('2026-10-03 00:00:00' AS DATETIME)
+    AND `ts` < CAST('2026-10-04 00:00:00' AS DATETIME)
+) AS _rel;
