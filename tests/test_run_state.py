@@ -4,6 +4,8 @@ window or a recompute clears them, and a source whose data ends before the run's
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pandas as pd
 from click.testing import CliRunner
@@ -51,6 +53,33 @@ def test_a_rerun_with_nothing_new_still_exits_on_the_open_error(make_project):
     assert as_json["exit_code"] == 1
     # the open alert is reported, never stored a second time
     assert query(root, "SELECT COUNT(*) FROM sqlmon.sqlmon_alerts") == [(1,)]
+
+
+def test_the_documented_rerun_is_the_real_output(make_project):
+    """docs/configuration.md shows this very scenario; the output must be what the command prints (run id and
+    timing masked)."""
+    text = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text()
+    command = '$ sqlmon run --end "2026-11-03 07:00"\n'
+    shown = text[text.index(command) + len(command) :].split("```", 1)[0]
+    root = make_project(MONITORS, tables={"events": _hourly_with_nulls()})
+    assert _run(root, "--end", "2026-11-03 06:00").exit_code == 1
+    again = _run(root, "--end", "2026-11-03 07:00")
+
+    def masked(output: str) -> str:
+        return re.sub(r"\d+\.\d s$", "0.0 s", re.sub(r"sqlmon run [0-9a-f]{12}", "sqlmon run RUN", output), flags=re.M)
+
+    assert masked(again.output) == masked(shown)
+
+
+def _hourly_with_nulls() -> pd.DataFrame:
+    """The documented data: `x` every hour of two days, missing every other hour of the second."""
+    hours = range(48)
+    return pd.DataFrame(
+        {
+            "ts": [pd.Timestamp("2026-11-01") + pd.Timedelta(hours=i) for i in hours],
+            "x": [None if i >= 24 and i % 2 else float(i) for i in hours],
+        }
+    )
 
 
 def test_a_later_clean_window_clears_the_open_error(make_project):
