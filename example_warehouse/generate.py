@@ -93,6 +93,18 @@ FEEDBACK_FINAL_TOP10_SHARE: float = 0.60
 FEEDBACK_FINAL_SERVED_ITEMS: int = 300
 FEEDBACK_WINDOW_THRESHOLD: float = 0.25  # incident window: days whose realised top-10 share exceeds this
 
+# 6. invalid_orders: on one day the order export starts sending a status the contract does not know and refunds
+#    as negative amounts. Rows that break the rules: ORDERS_UNKNOWN_STATUS_SHARE + ORDERS_NEGATIVE_AMOUNT_SHARE.
+ORDERS_INVALID_DAY: int = 8
+ORDERS_UNKNOWN_STATUS: str = "pending_review"
+ORDERS_UNKNOWN_STATUS_SHARE: float = 0.03
+ORDERS_NEGATIVE_AMOUNT_SHARE: float = 0.01
+
+# 7. feed_stopped: the order export stops at ORDERS_STOP_HOUR on ORDERS_STOP_DAY and sends nothing after. No error
+#    anywhere: the table simply stops growing.
+ORDERS_STOP_DAY: int = 27
+ORDERS_STOP_HOUR: int = 10
+
 # ---------------------------------------------------------------------------------------------------------------
 # Clean-day generating process
 # ---------------------------------------------------------------------------------------------------------------
@@ -100,6 +112,9 @@ TRAINING_ROWS: int = 50_000
 PREDICTIONS_ROWS_PER_DAY: int = 15_000  # mean before the weekday factor
 RECOMMENDATION_SLATES_PER_DAY: int = 2_000  # mean before the weekday factor; one slate = SLATE_SIZE rows
 SLATE_SIZE: int = 10
+ORDERS_ROWS_PER_DAY: int = 2_400
+ORDER_STATUS_MIX: dict[str, float] = {"new": 0.2, "paid": 0.5, "shipped": 0.3}
+ORDERS_REFUND_SHARE: float = 0.02
 # Monday .. Sunday. Card traffic peaks on Friday/Saturday, browsing at the weekend.
 PREDICTIONS_WEEKDAY_FACTOR: tuple[float, ...] = (0.95, 0.97, 1.00, 1.02, 1.08, 1.05, 0.93)
 RECOMMENDATIONS_WEEKDAY_FACTOR: tuple[float, ...] = (0.96, 0.95, 0.97, 0.98, 1.02, 1.07, 1.05)
@@ -174,6 +189,7 @@ _STREAM_TRAINING = 0
 _STREAM_PREDICTIONS = 1
 _STREAM_RECOMMENDATIONS = 2
 _STREAM_CATALOG = 3
+_STREAM_ORDERS = 4
 _ID_BLOCK = 1_000_000  # ids of day d are d * _ID_BLOCK + 1, 2, ...: unique and independent of other days
 
 _PREDICTIONS_COLUMNS: tuple[str, ...] = (
@@ -195,7 +211,7 @@ _PREDICTIONS_COLUMNS: tuple[str, ...] = (
 # Public API
 # ---------------------------------------------------------------------------------------------------------------
 def create_tables(con: duckdb.DuckDBPyConnection, seed: int = SEED) -> None:
-    """Create main.training_features (filled) and empty main.predictions and main.recommendations.
+    """Create main.training_features (filled) and empty main.predictions, main.recommendations and main.orders.
 
     The training set is the baseline every predictions drift metric is measured against, so it is drawn from
     exactly the clean-day generating process (its own random stream, not any day's).
@@ -229,6 +245,18 @@ def create_tables(con: duckdb.DuckDBPyConnection, seed: int = SEED) -> None:
             score DOUBLE,
             model_version VARCHAR,
             label BOOLEAN
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE main.orders (
+            order_id BIGINT,
+            ordered_at TIMESTAMP,
+            amount DOUBLE,
+            status VARCHAR,
+            email VARCHAR,
+            refunded BOOLEAN
         )
         """
     )
@@ -276,6 +304,7 @@ def load_day(con: duckdb.DuckDBPyConnection, day: int, seed: int = SEED) -> None
     _apply_schema_changes(con, day)
     _load_predictions(con, day, seed)
     _load_recommendations(con, day, seed)
+    _insert(con, "main.orders", _orders_frame(day, seed))
 
 
 def build(path: str | Path, days: int = DAYS, seed: int = SEED) -> None:
@@ -352,6 +381,16 @@ def compute_ground_truth(con: duckdb.DuckDBPyConnection, seed: int = SEED) -> di
     ).fetchnumpy()
     rec_rows = con.execute(f"SELECT {rec_day} AS day, count(*) FROM main.recommendations GROUP BY ALL").fetchall()
     rec_rows_by_day = {int(d): int(n) for d, n in rec_rows}
+    order_day = day_expr.format(start=START_DATE.isoformat(), col="ordered_at")
+    orders = con.execute(
+        f"""
+        SELECT {order_day} AS day, count(*), count(*) FILTER (WHERE status NOT IN ('new', 'paid', 'shipped')
+            OR amount < 0), max(ordered_at)
+        FROM main.orders GROUP BY ALL
+        """
+    ).fetchall()
+    orders_by_day = {int(d): (int(n), int(bad)) for d, n, bad, _ in orders}
+    last_order = max((newest for *_, newest in orders), default=None)
 
     daily: dict[str, dict[str, Any]] = {
         "predictions_rows": {},
@@ -361,6 +400,8 @@ def compute_ground_truth(con: duckdb.DuckDBPyConnection, seed: int = SEED) -> di
         "recommendations_rows": {},
         "recommendations_top10_share": {},
         "recommendations_zero_exposure_items": {},
+        "orders_rows": {},
+        "orders_invalid_rows": {},
     }
     for day in loaded:
         mask = pred_days == day
@@ -374,6 +415,7 @@ def compute_ground_truth(con: duckdb.DuckDBPyConnection, seed: int = SEED) -> di
         daily["recommendations_rows"][key] = rec_rows_by_day[day]
         daily["recommendations_top10_share"][key] = round(float(counts[:TOP_K].sum() / counts.sum()), 6)
         daily["recommendations_zero_exposure_items"][key] = int(CATALOG_SIZE - counts.size)
+        daily["orders_rows"][key], daily["orders_invalid_rows"][key] = orders_by_day.get(day, (0, 0))
 
     feedback_days = [d for d in loaded if daily["recommendations_top10_share"][str(d)] > FEEDBACK_WINDOW_THRESHOLD]
     new_market_days = [d for d in loaded if d >= NEW_MARKET_FIRST_DAY]
@@ -447,6 +489,27 @@ def compute_ground_truth(con: duckdb.DuckDBPyConnection, seed: int = SEED) -> di
             window_rule=f"recommendations_top10_share > {FEEDBACK_WINDOW_THRESHOLD}",
             catalog_size=CATALOG_SIZE,
         ),
+        _incident(
+            "invalid_orders",
+            "orders",
+            ["status", "amount"],
+            [d for d in loaded if daily["orders_invalid_rows"][str(d)] > 0],
+            "validity",
+            f"The order export sends status '{ORDERS_UNKNOWN_STATUS}' on ~{ORDERS_UNKNOWN_STATUS_SHARE:.0%} of rows "
+            f"and refunds as negative amounts on ~{ORDERS_NEGATIVE_AMOUNT_SHARE:.0%}, on one day only.",
+        ),
+        _incident(
+            "feed_stopped",
+            "orders",
+            ["ordered_at"],
+            [d for d in loaded if d >= ORDERS_STOP_DAY],
+            "freshness",
+            f"The order export stops at {ORDERS_STOP_HOUR:02d}:00 on day {ORDERS_STOP_DAY} and sends nothing after:"
+            " no error, the table stops growing. The lag passes 6 hours on that day and 1 day on the next; the days"
+            " after hold no row (also_caught_by: volume, from the first empty day).",
+            last_row=last_order.isoformat(sep=" ") if last_order else None,
+            also_caught_by={"volume": [d for d in loaded if d > ORDERS_STOP_DAY]},
+        ),
     ]
     return {
         "start_date": START_DATE.isoformat(),
@@ -459,6 +522,7 @@ def compute_ground_truth(con: duckdb.DuckDBPyConnection, seed: int = SEED) -> di
             f"bin's proportion replaced by {PSI_EPSILON}",
             "recommendations_top10_share": f"exposures of that day's {TOP_K} most exposed items / all exposures",
             "recommendations_zero_exposure_items": f"catalog items (of {CATALOG_SIZE}) with no exposure that day",
+            "orders_invalid_rows": "orders with a status other than new/paid/shipped, or a negative amount",
         },
         "incidents": incidents,
         "daily": daily,
@@ -594,6 +658,42 @@ def _predictions_frame(day: int, seed: int) -> Any:
             "label": txn["label"],
         }
     )
+
+
+def _orders_frame(day: int, seed: int) -> Any:
+    """Day ``day``'s orders: the upstream feed the fraud model's requests come from (invalid_orders, feed_stopped).
+
+    The same draws are made on every day, so an incident day differs from a clean one only in the incident.
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng([seed, _STREAM_ORDERS, day])
+    n = int(rng.poisson(ORDERS_ROWS_PER_DAY))
+    ordered_at = _timestamps(rng, day, n)
+    statuses, cdf = _mix(ORDER_STATUS_MIX)
+    status = statuses[_pick(cdf, rng.random(n))].astype(object)
+    amount = np.round(rng.lognormal(np.log(AMOUNT_MEDIAN), AMOUNT_LOG_SIGMA, size=n), 2)
+    refunded = rng.random(n) < ORDERS_REFUND_SHARE
+    u_invalid = rng.random(n)
+    if day == ORDERS_INVALID_DAY:
+        status[u_invalid < ORDERS_UNKNOWN_STATUS_SHARE] = ORDERS_UNKNOWN_STATUS
+        negative = (u_invalid >= ORDERS_UNKNOWN_STATUS_SHARE) & (
+            u_invalid < ORDERS_UNKNOWN_STATUS_SHARE + ORDERS_NEGATIVE_AMOUNT_SHARE
+        )
+        amount[negative] = -amount[negative]
+    ids = day * _ID_BLOCK + np.arange(1, n + 1, dtype=np.int64)
+    frame = pd.DataFrame(
+        {
+            "order_id": ids,
+            "ordered_at": ordered_at,
+            "amount": amount,
+            "status": status,
+            "email": np.array([f"customer{i % 9973}@example.com" for i in ids], dtype=object),
+            "refunded": refunded,
+        }
+    )
+    stop = np.datetime64(day_date(ORDERS_STOP_DAY).isoformat(), "us") + np.timedelta64(ORDERS_STOP_HOUR, "h")
+    return frame[frame["ordered_at"] < stop]
 
 
 def _catalog(seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -108,11 +108,22 @@ def _incident_days(incident: dict[str, Any]) -> tuple[set[int], set[int]]:
     return required, allowed
 
 
+def _expectations(incident: dict[str, Any]) -> list[tuple[str, set[int], set[int]]]:
+    """(monitor kind, days it must alert, days it may alert) for each kind that catches the incident: its own, and
+    those in `also_caught_by` on their own days (a stopped feed: freshness from the day it stops, volume from the
+    first day without rows)."""
+    required, allowed = _incident_days(incident)
+    kinds = [(incident["monitor_kind"], required, allowed)]
+    for kind, days in incident.get("also_caught_by", {}).items():
+        kinds.append((kind, set(days), set(days)))
+    return kinds
+
+
 def score(result: DemoResult) -> tuple[list[str], list[str]]:
     """(incidents missed, alerts no incident explains) — both empty when the demo does its job.
 
-    An incident counts as caught when a monitor of its kind alerts on every one of its days; an alert is explained
-    when an incident of its monitor's kind allows that day.
+    An incident counts as caught when a monitor of each kind that should catch it alerts on every one of its days;
+    an alert is explained when an incident of its monitor's kind allows that day.
     """
     start = result.days[0]
     day_number = {d: (d - start).days + 1 for d in result.days}
@@ -120,17 +131,23 @@ def score(result: DemoResult) -> tuple[list[str], list[str]]:
     expected = 0
     allowed_by_kind: dict[str, set[int]] = {}
     for incident in result.incidents:
-        required, allowed = _incident_days(incident)
-        kind = incident["monitor_kind"]
-        allowed_by_kind.setdefault(kind, set()).update(allowed)
-        alerted = {day_number[d] for d, alerts in result.alerts.items() if any(a.monitor_type == kind for a in alerts)}
-        simulated = {day for day in required if day in day_number.values()}
-        if not simulated:
-            continue  # the incident falls after the simulated days: neither caught nor missed
-        expected += 1
-        absent = sorted(day for day in simulated if day not in alerted)
-        if absent:
-            missed.append(f"{incident['id']} on day(s) {absent}")
+        absent_by_kind = []
+        counted = False
+        for kind, required, allowed in _expectations(incident):
+            allowed_by_kind.setdefault(kind, set()).update(allowed)
+            alerted = {
+                day_number[d] for d, alerts in result.alerts.items() if any(a.monitor_type == kind for a in alerts)
+            }
+            simulated = {day for day in required if day in day_number.values()}
+            if not simulated:
+                continue  # after the simulated days: neither caught nor missed
+            counted = True
+            absent = sorted(day for day in simulated if day not in alerted)
+            if absent:
+                absent_by_kind.append(f"{kind} on day(s) {absent}")
+        expected += counted
+        if absent_by_kind:
+            missed.append(f"{incident['id']}: {'; '.join(absent_by_kind)}")
     unexplained = [
         f"{d} {a.monitor}: {a.message}"
         for d, alerts in result.alerts.items()
@@ -164,7 +181,10 @@ def print_demo(folder: Path, days: int | None = None) -> DemoResult:
     click.echo("\nInjected incidents (example_warehouse/ground_truth.json):")
     for incident in result.incidents:
         required, _ = _incident_days(incident)
-        click.echo(f"  {incident['id']:16} days {min(required)}–{max(required)}  → {incident['monitor_kind']}")
+        kinds = ", ".join(kind for kind, _, _ in _expectations(incident))
+        first, last = min(required), max(required)
+        span = f"day {first}" if first == last else f"days {first}–{last}"
+        click.echo(f"  {incident['id']:16} {span:11}  → {kinds}")
     caught = result.expected - len(missed)
     click.echo(
         f"\nCaught {caught} of the {result.expected} incidents within the simulated days; "

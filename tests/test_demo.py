@@ -26,8 +26,23 @@ def test_every_incident_is_caught_and_no_clean_day_alerts(demo):
     assert len(demo.days) == 30
 
 
-def test_the_first_nine_days_are_quiet(demo):
-    assert all(demo.alerts[date(2026, 10, d)] == [] for d in range(1, 10))
+def test_the_first_nine_days_are_quiet_but_for_the_invalid_orders_of_day_8(demo):
+    assert all(demo.alerts[date(2026, 10, d)] == [] for d in (1, 2, 3, 4, 5, 6, 7, 9))
+    day8 = demo.alerts[date(2026, 10, 8)]
+    assert {(a.monitor, a.column, a.severity) for a in day8} == {
+        ("orders_validity", "amount", "error"),
+        ("orders_validity", "status", "error"),
+    }
+    assert any("accepted_values" in a.message for a in day8)
+
+
+def test_the_stopped_order_feed_warns_on_its_day_and_errors_after(demo):
+    stopped = [a for a in demo.alerts[date(2026, 10, 27)] if a.monitor.startswith("orders")]
+    assert [(a.monitor, a.severity) for a in stopped] == [("orders_freshness", "warn")]
+    assert stopped[0].message.startswith("lag = 14 hours (warn: > 6 hours); newest ordered_at 2026-10-27 09:59")
+    for day in (28, 29, 30):
+        orders = sorted((a.monitor, a.severity) for a in demo.alerts[date(2026, 10, day)] if a.monitor.startswith("o"))
+        assert orders == [("orders_freshness", "error"), ("orders_volume", "error")], day
 
 
 def test_the_null_spike_is_an_error_on_its_two_days_only(demo):
@@ -81,9 +96,15 @@ def test_results_land_in_the_documented_tables(demo):
         demo.folder,
         "SELECT source, count(DISTINCT window_start) FROM sqlmon.sqlmon_metrics GROUP BY source ORDER BY source",
     )
-    assert windows == [("predictions", 30), ("recommendations", 30)]
+    assert windows == [("orders", 30), ("predictions", 30), ("recommendations", 30)]
     open_alerts = query(demo.folder, "SELECT DISTINCT monitor FROM sqlmon.sqlmon_open_alerts ORDER BY 1")
-    assert open_alerts == [("exposure_concentration",), ("input_drift",), ("score_distribution",)]
+    assert open_alerts == [
+        ("exposure_concentration",),
+        ("input_drift",),
+        ("orders_freshness",),
+        ("orders_volume",),
+        ("score_distribution",),
+    ]
     bins = query(
         demo.folder,
         "SELECT side, count(*), sum(fraction) FROM sqlmon.sqlmon_histograms "
