@@ -67,6 +67,7 @@ def judge(
                 value.detail,
                 ruled=bool(rules),
                 segment=segment,
+                unit=value.unit,
             )
         )
     run.histograms += [HistogramRow(monitor.name, segment, window_start, b) for b in output.bins]

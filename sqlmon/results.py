@@ -71,6 +71,7 @@ class MetricRow:
     detail: str | None = None
     ruled: bool = False  # whether a rule judged this value
     segment: str | None = None  # the segment label (docs/results.md); None for the whole window
+    unit: str | None = None  # `seconds` for durations, which the reports write in words
 
     def to_row(self, run: RunResult) -> dict[str, Any]:
         # a source without a timestamp is measured whole: its "window" is the moment of the run

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlmon.monitors.base import span_text
 from sqlmon.notify.base import Notifier, Report
 from sqlmon.results import Alert, MetricRow, RunResult
 
@@ -77,7 +78,7 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
                         *([r.segment or "(all)"] if segmented else []),
                         r.column,
                         r.metric,
-                        r.value,
+                        span_text(r.value) if r.unit == "seconds" and r.value is not None else r.value,
                         r.status.upper() if r.status != "ok" else "ok",
                     ]
                     for r in rows
