@@ -122,6 +122,28 @@ def load(
     return root
 
 
+def project_in(folder: Path) -> Callable[..., Path]:
+    """A `make_project` (tests/conftest.py) that builds in `folder`, for a fixture shared by a whole module."""
+
+    def make(text: str, tables: Mapping[str, pd.DataFrame]) -> Path:
+        from tests.conftest import PROJECT_YML
+
+        (folder / "monitors").mkdir(parents=True)
+        (folder / "sqlmon.yml").write_text(PROJECT_YML)
+        (folder / "monitors" / "m.yml").write_text(text)
+        con = duckdb.connect(str(folder / "warehouse.duckdb"))
+        try:
+            for name, frame in tables.items():
+                con.register("_frame", frame)
+                con.execute(f'CREATE TABLE main."{name}" AS SELECT * FROM _frame')
+                con.unregister("_frame")
+        finally:
+            con.close()
+        return folder
+
+    return make
+
+
 class Stored:
     """What a run stored: sqlmon_metrics, sqlmon_histograms and sqlmon_alerts, read in one connection."""
 

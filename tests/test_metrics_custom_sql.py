@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sqlmon.runner import run
-from tests.metrics_support import DAY, END, W0, Stored, load, stack, times
+from tests.metrics_support import DAY, END, W0, Stored, load, project_in, stack, times
 from tests.test_config_errors import offline
 
 SOURCE = """\
@@ -45,12 +45,7 @@ def basket(tmp_path_factory):
     rng = np.random.default_rng(9)
     before, cur = _frame(500, W0 - DAY, rng), _frame(3000, W0, rng)
 
-    def make(text, tables):
-        from tests.test_metrics_freshness import _make
-
-        return _make(tmp_path_factory.mktemp("custom"), text, tables)
-
-    root = load(make, SOURCE, MONITORS, {"orders": stack(before, cur)})
+    root = load(project_in(tmp_path_factory.mktemp("custom")), SOURCE, MONITORS, {"orders": stack(before, cur)})
     result = run(root, end=END)
     assert result.status == "success", result.error
     return cur, result, Stored(root)

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import duckdb
 import numpy as np
 import pytest
 
 from sqlmon.monitors.freshness import FreshnessSpec, deadline_missed
 from sqlmon.runner import run
-from tests.conftest import PROJECT_YML
-from tests.metrics_support import Stored, load
+from tests.metrics_support import Stored, load, project_in
 
 DAY = timedelta(days=1)
 FIRST = datetime(2026, 11, 20)
@@ -47,7 +45,7 @@ def stopped_feed(tmp_path_factory):
     region = rng.choice(np.array(["eu", "us"], dtype=object), size=len(ts))
     region[ts >= np.datetime64(datetime(2026, 11, 23, 12))] = "eu"  # the us feed stopped a day and a half earlier
     root = load(
-        lambda text, tables: _make(tmp_path_factory.mktemp("fresh"), text, tables),
+        project_in(tmp_path_factory.mktemp("fresh")),
         SOURCE,
         MONITORS,
         {"orders": {"ts": ts, "region": region}},
@@ -55,19 +53,6 @@ def stopped_feed(tmp_path_factory):
     result = run(root, end=AS_OF)
     assert result.status == "success", result.error
     return ts, region, result, Stored(root)
-
-
-def _make(folder, text, tables):
-    """tests.conftest's make_project, for a fixture shared by the module."""
-    (folder / "monitors").mkdir(parents=True)
-    (folder / "sqlmon.yml").write_text(PROJECT_YML)
-    (folder / "monitors" / "m.yml").write_text(text)
-    con = duckdb.connect(str(folder / "warehouse.duckdb"))
-    for name, frame in tables.items():
-        con.register("_frame", frame)
-        con.execute(f'CREATE TABLE main."{name}" AS SELECT * FROM _frame')
-    con.close()
-    return folder
 
 
 def _seconds(ts: np.ndarray) -> np.ndarray:
@@ -159,7 +144,7 @@ def test_a_run_at_the_same_time_computes_nothing_again_and_a_later_one_recompute
 ):
     ts, region, _, _ = stopped_feed
     root = load(
-        lambda text, tables: _make(tmp_path / "p", text, tables),
+        project_in(tmp_path / "p"),
         SOURCE,
         MONITORS,
         {"orders": {"ts": ts, "region": region}},

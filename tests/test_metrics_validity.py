@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.metrics_support import DAY, W0, load, run_project, stack, times
+from tests.metrics_support import DAY, W0, load, project_in, run_project, stack, times
 
 SOURCE = """\
 sources:
@@ -62,12 +62,13 @@ def validity_run(tmp_path_factory):
         "amount": np.concatenate([zeros, rng.random(2000) < 0.03]),
     }
 
-    def make(text, tables):
-        from tests.test_metrics_freshness import _make
-
-        return _make(tmp_path_factory.mktemp("validity"), text, tables)
-
-    root = load(make, SOURCE, MONITORS, {"orders": stack(before, cur)}, nulls={"orders": nulls})
+    root = load(
+        project_in(tmp_path_factory.mktemp("validity")),
+        SOURCE,
+        MONITORS,
+        {"orders": stack(before, cur)},
+        nulls={"orders": nulls},
+    )
     frame = pd.DataFrame(cur)
     for column, mask in nulls.items():
         frame[column] = frame[column].astype(object).where(~mask[300:], None)
