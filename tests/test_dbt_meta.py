@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
+from sqlmon.monitors import registry
 from tests.dbt_support import dbt_run, metrics, problems, sqlmon
 
 RUN = ["--start", "2026-10-01", "--end", "2026-10-15", "--format", "json"]
@@ -120,8 +121,7 @@ def test_mistakes_in_a_meta_block_are_reported_at_their_line_in_the_property_fil
         "`contract: {enforced: true}` requires), or list `columns:` here)",
         f"{marts}:13: models[0].config.meta.sqlmon.windw: unknown key `windw` (did you mean `window`?)",
         f"{marts}:34: models[0].columns[2].config.meta.sqlmon[0].type: unknown monitor type `feature_drfit` (did "
-        "you mean `feature_drift`? known types: calibration, estimated_performance, feature_drift, model_performance,"
-        " null_rate, prediction_histogram, schema_contract, topk_concentration)",
+        f"you mean `feature_drift`? known types: {', '.join(sorted(registry.kinds()))})",
         f"{raw}:13: sources[0].tables[0].config.meta.sqlmon.monitors[0].columns: missing required key `columns` "
         "(add it)",
     ]
