@@ -119,15 +119,24 @@ def windows_for(
     return [w for w in windows if w.start not in done or done[w.start] < w.end]
 
 
-def stale_data_note(source: SourceSpec, as_of: datetime, newest: datetime | None, start: datetime | None) -> str | None:
+def stale_data_note(
+    source: SourceSpec,
+    as_of: datetime,
+    data_range: tuple[datetime | None, datetime | None],
+    start: datetime | None,
+) -> str | None:
     """What to say when a source's newest row is older than the first window a run would compute, so the kinds that
     compute no window after the data compute nothing: the newest row, the horizon, and how to reach the past."""
-    if newest is None or start is not None or source.window is None or source.backfill is None:
+    oldest, newest = data_range
+    if oldest is None or newest is None or start is not None or source.window is None or source.backfill is None:
         return None
     horizon = window_floor(as_of, source.window) - source.backfill
     if newest >= horizon:
         return None
-    reach = window_floor(newest, source.window) + source.window - source.backfill
+    # the backfill then ends with the newest row, and never starts before the oldest
+    reach = max(
+        window_floor(newest, source.window) + source.window - source.backfill, window_floor(oldest, source.window)
+    )
     return (
         f"newest row {newest:%Y-%m-%d %H:%M} is older than the first window of this run "
         f"({horizon:%Y-%m-%d %H:%M}, backfill {format_duration(source.backfill)}); "
@@ -177,14 +186,17 @@ def plan_source(
     by_window: dict[Window | None, list[MonitorSpec]] = defaultdict(list)
     if source.windowed and windowed:
         data_range = time_range(session.executor, source)
-        idle = False  # a kind that computes no window after the data got no window at all
+        # a first run of a kind that computes no window after the data got no window at all (a later run that finds
+        # nothing new is the normal case, and freshness is there to say the data stopped)
+        idle = False
         for monitor in windowed:
             windows = windows_for(source, monitor, as_of, start, stored, data_range)
             for window in windows:
                 by_window[window].append(monitor)
-            idle = idle or (not windows and not registry.get(monitor.type).fills_empty_windows)
+            first_run = monitor.name not in stored
+            idle = idle or (first_run and not windows and not registry.get(monitor.type).fills_empty_windows)
         if idle:
-            plan.note = stale_data_note(source, as_of, data_range[1], start)
+            plan.note = stale_data_note(source, as_of, data_range, start)
     elif windowed:
         by_window[None] = list(windowed)
     plan.windows = sorted(w for w in by_window if w is not None)

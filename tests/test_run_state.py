@@ -118,7 +118,9 @@ def test_data_older_than_the_first_window_is_named_with_the_way_to_reach_it(make
     assert (
         "  events: no new window to compute\n"
         "  events: newest row 2026-03-21 23:00 is older than the first window of this run (2026-11-21 00:00, backfill"
-        " 7 days); to compute the past, run with --start 2026-03-15\n"
+        " 7 days); to compute the past, run with --start 2026-03-20\n"  # the backfill's reach, not before the data
     ) in result.output
-    reached = _run(root, "--end", "2026-11-28 10:00", "--start", "2026-03-15")
+    reached = _run(root, "--end", "2026-11-28 10:00", "--start", "2026-03-20")
     assert "2 window(s) computed, 2026-03-20 00:00 → 2026-03-22 00:00" in reached.output
+    # once the past is computed, a later run finding nothing new is the normal case: no note
+    assert "newest row" not in _run(root, "--end", "2026-11-29 10:00").output
