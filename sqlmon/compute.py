@@ -97,20 +97,19 @@ def compute(
     # Monitors split by the same columns share one statement that finds the segments, cut to the largest cap. A kind
     # that watches for a source that stopped finds them in the whole table, so a segment without rows in the window
     # is still computed (0 rows, a lag that grows) rather than missing.
-    def finder(m: MonitorSpec) -> tuple[Relation, tuple[str, ...]]:
-        current = contexts[m.name].current
-        if kinds[m.name].fills_empty_windows:
-            current = replace(current, timestamp=None, window=None)
-        return current, tuple(m.segment_by)
-
+    finders: dict[str, tuple[Relation, tuple[str, ...]]] = {}
     limits: dict[tuple[Relation, tuple[str, ...]], int] = defaultdict(int)
     for m in monitors:
         if m.segment_by:
-            limits[finder(m)] = max(limits[finder(m)], m.max_segments)
+            current = contexts[m.name].current
+            if kinds[m.name].fills_empty_windows:
+                current = replace(current, timestamp=None, window=None)
+            finders[m.name] = finder = (current, tuple(m.segment_by))
+            limits[finder] = max(limits[finder], m.max_segments)
     cuts = {
-        m.name: executor.segments(finder(m)[0], m.segment_by, limits[finder(m)], source, window).first(m.max_segments)
+        m.name: executor.segments(*finders[m.name], limits[finders[m.name]], source, window).first(m.max_segments)
         for m in monitors
-        if m.segment_by
+        if m.name in finders
     }
     units: list[tuple[MonitorSpec, str | None, MonitorContext]] = [(m, None, contexts[m.name]) for m in monitors]
     units += [

@@ -35,6 +35,19 @@ def format_duration(span: timedelta) -> str:
     return f"{seconds} seconds"
 
 
+def span_text(seconds: float) -> str:
+    """A measured duration as people read it, rounded to its two largest units: `3 days 4 hours`, `40 s`."""
+    total = round(seconds)
+    sign, total = ("-" if total < 0 else ""), abs(total)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    named = [
+        f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n
+    ]
+    return sign + (" ".join(named[:2]) if named else f"{secs} s")
+
+
 @dataclass(frozen=True, order=True)
 class Window:
     """A half-open time slice [start, end) of a source."""

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlmon.config.durations import Window
+from sqlmon.config.durations import Window, span_text
 from sqlmon.config.specs import MonitorSpec, SourceSpec, ThresholdRule
 from sqlmon.errors import ConfigProblem
 from sqlmon.sql.types import ColumnInfo
@@ -289,19 +289,6 @@ class MonitorKind(Generic[SpecT]):
 
     def finalize(self, spec: SpecT, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
         raise NotImplementedError
-
-
-def span_text(seconds: float) -> str:
-    """A duration as people read it: `3 days 4 hours`, `2 hours 5 minutes`, `40 s` (the two largest units)."""
-    total = round(seconds)
-    sign, total = ("-" if total < 0 else ""), abs(total)
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    named = [
-        f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n
-    ]
-    return sign + (" ".join(named[:2]) if named else f"{secs} s")
 
 
 def show_value(value: float, unit: str | None) -> str:

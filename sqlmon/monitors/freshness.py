@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from sqlmon.config.durations import span_text
 from sqlmon.config.specs import MonitorSpec, SourceSpec, ThresholdRule, coerce_duration
 from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
@@ -37,7 +38,6 @@ from sqlmon.monitors.base import (
     Request,
     Results,
     as_datetime,
-    span_text,
 )
 from sqlmon.sql.types import ColumnInfo
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmon.monitors.base import span_text
+from sqlmon.config.durations import span_text
 from sqlmon.notify.base import Notifier, Report
 from sqlmon.results import Alert, MetricRow, RunResult
 
