@@ -3,3 +3,11 @@
 {% macro expression(sql, output_name) -%}
 {{ sql }}
 {%- endmacro %}
+
+{#- A user's whole query (checked, its placeholders filled by sqlmon.sql.custom), its columns typed alike on every
+    engine: the metric's name and segment as text, its value as DOUBLE. -#}
+{% macro query(sql, segmented) -%}
+{%- set names = ["metric", "value", "segment"] if segmented else ["metric", "value"] -%}
+SELECT {% for name in names %}CAST({{ name | ident }} AS {{ "DOUBLE" if name == "value" else "VARCHAR" }}) AS {{ name | ident }}{{ ", " if not loop.last }}{% endfor %}
+FROM ({{ sql }}) AS custom_query
+{%- endmacro %}

@@ -39,3 +39,42 @@ FROM (
   FROM {{ relation(rel) }} AS {{ (tag ~ "rows") | ident }}
 ) AS {{ (tag ~ "keys") | ident }}
 {%- endmacro %}
+
+{#- Samples: the keys of the first `limit` rows, in key order, that break each group's rules (a group: a column and
+    its rules, or a key of several columns that must be unique), and which rules each broke. One statement: row flags
+    and key counts, then the group's verdict, then its running number; a row is kept while any group's number is
+    within the limit. Columns out: the keys k0…, then per group g its number n_g and a 0/1 flag per rule f_g_r. -#}
+{% macro samples(rel, key, groups, limit) -%}
+{%- set order -%}{% for column in key %}{{ ("k" ~ loop.index0) | ident }} NULLS LAST{{ ", " if not loop.last }}{% endfor %}{%- endset -%}
+SELECT {% for column in key %}{{ ("k" ~ loop.index0) | ident }}, {% endfor %}
+{%- for group in groups %}{% set g = loop.index0 %}{{ ("n_" ~ g) | ident }}{% for rule in group.rules %}, {{ ("f_" ~ g ~ "_" ~ loop.index0) | ident }}{% endfor %}{{ ", " if not loop.last }}{% endfor %}
+FROM (
+  SELECT *,
+  {%- for group in groups %}{% set g = loop.index0 %}
+    CASE WHEN {{ ("bad_" ~ g) | ident }} = 1 THEN ROW_NUMBER() OVER (PARTITION BY {{ ("bad_" ~ g) | ident }} ORDER BY {{ order }}) END AS {{ ("n_" ~ g) | ident }}{{ "," if not loop.last }}
+  {%- endfor %}
+  FROM (
+    SELECT *,
+    {%- for group in groups %}{% set g = loop.index0 %}
+      CASE WHEN {% for rule in group.rules %}{{ ("f_" ~ g ~ "_" ~ loop.index0) | ident }} = 1{{ " OR " if not loop.last }}{% endfor %} THEN 1 ELSE 0 END AS {{ ("bad_" ~ g) | ident }}{{ "," if not loop.last }}
+    {%- endfor %}
+    FROM (
+      SELECT {% for column in key %}{{ column | ident }} AS {{ ("k" ~ loop.index0) | ident }}, {% endfor %}
+      {%- for group in groups %}{% set g = loop.index0 %}{% set c = group.columns[0] %}
+        {%- for rule, argument in group.rules %}
+        {%- if rule == "not_null" %}
+        CASE WHEN {{ c | ident }} IS NULL THEN 1 ELSE 0 END
+        {%- elif rule == "unique" %}
+        CASE WHEN {% for column in group.columns %}{{ column | ident }} IS NOT NULL{{ " AND " if not loop.last }}{% endfor %}
+          AND COUNT(*) OVER (PARTITION BY {% for column in group.columns %}{{ column | ident }}{{ ", " if not loop.last }}{% endfor %}) > 1 THEN 1 ELSE 0 END
+        {%- else %}
+        CASE WHEN {{ c | ident }} IS NOT NULL AND {{ broken(c, rule, argument, group.strict) }} THEN 1 ELSE 0 END
+        {%- endif %} AS {{ ("f_" ~ g ~ "_" ~ loop.index0) | ident }}{{ "," if not loop.last }}
+        {%- endfor %}{{ "," if not loop.last }}
+      {%- endfor %}
+      FROM {{ relation(rel) }} AS sample_rows
+    ) AS sample_flags
+  ) AS sample_verdicts
+) AS sample_numbers
+WHERE {% for group in groups %}{{ ("n_" ~ loop.index0) | ident }} <= {{ limit | literal }}{{ " OR " if not loop.last }}{% endfor %}
+{%- endmacro %}

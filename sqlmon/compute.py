@@ -128,7 +128,7 @@ def compute(
     for m, label, ctx in units:
         output = kinds[m.name].finalize(m, ctx, base, results)
         if label is None:
-            computed[m.name] = Computed(output, cut=cuts.get(m.name))
+            computed[m.name] = Computed(output, dict(output.segments), cut=cuts.get(m.name))
         else:
             computed[m.name].segments[label] = output
     for name, cut in cuts.items():

@@ -3,7 +3,8 @@
 Per phase: one single-row SELECT per relation for all scalar aggregates (one scan of it), and one UNION ALL statement
 for all distributions. The segments of one relation share a scan too: their aggregates are one SELECT grouped by the
 segment columns. Results are cached by request for the whole run, so a baseline table's quantiles and bin counts are
-computed once, however many windows are compared with it.
+computed once, however many windows are compared with it. A request for rows (failing-row samples, only when a
+monitor asks) is a statement of its own.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ from sqlglot import exp
 
 from sqlmon.config.durations import Window
 from sqlmon.engines.base import Engine
-from sqlmon.monitors.base import Aggregate, Distribution, DistributionRows, Relation, Request, Segment, segment_label
+from sqlmon.monitors.base import (
+    Aggregate,
+    Distribution,
+    DistributionRows,
+    Relation,
+    Request,
+    Rows,
+    Segment,
+    segment_label,
+)
 from sqlmon.sql.compiler import SqlCompiler
 
 
@@ -153,7 +163,7 @@ class Executor:
         for request in todo:
             if isinstance(request, Aggregate):
                 by_relation[request.relation].append(request)
-            else:
+            elif isinstance(request, Distribution):
                 distributions.append(request)
         # the segments of one relation (same table, window and segment columns) are read in one grouped scan
         families: dict[tuple[Relation, tuple[str, ...]], dict[Relation, list[Aggregate]]] = defaultdict(dict)
@@ -174,6 +184,9 @@ class Executor:
         for request in distributions:
             if request.alone:
                 self._distributions([request], source, window, execute)
+        for request in todo:
+            if isinstance(request, Rows):
+                self._rows(request, source, window, execute)
         return {r: self.cache.get(r) for r in requests}
 
     def _record(
@@ -252,6 +265,12 @@ class Executor:
             row = by_label.get(relation.segment.label, empty)  # a segment without rows here has no group
             for aggregate in aggregates:
                 self.cache[aggregate] = _scalar(row[position[text_of[aggregate]]])
+
+    def _rows(self, request: Rows, source: str, window: Window | None, execute: bool) -> None:
+        part = self.compiler.macro(request.macro, **dict(request.args))
+        rows = self._record(source, window, request.purpose, "queries/rows.sql", execute, part=part)
+        if rows is not None:
+            self.cache[request] = [tuple(row) for row in rows]
 
     def _distributions(
         self, requests: Sequence[Distribution], source: str, window: Window | None, execute: bool

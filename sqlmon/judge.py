@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmon.config.durations import Window
 from sqlmon.config.specs import MonitorSpec
 from sqlmon.monitors.base import MonitorOutput
-from sqlmon.results import HistogramRow, MetricRow, RunResult
+from sqlmon.results import HistogramRow, MetricRow, RunResult, SampleRow
 from sqlmon.rules.base import History, Observation
 from sqlmon.rules.registry import rules_for
 from sqlmon.store import Store
@@ -71,3 +71,4 @@ def judge(
             )
         )
     run.histograms += [HistogramRow(monitor.name, segment, window_start, b) for b in output.bins]
+    run.samples += [SampleRow(monitor.name, window_start, row) for row in output.samples]

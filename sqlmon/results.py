@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmon.config.durations import Window
 from sqlmon.config.specs import Severity
-from sqlmon.monitors.base import HistogramBin
+from sqlmon.monitors.base import FailingRow, HistogramBin
 
 SEVERITY_RANK = {"warn": 1, "error": 2}
 
@@ -118,6 +118,27 @@ class HistogramRow:
 
 
 @dataclass
+class SampleRow:
+    """The key of one failing row a validity monitor sampled: one row of `sqlmon_samples`."""
+
+    monitor: str
+    window_start: datetime
+    row: FailingRow
+
+    def to_row(self, run: RunResult) -> dict[str, Any]:
+        return {
+            "run_id": run.run_id,
+            "monitor": self.monitor,
+            "column_name": self.row.column,
+            "window_start": self.window_start,
+            "sample": self.row.sample,
+            "row_key": self.row.key,
+            "rules": self.row.rules,
+            "computed_at": run.started_at,
+        }
+
+
+@dataclass
 class SchemaRow:
     """One column of a source table as the run saw it: one row of `sqlmon_schemas`."""
 
@@ -179,6 +200,7 @@ class RunResult:
     target: str = ""  # `default (duckdb)`: the target's name and what it reaches
     sqlmon_version: str = ""
     histograms: list[HistogramRow] = field(default_factory=list)
+    samples: list[SampleRow] = field(default_factory=list)
     schemas: list[SchemaRow] = field(default_factory=list)
     # (monitor, window_start) pairs this run computed again: their stored rows are replaced, not duplicated
     replaced: set[tuple[str, datetime]] = field(default_factory=set)
@@ -202,4 +224,4 @@ class RunResult:
     def discard_results(self) -> None:
         """A failed run stores nothing but its run row: no partial metrics."""
         self.metrics, self.alerts, self.windows = [], [], {}
-        self.histograms, self.schemas, self.replaced = [], [], set()
+        self.histograms, self.samples, self.schemas, self.replaced = [], [], [], set()

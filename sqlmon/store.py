@@ -66,6 +66,17 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("window_start", "TIMESTAMPNTZ"),
         ("created_at", "TIMESTAMPNTZ"),
     ),
+    # The keys of failing rows that validity monitors sample (`samples: N`): key columns only, never values.
+    "sqlmon_samples": (
+        ("run_id", "VARCHAR"),
+        ("monitor", "VARCHAR"),
+        ("column_name", "VARCHAR"),
+        ("window_start", "TIMESTAMPNTZ"),
+        ("sample", "INTEGER"),
+        ("row_key", "VARCHAR"),
+        ("rules", "VARCHAR"),
+        ("computed_at", "TIMESTAMPNTZ"),
+    ),
     # The columns each run saw in each source table, so schema_contract can report changes between runs.
     "sqlmon_schemas": (
         ("run_id", "VARCHAR"),
@@ -98,7 +109,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
 BASELINES_TABLE = "sqlmon_baselines"
 VIEWS = {"sqlmon_latest_metrics": "store.views.latest_metrics", "sqlmon_open_alerts": "store.views.open_alerts"}
 # Tables whose rows belong to a (monitor, window): replaced when that window is computed again.
-WINDOWED_TABLES = ("sqlmon_metrics", "sqlmon_histograms", "sqlmon_alerts")
+WINDOWED_TABLES = ("sqlmon_metrics", "sqlmon_histograms", "sqlmon_alerts", "sqlmon_samples")
 
 
 class Store:
@@ -231,6 +242,7 @@ class Store:
             self._append("sqlmon_metrics", [row.to_row(run) for row in run.metrics])
             self._append("sqlmon_histograms", [row.to_row(run) for row in run.histograms])
             self._append("sqlmon_alerts", [alert.to_row(run) for alert in run.alerts])
+            self._append("sqlmon_samples", [row.to_row(run) for row in run.samples])
             self._append("sqlmon_schemas", [row.to_row(run) for row in run.schemas])
             self._append("sqlmon_runs", [run.to_row()])
 

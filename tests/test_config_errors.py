@@ -1175,6 +1175,15 @@ def test_an_empty_labels_key(make_project):
             "max_length, not_null, unique",
         ),
         (
+            "{name: v, type: validity, source: events, columns: {code: {unique: true}}, samples: 5}",
+            "monitors[0]: `samples` needs `sample_key`: the columns that identify a failing row (only they are "
+            "stored, never the row), e.g. `sample_key: [order_id]`",
+        ),
+        (
+            "{name: v, type: validity, source: events, columns: {code: {unique: true}}, samples: -1, sample_key: [id]}",
+            "monitors[0].samples: Input should be greater than or equal to 0 (got `-1`)",
+        ),
+        (
             "{name: f, type: freshness, source: events, warn_after: 2 days, error_after: 1 day}",
             "monitors[0]: `warn_after` is longer than `error_after`; the warning must come first",
         ),

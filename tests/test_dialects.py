@@ -60,11 +60,13 @@ MONITORS = {
     "validity": (
         "{name: validity, type: validity, source: events, columns: {amount: {min: 0, max: 30, strict: true},"
         " country: {accepted_values: [DE, FR], not_null: true, regex: '^[A-Z]{2}$', max_length: 2},"
-        " id: {unique: true}}, unique_together: [[country, item]]}"
+        " id: {unique: true}}, unique_together: [[country, item]], samples: 3, sample_key: [id, ts]}"
     ),
     "custom_sql": (
         "{name: custom_sql, type: custom_sql, source: events, metrics: {avg_amount: AVG(amount),"
-        " flagged: 'COUNT(*) FILTER (WHERE flag)', spread: 'STDDEV_SAMP(score) / NULLIF(AVG(score), 0)'}}"
+        " flagged: 'COUNT(*) FILTER (WHERE flag)', spread: 'STDDEV_SAMP(score) / NULLIF(AVG(score), 0)'},"
+        " query: \"SELECT 'flag_share_' || country AS metric, AVG(CASE WHEN flag THEN 1.0 ELSE 0 END) AS value"
+        ' FROM {{ source }} WHERE ts >= {{ window_start }} AND ts < {{ window_end }} GROUP BY country"}'
     ),
     # three countries of equal size, two kept: the cut, the grouped aggregates and the segmented baseline
     "feature_drift_segmented": (

@@ -117,7 +117,8 @@ monitors:
   - {{name: fresh, type: freshness, source: events, warn_after: 6 hours}}
   - {{name: fresh_by_country, type: freshness, source: events_rolling, segment_by: [country], max_segments: 4}}
   - {{name: rows_by_flag, type: volume, source: events, segment_by: [flag]}}
-  - {{name: valid, type: validity, source: events, unique_together: [[country, item]],
+  - {{name: valid, type: validity, source: events, unique_together: [[country, item]], samples: 4,
+     sample_key: [ts, item],
      columns: {{amount: {{min: 0, max: 500, not_null: true}}, age: {{min: 0, max: 40, strict: true}},
                country: {{accepted_values: [DE, FR, US], regex: '^[A-Z]{{2}}$'}}, item: {{max_length: 7, unique: true}},
                weight: {{accepted_values: [1, 2]}}}}}}
@@ -125,6 +126,17 @@ monitors:
      metrics: {{avg_score: AVG(score), heavy: 'COUNT(*) FILTER (WHERE weight > 2)',
                spread: 'STDDEV_SAMP(price) / NULLIF(AVG(price), 0)',
                cheap_share: 'AVG(CASE WHEN price < 100 THEN 1.0 ELSE 0 END)'}}}}
+  - name: basket_query
+    type: custom_sql
+    source: events
+    query: |
+      SELECT 'heavy_share' AS metric, AVG(CASE WHEN weight > 2 THEN 1.0 ELSE 0 END) AS value, NULL AS segment
+      FROM {{{{ source }}}} WHERE ts >= {{{{ window_start }}}} AND ts < {{{{ window_end }}}}
+      UNION ALL
+      SELECT 'mean_price', AVG(price), 'country=' || country
+      FROM {{{{ source }}}} AS e
+      WHERE e.ts >= {{{{ window_start }}}} AND e.ts < {{{{ window_end }}}} AND e.country IS NOT NULL
+      GROUP BY e.country
   - name: contract
     type: schema_contract
     source: events
@@ -345,6 +357,18 @@ def test_alerts_agree_across_engines(duckdb_results, postgres_results, spark_res
 
     assert alerts(duckdb_results[1]) == alerts(postgres_results[1]) == alerts(spark_results[1])
     assert alerts(duckdb_results[1])  # the shifted days do alert, so the comparison is not vacuous
+
+
+def test_samples_agree_across_engines(duckdb_results, postgres_results, spark_results):
+    def samples(result):
+        return sorted(
+            (s.monitor, s.window_start, s.row.column, s.row.sample, s.row.key, s.row.rules) for s in result.samples
+        )
+
+    duck = samples(duckdb_results[1])
+    assert {column for _, _, column, *_ in duck} == {"amount", "age", "country", "item", "weight", "country,item"}
+    assert samples(postgres_results[1]) == duck
+    assert samples(spark_results[1]) == duck
 
 
 def _stored(root: Path, engine_name: str, postgres=None, spark=None) -> list[tuple]:

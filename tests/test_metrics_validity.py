@@ -28,11 +28,13 @@ monitors:
       code: {min_length: 3, unique: true}
       order_id: {unique: true}
     unique_together: [[customer, day_no]]
+    samples: 4
+    sample_key: [row_no]
 """
 PATTERN = r"^[^@ ]+@[^@ ]+\.[a-z]{2,}$"
 
 
-def _frame(n: int, day, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _frame(n: int, day, rng: np.random.Generator, first_row: int) -> dict[str, np.ndarray]:
     amount = rng.choice([-1.0, 0.0, 50.0, 100.0, 100.5, np.nan], size=n, p=[0.05, 0.1, 0.6, 0.1, 0.05, 0.1])
     return {
         "ts": times(n, day, rng),
@@ -40,19 +42,23 @@ def _frame(n: int, day, rng: np.random.Generator) -> dict[str, np.ndarray]:
         "bounded": amount.copy(),
         "status": rng.choice(np.array(["new", "paid", "shipped", "lost", "Paid"], dtype=object), size=n),
         "email": rng.choice(
-            np.array(["a@b.io", "a.b@c.de", "no-at.com", "x@y", "long.name@example.org"], dtype=object), size=n
+            np.array(
+                ["a@b.io", "a.b@c.de", "no-at.com", "x@y", "long.name@example.org", "no-at-sign-at-all"], dtype=object
+            ),
+            size=n,
         ),
         "code": np.array([f"c{int(i)}" for i in rng.integers(0, 400, size=n)], dtype=object),
         "order_id": rng.integers(0, n * 3, size=n),
         "customer": rng.integers(0, 60, size=n),
         "day_no": rng.integers(0, 8, size=n),
+        "row_no": first_row + rng.permutation(n),  # a key whose order is not the rows' order
     }
 
 
 @pytest.fixture(scope="module")
 def validity_run(tmp_path_factory):
     rng = np.random.default_rng(3)
-    before, cur = _frame(300, W0 - DAY, rng), _frame(2000, W0, rng)
+    before, cur = _frame(300, W0 - DAY, rng, 0), _frame(2000, W0, rng, 300)
     null_status = rng.random(2000) < 0.05
     null_customer = rng.random(2000) < 0.05
     zeros = np.zeros(300, bool)
@@ -73,6 +79,20 @@ def validity_run(tmp_path_factory):
     for column, mask in nulls.items():
         frame[column] = frame[column].astype(object).where(~mask[300:], None)
     return root, frame, run_project(root).metrics("checks")
+
+
+def _samples(root) -> list[tuple]:
+    import duckdb
+
+    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(
+            "SELECT column_name, sample, row_key, rules FROM sqlmon.sqlmon_samples WHERE window_start = ? "
+            "ORDER BY column_name, sample",
+            [W0],
+        ).fetchall()
+    finally:
+        con.close()
 
 
 def _present(values: pd.Series) -> pd.Series:
@@ -133,3 +153,17 @@ def test_a_duplicated_key_counts_every_copy_and_a_key_with_a_null_part_never_rep
     keyed = frame[frame["customer"].notna()]
     copies = keyed.groupby(["customer", "day_no"]).size()
     assert stored[("customer,day_no", "invalid_count")] == int(copies[copies > 1].sum())
+
+
+def test_samples_are_the_keys_of_the_first_failing_rows_in_key_order_with_the_rules_each_broke(validity_run):
+    root, frame, _ = validity_run
+    expected_rules = _expected(frame)
+    expected = []
+    for column in dict.fromkeys(c for c, _ in expected_rules):
+        rules = {rule: mask for (c, rule), mask in expected_rules.items() if c == column}
+        failing = frame[np.logical_or.reduce(list(rules.values()))].sort_values("row_no").head(4)
+        for sample, (index, row) in enumerate(failing.iterrows(), start=1):
+            broke = ",".join(rule for rule, mask in rules.items() if mask[index])
+            expected.append((column, sample, f"row_no={row['row_no']}", broke))
+    assert _samples(root) == sorted(expected)
+    assert any("," in rules for *_, rules in expected)  # some rows break two rules of one column

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlmon.config.durations import Window
-from sqlmon.monitors.base import HistogramBin
-from sqlmon.results import Alert, HistogramRow, MetricRow, RunResult, SchemaRow
+from sqlmon.monitors.base import FailingRow, HistogramBin
+from sqlmon.results import Alert, HistogramRow, MetricRow, RunResult, SampleRow, SchemaRow
 from sqlmon.store import TABLES
 
 AT = datetime(2026, 10, 2)
@@ -25,6 +25,7 @@ def test_every_row_type_has_exactly_its_tables_columns_in_order() -> None:
         "sqlmon_metrics": MetricRow("m", "null_rate", "s", "c", "null_rate", 0.5, window, "ok").to_row(RUN),
         "sqlmon_alerts": Alert("m", "null_rate", "c", "null_rate", 0.5, "warn", "threshold > 0.1", "…", AT).to_row(RUN),
         "sqlmon_histograms": HistogramRow("m", None, AT, histogram_bin).to_row(RUN),
+        "sqlmon_samples": SampleRow("m", AT, FailingRow("c", 1, "id=7", "min")).to_row(RUN),
         "sqlmon_schemas": SchemaRow("s", "main.t", "c", "DOUBLE", 0, AT).to_row(RUN),
     }
     for table, row in rows.items():
@@ -35,3 +36,19 @@ def test_every_row_type_has_exactly_its_tables_columns_in_order() -> None:
 def test_a_source_measured_whole_stores_the_run_time_as_its_window() -> None:
     row = MetricRow("m", "null_rate", "s", "c", "row_count", 10.0, None, "ok").to_row(RUN)
     assert (row["window_start"], row["window_end"], row["computed_at"]) == (AT, AT, AT)
+
+
+def test_docs_results_md_documents_every_column_of_every_table() -> None:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "results.md").read_text()
+    for table in TABLES:
+        section = text.split(f"## `{table}`\n", 1)[1].split("\n## ", 1)[0]
+        documented = [
+            name
+            for line in section.splitlines()
+            if line.startswith("| `")
+            for name in re.findall(r"`([a-z_]+)`", line.split("|")[1])
+        ]
+        assert documented == columns(table), table

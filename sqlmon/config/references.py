@@ -49,7 +49,7 @@ def monitor_references(
         )
     metrics = kind.metrics_of(monitor) + (SEGMENT_METRICS if monitor.segment_by else ())
     for metric in monitor.thresholds:
-        if metric not in metrics:
+        if metric not in metrics and not kind.open_metrics(monitor):
             hint = suggest(metric, metrics)
             found.append(
                 ConfigProblem(

@@ -54,12 +54,22 @@ class Origin:
 
         return format_key((*self.path, *subpath))
 
+    def locate_text(self, line: int, *subpath: Any) -> Location:
+        """Where line `line` of a text value (a query) is in the file; the key's line when that is not known."""
+        from sqlmon.config.yaml_loader import text_line_of
+
+        found = text_line_of(self.node, subpath, line)
+        return Location(self.file, found) if found is not None else self.locate(*subpath)
+
 
 class OriginMixin:
     _origin: Origin | None = PrivateAttr(default=None)
 
     def locate(self, *subpath: Any) -> Location | None:
         return self._origin.locate(*subpath) if self._origin else None
+
+    def locate_text(self, line: int, *subpath: Any) -> Location | None:
+        return self._origin.locate_text(line, *subpath) if self._origin else None
 
     def key(self, *subpath: Any) -> str:
         """The full key of a value in this spec, e.g. `monitors[2].columns[0]`, as the offline checks name it."""

@@ -17,6 +17,8 @@ class YamlMap(dict[str, Any]):
 
     line: int | None = None
     key_lines: dict[str, int | None]  # None for a key added by sqlmon to a mapping without a line (dbt/meta.py)
+    # the line a text value's first line is on: the next line after `key: |` (a block scalar), else the key's
+    text_lines: dict[str, int]
 
 
 class YamlSeq(list[Any]):
@@ -35,6 +37,7 @@ class _LineLoader(yaml.SafeLoader):
         result = YamlMap()
         result.line = node.start_mark.line + 1
         result.key_lines = {}
+        result.text_lines = {}
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
@@ -53,6 +56,9 @@ class _LineLoader(yaml.SafeLoader):
                 )
             result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[key] = key_node.start_mark.line + 1
+            if isinstance(value_node, yaml.ScalarNode):
+                block = value_node.style in ("|", ">")
+                result.text_lines[key] = value_node.start_mark.line + (2 if block else 1)
         return result
 
     def construct_yaml_seq(self, node: yaml.SequenceNode) -> Generator[YamlSeq, None, None]:
@@ -128,6 +134,15 @@ def format_key(path: tuple[Any, ...]) -> str:
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
     return text
+
+
+def text_line_of(node: Any, path: tuple[Any, ...], line: int) -> int | None:
+    """The file line of line `line` (1-based) of the text value at `path`, e.g. of a query written as `query: |`."""
+    *parents, last = path
+    for step in parents:
+        node = node.get(step) if isinstance(node, YamlMap) else None
+    lines = getattr(node, "text_lines", {})
+    return lines[last] + line - 1 if last in lines else None
 
 
 def line_of(node: Any, path: tuple[Any, ...]) -> int | None:

@@ -150,7 +150,23 @@ class Distribution:
         return cls(macro, tuple(sorted(args.items())), alone)
 
 
-Request = Aggregate | Distribution
+@dataclass(frozen=True)
+class Rows:
+    """A few rows of a relation, as the engine types them (the keys of failing rows, for samples).
+
+    Each is a statement of its own, asked for only when the monitor's keys say so: it sorts the window's rows.
+    """
+
+    macro: str
+    args: tuple[tuple[str, Any], ...]
+    purpose: str = field(default="rows", compare=False)  # what `sqlmon compile` says the statement is for
+
+    @classmethod
+    def of(cls, macro: str, purpose: str, **args: Any) -> Rows:
+        return cls(macro, tuple(sorted(args.items())), purpose)
+
+
+Request = Aggregate | Distribution | Rows
 DistributionRows = list[tuple[str | None, float | None, float | None]]
 Results = Mapping[Request, Any]
 
@@ -180,9 +196,22 @@ class HistogramBin:
 
 
 @dataclass
+class FailingRow:
+    """One sampled row that broke a rule: its key only, never its values (they may hold personal data)."""
+
+    column: str  # the column, or the columns of a key (`a,b`), whose rules it broke
+    sample: int  # 1..samples, in key order
+    key: str  # the row's key columns as a label, `order_id=1042` (the segment label format)
+    rules: str  # the rules it broke, `min,regex`
+
+
+@dataclass
 class MonitorOutput:
     metrics: list[MetricValue] = field(default_factory=list)
     bins: list[HistogramBin] = field(default_factory=list)
+    samples: list[FailingRow] = field(default_factory=list)
+    # segment label → output, for a kind that finds its segments itself (a custom query's `segment` column)
+    segments: dict[str, MonitorOutput] = field(default_factory=dict)
 
 
 @dataclass
@@ -237,6 +266,11 @@ class MonitorKind(Generic[SpecT]):
         """The metric names this monitor yields (what `thresholds` may name); a kind whose metrics depend on its
         keys (validity rules, custom SQL) overrides it."""
         return self.metrics
+
+    def open_metrics(self, spec: SpecT) -> bool:
+        """Whether the metric names are known only when the run returns them (a custom query that computes them):
+        then `thresholds` may name any metric."""
+        return False
 
     def delay(self, spec: SpecT) -> timedelta:
         """How long after a window ends before it can be computed (e.g. until its labels are in)."""

@@ -5,6 +5,11 @@ a statement, a subquery, a window function or a column outside an aggregate is a
 out for the target engine as a column of the same single scan as the other aggregates of the source and window.
 Each key of `metrics` is a metric name, valid in `thresholds`. A value that is not a number is stored as NULL and
 said so in the metric's detail.
+
+`query:` is a whole read-only SELECT instead (or as well), a statement of its own per window, returning one row per
+metric: `metric` (its name), `value`, and optionally `segment` (stored as the segment label). It may name
+`{{ source }}` (the source's table), `{{ window_start }}` and `{{ window_end }}` (the window's bounds), which sqlmon
+fills in as SQL, never as text pasted into a template.
 """
 
 from __future__ import annotations
@@ -14,10 +19,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from sqlmon.config.specs import IDENTIFIER_PATTERN, MonitorSpec, SourceSpec
-from sqlmon.errors import ConfigProblem
+from sqlmon.errors import ConfigProblem, SqlmonError
 from sqlmon.monitors.base import (
     SEGMENT_METRICS,
     Aggregate,
@@ -27,8 +32,9 @@ from sqlmon.monitors.base import (
     MonitorOutput,
     Request,
     Results,
+    Rows,
 )
-from sqlmon.sql.custom import ExpressionProblem, parse_aggregate
+from sqlmon.sql.custom import ExpressionProblem, Query, QueryProblem, parse_aggregate, parse_query, render_query
 from sqlmon.sql.types import ColumnInfo
 
 
@@ -37,7 +43,12 @@ class CustomSqlSpec(MonitorSpec):
     dialect: Literal["duckdb", "postgres", "spark", "databricks", "snowflake", "bigquery", "redshift", "trino"] = Field(
         default="duckdb", description="the SQL dialect the expressions are written in"
     )
-    metrics: dict[str, str] = Field(min_length=1, description="metric name → an aggregate expression, e.g. AVG(x)")
+    metrics: dict[str, str] = Field(
+        default_factory=dict, description="metric name → an aggregate expression, e.g. AVG(x)"
+    )
+    query: str | None = Field(
+        default=None, description="a read-only SELECT returning `metric, value[, segment]` per window"
+    )
 
     @field_validator("metrics")
     @classmethod
@@ -52,6 +63,23 @@ class CustomSqlSpec(MonitorSpec):
             if not isinstance(text, str) or not text.strip():
                 raise ValueError(f"metric `{name}` needs an expression, e.g. `{name}: AVG(amount)`")
         return metrics
+
+    @model_validator(mode="after")
+    def _something_to_compute(self) -> CustomSqlSpec:
+        if not self.metrics and self.query is None:
+            raise ValueError("give `metrics` (name: aggregate expression) or `query` (a SELECT), or both")
+        if self.query is not None and self.segment_by:
+            raise ValueError("a `query` returns its own segments (a `segment` column); remove `segment_by`")
+        return self
+
+
+def _query(spec: CustomSqlSpec) -> Query | QueryProblem | None:
+    if spec.query is None:
+        return None
+    try:
+        return parse_query(spec.query, spec.dialect)
+    except QueryProblem as problem:
+        return problem
 
 
 def _parsed(spec: CustomSqlSpec) -> dict[str, Any]:
@@ -71,14 +99,47 @@ class CustomSql(MonitorKind[CustomSqlSpec]):
     metrics = ()
 
     def metrics_of(self, spec: CustomSqlSpec) -> tuple[str, ...]:
-        return tuple(spec.metrics)
+        query = _query(spec)
+        found = query.metrics if isinstance(query, Query) and query.metrics else ()
+        return tuple(dict.fromkeys([*spec.metrics, *found]))
+
+    def open_metrics(self, spec: CustomSqlSpec) -> bool:
+        # a query that does not check out yet has unknown metrics too: its own problem is the one to report
+        query = _query(spec)
+        return isinstance(query, QueryProblem) or (isinstance(query, Query) and query.metrics is None)
 
     def check_source(self, spec: CustomSqlSpec, source: SourceSpec) -> list[ConfigProblem]:
-        return [
+        problems = [
             ConfigProblem(spec.locate("metrics", name), spec.key("metrics", name), str(parsed))
             for name, parsed in _parsed(spec).items()
             if isinstance(parsed, ExpressionProblem)
         ]
+        query = _query(spec)
+        where = spec.locate("query")
+        if isinstance(query, QueryProblem):
+            if query.line is not None:
+                where = spec.locate_text(query.line, "query")
+            line = f" (line {query.line} of the query)" if query.line is not None else ""
+            problems.append(ConfigProblem(where, spec.key("query"), f"{query}{line}"))
+        elif query is not None:
+            both = [name for name in query.metrics or () if name in spec.metrics]
+            if both:
+                problems.append(
+                    ConfigProblem(
+                        where, spec.key("query"), f"metric `{both[0]}` is both under `metrics` and in the query"
+                    )
+                )
+            if not source.windowed and query.placeholders & {"window_start", "window_end"}:
+                problems.append(
+                    ConfigProblem(
+                        where,
+                        spec.key("query"),
+                        f"source `{source.name}` has no windows, so the query has no `{{{{ window_start }}}}` or"
+                        " `{{ window_end }}` to use",
+                        "add `timestamp` and `window` to the source, or leave the bounds out of the query",
+                    )
+                )
+        return problems
 
     def columns_used(self, spec: CustomSqlSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
         used = [
@@ -100,11 +161,23 @@ class CustomSql(MonitorKind[CustomSqlSpec]):
             for name, text in spec.metrics.items()
         }
 
+    def _query_request(self, spec: CustomSqlSpec, ctx: MonitorContext) -> Rows | None:
+        query = _query(spec)
+        if not isinstance(query, Query) or ctx.current.segment is not None:
+            return None
+        window = ctx.window
+        sql = render_query(query, ctx.current.table, window.start if window else None, window.end if window else None)
+        return Rows.of("custom_sql.query", "the custom query", sql=sql, segmented=query.segmented)
+
     def window_requests(self, spec: CustomSqlSpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
-        return list(self._requests(spec, ctx).values())
+        query = self._query_request(spec, ctx)
+        return [*self._requests(spec, ctx).values(), *([query] if query else [])]
 
     def finalize(self, spec: CustomSqlSpec, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
         output = MonitorOutput()
+        query = self._query_request(spec, ctx)
+        if query is not None:
+            self._query_metrics(spec, ctx, window[query] or [], output)
         for name, request in self._requests(spec, ctx).items():
             value = window[request]
             if value is None or isinstance(value, bool | int | float | Decimal):
@@ -116,3 +189,30 @@ class CustomSql(MonitorKind[CustomSqlSpec]):
                     MetricValue(name, None, detail=f"`{spec.metrics[name]}` gave {shown}, not a number")
                 )
         return output
+
+    @staticmethod
+    def _query_metrics(
+        spec: CustomSqlSpec, ctx: MonitorContext, rows: list[tuple[Any, ...]], output: MonitorOutput
+    ) -> None:
+        """The query's rows as metrics over all rows (no segment) and per segment; a row without a metric name, or a
+        metric returned twice for one segment, stops the run: the query is wrong, and guessing would hide it."""
+        window = f" in window {ctx.window.start:%Y-%m-%d %H:%M}" if ctx.window else ""
+        seen: set[tuple[str, str | None]] = set()
+        for row in rows:
+            metric, value, segment = (*row, None)[:3]
+            if metric is None or not str(metric).strip():
+                raise SqlmonError(f"custom_sql `{spec.name}`: the query returned a row without a metric name{window}")
+            if (metric, segment) in seen:
+                where = f" segment `{segment}`" if segment is not None else ""
+                raise SqlmonError(
+                    f"custom_sql `{spec.name}`: the query returned metric `{metric}`{where} twice{window}; return one"
+                    " row per metric and segment"
+                )
+            if metric in spec.metrics:
+                raise SqlmonError(
+                    f"custom_sql `{spec.name}`: the query returned metric `{metric}`, which `metrics` computes too"
+                )
+            seen.add((metric, segment))
+            number = None if value is None or value != value else float(value)
+            target = output if segment is None else output.segments.setdefault(segment, MonitorOutput())
+            target.metrics.append(MetricValue(str(metric), number))

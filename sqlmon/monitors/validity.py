@@ -13,13 +13,17 @@ Metrics, with n = rows in the window:
 - `unique`: the rows whose key occurs more than once in the window, every copy counted (three rows with one key
   are three invalid rows).
 By default any invalid row is an error (`invalid_rate > 0`); `thresholds: {invalid_rate: ...}` sets the levels.
+
+`samples: N` with `sample_key: [columns]` also stores, per column, the keys of the first N failing rows in key order and
+the rules each broke (`sqlmon_samples`): the key columns only, never other values, which may hold personal data.
+Samples are taken over the whole window, not per segment.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import Field, field_validator, model_validator
 
@@ -28,13 +32,16 @@ from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import (
     Aggregate,
     Distribution,
+    FailingRow,
     MetricValue,
     MonitorContext,
     MonitorKind,
     MonitorOutput,
     Request,
     Results,
+    Rows,
     ratio,
+    segment_label,
 )
 from sqlmon.sql.types import ColumnInfo
 
@@ -49,6 +56,7 @@ _UNPORTABLE = (
     (re.compile(r"\(\?>"), "an atomic group (`(?>…)`)"),
 )
 Value = str | int | float | bool
+SHOWN_SAMPLES = 3  # sampled keys an alert message names; the rest are in sqlmon_samples
 
 
 class ColumnRules(StrictModel):
@@ -111,6 +119,13 @@ class ValiditySpec(MonitorSpec):
     unique_together: list[list[str]] = Field(
         default_factory=list, description="keys of several columns, each unique per window"
     )
+    samples: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="per column, store the keys of this many failing rows (needs `sample_key`)",
+    )
+    sample_key: list[str] = Field(default_factory=list, description="the columns that identify a sampled row")
 
     @field_validator("unique_together")
     @classmethod
@@ -123,6 +138,26 @@ class ValiditySpec(MonitorSpec):
                 )
         return keys
 
+    @model_validator(mode="after")
+    def _samples_need_key(self) -> ValiditySpec:
+        if self.samples and not self.sample_key:
+            raise ValueError(
+                "`samples` needs `sample_key`: the columns that identify a failing row (only they are stored, never"
+                " the row), e.g. `sample_key: [order_id]`"
+            )
+        if self.sample_key and not self.samples:
+            raise ValueError("`sample_key` identifies sampled rows: set `samples: N` too, or remove `sample_key`")
+        return self
+
+
+class SampleGroup(NamedTuple):
+    """What the samples statement judges together: a column and its rules, or a key of several columns."""
+
+    name: str  # the column, or `a,b` for a key of several
+    columns: tuple[str, ...]
+    rules: tuple[tuple[str, Any], ...]  # (rule, argument) in metric order; not_null and unique take None
+    strict: bool
+
 
 def _key_name(columns: list[str]) -> str:
     return ",".join(columns)
@@ -131,7 +166,7 @@ def _key_name(columns: list[str]) -> str:
 class Validity(MonitorKind[ValiditySpec]):
     type = "validity"
     spec_class = ValiditySpec
-    column_keys = ("columns", "unique_together")
+    column_keys = ("columns", "unique_together", "sample_key")
     metrics = ("row_count", "invalid_count", "invalid_rate")
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"invalid_rate": {"error": 0}}
 
@@ -144,7 +179,7 @@ class Validity(MonitorKind[ValiditySpec]):
 
     def columns_used(self, spec: ValiditySpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
         together = [c for key in spec.unique_together for c in key]
-        return list(dict.fromkeys([*spec.columns, *together]))
+        return list(dict.fromkeys([*spec.columns, *together, *spec.sample_key]))
 
     def check(self, spec: ValiditySpec, ctx: MonitorContext) -> list[ConfigProblem]:
         problems = []
@@ -224,9 +259,55 @@ class Validity(MonitorKind[ValiditySpec]):
             plan[_key_name(key)] = {"": duplicates, "unique": duplicates}
         return plan
 
+    @staticmethod
+    def _sample_groups(spec: ValiditySpec) -> tuple[SampleGroup, ...]:
+        groups = []
+        for name, rules in spec.columns.items():
+            flags = [(r, None) for r in ("not_null", "unique") if getattr(rules, r)]
+            ordered = sorted([*rules.row_rules(), *flags], key=lambda pair: RULES.index(pair[0]))
+            groups.append(SampleGroup(name, (name,), tuple(ordered), rules.strict))
+        groups += [SampleGroup(_key_name(key), tuple(key), (("unique", None),), False) for key in spec.unique_together]
+        return tuple(groups)
+
+    def _samples(self, spec: ValiditySpec, ctx: MonitorContext) -> Rows | None:
+        """The samples request, when asked for; over the whole window only (a statement per segment would be many)."""
+        if not spec.samples or ctx.current.segment is not None:
+            return None
+        return Rows.of(
+            "validity.samples",
+            f"samples of failing rows: the keys ({', '.join(spec.sample_key)}) of the first {spec.samples} per column",
+            rel=ctx.current,
+            key=tuple(spec.sample_key),
+            groups=self._sample_groups(spec),
+            limit=spec.samples,
+        )
+
     def window_requests(self, spec: ValiditySpec, ctx: MonitorContext, baseline: Results) -> list[Request]:
         rows = Aggregate.of(ctx.current, "common.row_count")
-        return [rows, *(r for requests in self._plan(spec, ctx).values() for r in requests.values())]
+        samples = self._samples(spec, ctx)
+        return [
+            rows,
+            *(r for requests in self._plan(spec, ctx).values() for r in requests.values()),
+            *([samples] if samples else []),
+        ]
+
+    def _failing_rows(self, spec: ValiditySpec, rows: list[tuple[Any, ...]]) -> list[FailingRow]:
+        """The samples statement's rows as failing rows, group by group in declaration order, each in key order."""
+        width = len(spec.sample_key)
+        found: list[FailingRow] = []
+        position = width  # of the group's running number; its rule flags follow
+        for group in self._sample_groups(spec):
+            mine = []
+            for row in rows:
+                number = row[position]
+                if number is not None and int(number) <= spec.samples:
+                    flags = row[position + 1 : position + 1 + len(group.rules)]
+                    broken = ",".join(rule for (rule, _), flag in zip(group.rules, flags, strict=True) if flag)
+                    key = segment_label(tuple(spec.sample_key), tuple(row[:width]))
+                    mine.append(FailingRow(group.name, int(number), key, broken))
+            found += sorted(mine, key=lambda failing: failing.sample)
+            position += 1 + len(group.rules)
+        return found
 
     def finalize(self, spec: ValiditySpec, ctx: MonitorContext, baseline: Results, window: Results) -> MonitorOutput:
         n = int(window[Aggregate.of(ctx.current, "common.row_count")] or 0)
@@ -250,4 +331,11 @@ class Validity(MonitorKind[ValiditySpec]):
                     MetricValue(f"invalid_count.{rule}", float(counts[rule]), column),
                     MetricValue(f"invalid_rate.{rule}", ratio(counts[rule], n), column),
                 ]
+        samples = self._samples(spec, ctx)
+        if samples is not None:
+            output.samples = self._failing_rows(spec, window[samples] or [])
+            for value in output.metrics:
+                keys = [f.key for f in output.samples if f.column == value.column][:SHOWN_SAMPLES]
+                if keys and value.detail:
+                    value.detail += f"; first failing rows {', '.join(keys)} (sqlmon_samples)"
         return output

@@ -1,6 +1,6 @@
 -- sqlmon compile: 1 monitor(s), dialect spark
 
--- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 1 statement(s)
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 2 statement(s)
 -- monitors: custom_sql
 
 -- 1. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
@@ -17,3 +17,23 @@ FROM (
     `ts` >= CAST('2026-10-03 00:00:00' AS TIMESTAMP_NTZ)
     AND `ts` < CAST('2026-10-04 00:00:00' AS TIMESTAMP_NTZ)
 ) AS _rel;
+
+-- 2. the custom query
+SELECT
+  *
+FROM (
+  SELECT
+    CAST(`metric` AS STRING) AS `metric`,
+    CAST(`value` AS DOUBLE) AS `value`
+  FROM (
+    SELECT
+      'flag_share_' || `country` AS `metric`,
+      AVG(CAST(CASE WHEN `flag` THEN CAST(1.0 AS DOUBLE) ELSE 0 END AS DOUBLE)) AS `value`
+    FROM `main`.`events`
+    WHERE
+      `ts` >= CAST('2026-10-03 00:00:00' AS TIMESTAMP_NTZ)
+      AND `ts` < CAST('2026-10-04 00:00:00' AS TIMESTAMP_NTZ)
+    GROUP BY
+      `country`
+  ) AS custom_query
+) AS requested_rows;

@@ -1,6 +1,6 @@
 -- sqlmon compile: 1 monitor(s), dialect databricks
 
--- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 2 statement(s)
+-- source events (main.events), window [2026-10-03 00:00:00, 2026-10-04 00:00:00): 3 statement(s)
 -- monitors: validity
 
 -- 1. aggregates over main.events [2026-10-03 00:00:00, 2026-10-04 00:00:00)
@@ -192,3 +192,108 @@ FROM (
     ) AS `p1_keys`
   ) AS `part_1`
 ) AS parts;
+
+-- 3. samples of failing rows: the keys (id, ts) of the first 3 per column
+SELECT
+  *
+FROM (
+  SELECT
+    `k0`,
+    `k1`,
+    `n_0`,
+    `f_0_0`,
+    `f_0_1`,
+    `n_1`,
+    `f_1_0`,
+    `f_1_1`,
+    `f_1_2`,
+    `f_1_3`,
+    `n_2`,
+    `f_2_0`,
+    `n_3`,
+    `f_3_0`
+  FROM (
+    SELECT
+      *,
+      CASE
+        WHEN `bad_0` = 1
+        THEN ROW_NUMBER() OVER (PARTITION BY `bad_0` ORDER BY `k0` NULLS LAST, `k1` NULLS LAST)
+      END AS `n_0`,
+      CASE
+        WHEN `bad_1` = 1
+        THEN ROW_NUMBER() OVER (PARTITION BY `bad_1` ORDER BY `k0` NULLS LAST, `k1` NULLS LAST)
+      END AS `n_1`,
+      CASE
+        WHEN `bad_2` = 1
+        THEN ROW_NUMBER() OVER (PARTITION BY `bad_2` ORDER BY `k0` NULLS LAST, `k1` NULLS LAST)
+      END AS `n_2`,
+      CASE
+        WHEN `bad_3` = 1
+        THEN ROW_NUMBER() OVER (PARTITION BY `bad_3` ORDER BY `k0` NULLS LAST, `k1` NULLS LAST)
+      END AS `n_3`
+    FROM (
+      SELECT
+        *,
+        CASE WHEN `f_0_0` = 1 OR `f_0_1` = 1 THEN 1 ELSE 0 END AS `bad_0`,
+        CASE WHEN `f_1_0` = 1 OR `f_1_1` = 1 OR `f_1_2` = 1 OR `f_1_3` = 1 THEN 1 ELSE 0 END AS `bad_1`,
+        CASE WHEN `f_2_0` = 1 THEN 1 ELSE 0 END AS `bad_2`,
+        CASE WHEN `f_3_0` = 1 THEN 1 ELSE 0 END AS `bad_3`
+      FROM (
+        SELECT
+          `id` AS `k0`,
+          `ts` AS `k1`,
+          CASE WHEN NOT `amount` IS NULL AND (
+            `amount` <= 0.0
+          ) THEN 1 ELSE 0 END AS `f_0_0`,
+          CASE WHEN NOT `amount` IS NULL AND (
+            `amount` >= 30.0
+          ) THEN 1 ELSE 0 END AS `f_0_1`,
+          CASE
+            WHEN NOT `country` IS NULL AND (
+              NOT `country` IN ('DE', 'FR')
+            )
+            THEN 1
+            ELSE 0
+          END AS `f_1_0`,
+          CASE
+            WHEN NOT `country` IS NULL
+            AND (
+              NOT REGEXP_LIKE(CAST(`country` AS STRING), '^[A-Z]{2}$')
+            )
+            THEN 1
+            ELSE 0
+          END AS `f_1_1`,
+          CASE
+            WHEN NOT `country` IS NULL AND (
+              LENGTH(CAST(`country` AS STRING)) > 2
+            )
+            THEN 1
+            ELSE 0
+          END AS `f_1_2`,
+          CASE WHEN `country` IS NULL THEN 1 ELSE 0 END AS `f_1_3`,
+          CASE
+            WHEN NOT `id` IS NULL AND COUNT(*) OVER (PARTITION BY `id`) > 1
+            THEN 1
+            ELSE 0
+          END AS `f_2_0`,
+          CASE
+            WHEN NOT `country` IS NULL
+            AND NOT `item` IS NULL
+            AND COUNT(*) OVER (PARTITION BY `country`, `item`) > 1
+            THEN 1
+            ELSE 0
+          END AS `f_3_0`
+        FROM (
+          SELECT
+            *
+          FROM `main`.`events`
+          WHERE
+            `ts` >= CAST('2026-10-03 00:00:00' AS TIMESTAMP_NTZ)
+            AND `ts` < CAST('2026-10-04 00:00:00' AS TIMESTAMP_NTZ)
+        ) AS sample_rows
+      ) AS sample_flags
+    ) AS sample_verdicts
+  ) AS sample_numbers
+  WHERE
+    `n_0` <= 3 OR `n_1` <= 3 OR `n_2` <= 3 OR `n_3` <= 3
+) AS requested_rows;
