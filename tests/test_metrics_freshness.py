@@ -185,3 +185,23 @@ def test_the_deadline_is_read_in_the_monitors_time_zone(moment, newest, missed):
         days=["mon", "tue", "wed", "thu", "fri"],
     )
     assert deadline_missed(spec, moment, newest) == missed
+
+
+def test_a_table_that_has_rows_has_data(stopped_feed):
+    _, _, _, stored = stopped_feed
+    assert {stored.metrics("fresh", start)[(None, "no_data")] for start in _windows()} == {0.0}
+
+
+def test_a_table_that_never_had_a_row_is_an_error_not_a_lag_of_nothing(make_project):
+    root = make_project(SOURCE + MONITORS, setup_sql=["CREATE TABLE main.orders (ts TIMESTAMP, region VARCHAR)"])
+    result = run(root, end=AS_OF)
+    assert result.status == "success", result.error
+    now = {
+        m.metric: m.value for m in result.metrics if m.monitor == "fresh" and m.window.start == datetime(2026, 11, 28)
+    }
+    assert now["lag"] is None and now["no_data"] == 1
+    [alert] = [a for a in result.alerts if a.monitor == "fresh" and a.window_start == datetime(2026, 11, 28)]
+    assert (alert.severity, alert.message) == (
+        "error",
+        "no_data = 1 (error: > 0); no row with ts before 2026-11-28 10:30",
+    )

@@ -3,7 +3,8 @@
 Metrics, in seconds:
 - `lag` = t − the newest value of `column` before t, where t is the window's end, or the run's time for the window in
   progress: every run computes that window again, so the lag is measured now whatever else is due. NULL when the
-  table holds no row before t.
+  table holds no row before t, and then `no_data` = 1 (else 0), an error by default: a source that never had a row
+  is the stalest of all.
 - `max_gap`: the largest gap between consecutive values of `column` among the window's rows (a feed that paused for
   six hours at noon); NULL with fewer than two rows. The pause after the last row is the lag's to catch.
 - `deadline_missed` (with `expected_by`): 1 when t is at or after `expected_by` on one of `days`, in `timezone`, and
@@ -115,13 +116,14 @@ class Freshness(MonitorKind[FreshnessSpec]):
     type = "freshness"
     spec_class = FreshnessSpec
     column_keys = ("column",)
-    metrics = ("lag", "max_gap", "deadline_missed")
-    default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"deadline_missed": {"error": 0}}
+    metrics = ("lag", "max_gap", "no_data", "deadline_missed")
+    # A table that never had a row has no lag to judge, and is the stalest source of all.
+    default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"deadline_missed": {"error": 0}, "no_data": {"error": 0}}
     fills_empty_windows = True
     observes_now = True
 
     def metrics_of(self, spec: FreshnessSpec) -> tuple[str, ...]:
-        return self.metrics if spec.expected_by else ("lag", "max_gap")
+        return self.metrics if spec.expected_by else ("lag", "max_gap", "no_data")
 
     @staticmethod
     def _column(spec: FreshnessSpec, ctx: MonitorContext) -> str:
@@ -199,7 +201,12 @@ class Freshness(MonitorKind[FreshnessSpec]):
             if newest is not None and lag is not None
             else f"no row with {column} before {moment:%Y-%m-%d %H:%M}"
         )
-        output = MonitorOutput([MetricValue("lag", lag, detail=detail, rule=self._lag_rule(spec, ctx), unit="seconds")])
+        output = MonitorOutput(
+            [
+                MetricValue("lag", lag, detail=detail, rule=self._lag_rule(spec, ctx), unit="seconds"),
+                MetricValue("no_data", 1.0 if newest is None else 0.0, detail=detail if newest is None else None),
+            ]
+        )
         if gap_request is not None:
             rows = window[gap_request] or []
             gap = rows[0][1] if rows else None
