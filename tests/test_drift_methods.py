@@ -9,12 +9,15 @@ behind these choices are in docs/statistics.md.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from sqlmon.cli import main
 from sqlmon.rules.drift_defaults import default_rule
-from tests.metrics_support import W0, load, run_project, times
+from tests.metrics_support import W0, Stored, load, run_project, times
 
 SOURCES = """\
 sources:
@@ -45,16 +48,45 @@ def test_auto_levels_hold_from_1000_rows_and_grow_like_one_over_root_n_below() -
     psi = default_rule("auto", "categorical", "psi", 50_000, 400, bins=50)
     assert psi.warn == pytest.approx(74.919 * (1 / 50_000 + 1 / 400), rel=1e-4)
     assert psi.error == 0.25  # χ²49(0.999) / n_eff = 0.215 stays below the floor
-    assert default_rule("auto", "numeric", "ks_pvalue", 50_000, 400) is None
+    assert default_rule("auto", "numeric", "ks_pvalue", 50_000, 400) is None  # from 300 rows, the distances judge
     pvalue = default_rule("pvalue", "numeric", "ks_pvalue", 50_000, 100)
     assert (pvalue.warn, pvalue.error, pvalue.direction) == (0.01, 0.001, "below")
 
 
-def test_below_300_values_a_side_the_distances_do_not_alert_by_default() -> None:
-    """At 100 rows, noise alone fired the auto rules in 2.3–7.1 % of windows without drift (docs/statistics.md)."""
+def test_below_300_values_a_side_the_two_sample_tests_judge_instead_of_the_distances() -> None:
+    """At 100 rows, noise alone fired the distance levels in 2.3–7.1 % of windows without drift; the KS and χ² tests'
+    p-values hold at any n, and fired in under 1 % of windows at p < 0.005 from n = 30 (docs/statistics.md)."""
     assert default_rule("auto", "numeric", "psi", 50_000, 299) is None
     assert default_rule("auto", "numeric", "wasserstein_norm", 299, 50_000) is None
     assert default_rule("auto", "numeric", "psi", 50_000, 300) is not None
+    ks = default_rule("auto", "numeric", "ks_pvalue", 50_000, 30)
+    assert (ks.warn, ks.error, ks.direction) == (0.005, 0.001, "below")
+    chi2 = default_rule("distance", "categorical", "chi2_pvalue", 50_000, 200)
+    assert (chi2.warn, chi2.error, chi2.direction) == (0.005, 0.001, "below")
+    assert default_rule("auto", "categorical", "unseen_rate", 50_000, 30) is not None  # 0 without drift at any n
+    assert default_rule("auto", "numeric", "ks_pvalue", 50_000, 300) is None  # from 300 on, the distances judge
+
+
+def test_a_new_category_in_windows_of_200_rows_alerts_and_the_report_says_what_was_not_judged(make_project) -> None:
+    # daily windows of 200 rows, 30 % of them a category the baseline never had: psi 1.7 and ks_pvalue 0 — an
+    # error, not "ok" for want of 300 rows
+    rng = np.random.default_rng(9)
+    train = {"x": rng.normal(0, 1, 20_000), "c": rng.choice(["a", "b"], 20_000)}
+    cur = {
+        "x": rng.normal(0.8, 1, 200),
+        "c": rng.choice(["a", "b", "new"], 200, p=[0.35, 0.35, 0.3]),
+        "ts": times(200, W0, rng),
+    }
+    monitors = "monitors:\n  - {name: drift, type: feature_drift, source: events, columns: [x, c]}\n"
+    root = load(make_project, SOURCES, monitors, {"events": cur, "train": train})
+    result = CliRunner().invoke(main, ["run", "-p", str(root), "--end", f"{W0 + timedelta(days=1):%Y-%m-%d}"])
+    alerts = {(a[0], a[2]) for a in Stored(root).alerts("drift")}
+    assert {("unseen_rate", "error"), ("chi2_pvalue", "error"), ("ks_pvalue", "error")} <= alerts
+    assert "Not judged in the latest window (2):" in result.output
+    assert (
+        "  drift, x: psi not judged: 200 rows on the smaller side, below the 300 its default level is calibrated"
+        " for; ks_pvalue < 0.005 judges instead; wasserstein_norm not judged:"
+    ) in result.output
 
 
 def test_auto_alerts_on_a_fifth_sigma_shift_and_on_a_new_category(make_project) -> None:

@@ -41,7 +41,7 @@ from sqlmon.monitors.binning import (
     profile_binning_problems,
     quantile_requests,
 )
-from sqlmon.rules.drift_defaults import default_rule
+from sqlmon.rules.drift_defaults import default_rule, small_sample_note
 from sqlmon.sql.types import ColumnInfo
 
 NUMERIC_METRICS = (
@@ -133,6 +133,7 @@ class FeatureDrift(MonitorKind[FeatureDriftSpec]):
     column_keys = ("columns",)
     spec_class = FeatureDriftSpec
     metrics = tuple(dict.fromkeys(NUMERIC_METRICS + CATEGORICAL_METRICS))
+    headline = ("psi",)
     # the defaults depend on `method` and the sample sizes: each metric value carries its own (see default_rule)
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
     needs_baseline = True
@@ -379,6 +380,7 @@ class FeatureDrift(MonitorKind[FeatureDriftSpec]):
                 metric_number(values[metric]),
                 name,
                 rule=default_rule(method, "numeric", metric, n_base, n_cur, len(base)),
+                unjudged=small_sample_note(method, "numeric", metric, n_base, n_cur),
             )
             for metric in NUMERIC_METRICS
         ]
@@ -412,6 +414,7 @@ class FeatureDrift(MonitorKind[FeatureDriftSpec]):
                 name,
                 detail,
                 default_rule(method, "categorical", m, n_base, n_cur, len(rows)),
+                unjudged=small_sample_note(method, "categorical", m, n_base, n_cur),
             )
             for m in CATEGORICAL_METRICS
         ]

@@ -37,8 +37,11 @@ from sqlmon.monitors.binning import (
     profile_binning_problems,
     quantile_requests,
 )
-from sqlmon.rules.drift_defaults import default_rule
+from sqlmon.rules.drift_defaults import default_rule, small_sample_note
 from sqlmon.sql.types import ColumnInfo
+
+# what a window too small for psi's level can be judged by instead
+SMALL_WINDOWS = "set `thresholds: {psi: ...}`, or watch the score with feature_drift, whose ks_pvalue holds at any n"
 
 
 class PredictionHistogramSpec(MonitorSpec):
@@ -86,6 +89,7 @@ class PredictionHistogram(MonitorKind[PredictionHistogramSpec]):
     column_keys = ("column",)
     spec_class = PredictionHistogramSpec
     metrics = ("psi", "mean", "stddev", "positive_rate")
+    headline = ("psi", "mean")
     # psi 0.1/0.25, raised for small samples like feature_drift's (each value carries its rule: rules/drift_defaults.py)
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
     needs_baseline = True
@@ -168,6 +172,7 @@ class PredictionHistogram(MonitorKind[PredictionHistogramSpec]):
                     metric_number(values[m]),
                     spec.column,
                     rule=default_rule("psi", "numeric", m, sum(base), sum(cur), len(base)),
+                    unjudged=small_sample_note("psi", "numeric", m, sum(base), sum(cur), instead=SMALL_WINDOWS),
                 )
                 for m in self.metrics
             ],

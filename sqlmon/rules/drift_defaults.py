@@ -33,11 +33,43 @@ BELOW = {"ks_pvalue", "chi2_pvalue"}
 #   are at least χ²_{k−1}(0.99) / n_eff (warn) and χ²_{k−1}(0.999) / n_eff (error);
 # - wasserstein_norm and l_infinity spread like 1/√n_eff: their levels, quiet from 1,000 rows on, grow as
 #   √(REFERENCE_ROWS / n_eff) below.
-# Below MIN_ROWS values on a side, noise alone broke the 1 % target in the simulation (n = 100: 2.3–7.1 % of windows
-# without drift), mostly through empty bins; such a window is stored but not judged by these default levels.
+# Below MIN_ROWS values on a side these levels break the 1 % target (n = 100: 2.3–7.1 % of windows without drift),
+# mostly through empty bins. There the two-sample tests judge instead, whose p-values hold at any n (the KS p-value
+# is exact for the statistic, the χ² homogeneity test is measured down to n = 30 in docs/statistics.md); unseen_rate
+# is 0 without drift at any n, so it keeps its level.
 SCALED = {"wasserstein_norm", "l_infinity"}
 REFERENCE_ROWS = 1000
 MIN_ROWS = 300
+# p < 0.01 would fire on about 1 % of windows by construction, and measured 0.9–1.45 % (the χ² test is a little
+# liberal on small expected counts): 0.005 keeps the warn level under the 1 % target at every n from 30.
+SMALL_SAMPLE_RULES: dict[str, dict[str, tuple[float, float]]] = {
+    "numeric": {"ks_pvalue": (0.005, 0.001)},
+    "categorical": {"chi2_pvalue": (0.005, 0.001)},
+}
+KEPT_WHEN_SMALL = {"unseen_rate"}
+
+
+def small_sample(method: str, n_base: float, n_cur: float) -> bool:
+    """Whether a window is too small for the distance levels of `method` (p-value rules hold at any n)."""
+    return method != "pvalue" and min(n_base, n_cur) < MIN_ROWS
+
+
+def small_sample_note(
+    method: str, column_type: str, metric: str, n_base: float, n_cur: float, instead: str | None = None
+) -> str | None:
+    """Why a drift metric that has a default level is not judged at these sample sizes, and what judges instead
+    (by default the column type's p-value rule, which a monitor without it replaces with its own advice)."""
+    if not small_sample(method, n_base, n_cur) or metric in KEPT_WHEN_SMALL:
+        return None
+    if metric not in METHOD_RULES[method][column_type] or metric in SMALL_SAMPLE_RULES[column_type]:
+        return None
+    if instead is None:
+        rules = ", ".join(f"{m} < {levels[0]:g}" for m, levels in SMALL_SAMPLE_RULES[column_type].items())
+        instead = f"{rules} judges instead"
+    return (
+        f"{metric} not judged: {min(n_base, n_cur):,.0f} rows on the smaller side, below the {MIN_ROWS} its default "
+        f"level is calibrated for; {instead}"
+    )
 
 
 def default_rule(
@@ -45,12 +77,15 @@ def default_rule(
 ) -> ThresholdRule | None:
     """The default rule of `method` for one metric of a column with these sample sizes and bins, or None."""
     levels = METHOD_RULES[method][column_type].get(metric)
+    if small_sample(method, n_base, n_cur):
+        if metric in SMALL_SAMPLE_RULES[column_type]:
+            levels = SMALL_SAMPLE_RULES[column_type][metric]
+        elif metric not in KEPT_WHEN_SMALL:
+            return None
     if levels is None:
         return None
     if metric in BELOW:
         return ThresholdRule(warn=levels[0], error=levels[1], direction="below")
-    if min(n_base, n_cur) < MIN_ROWS:
-        return None
     warn, error = levels
     if n_base > 0 and n_cur > 0:
         inverse_n = 1.0 / n_base + 1.0 / n_cur
