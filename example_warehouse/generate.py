@@ -112,7 +112,12 @@ TRAINING_ROWS: int = 50_000
 PREDICTIONS_ROWS_PER_DAY: int = 15_000  # mean before the weekday factor
 RECOMMENDATION_SLATES_PER_DAY: int = 2_000  # mean before the weekday factor; one slate = SLATE_SIZE rows
 SLATE_SIZE: int = 10
-ORDERS_ROWS_PER_DAY: int = 2_400
+ORDERS_ROWS_PER_DAY: int = 2_400  # mean before the weekday factor
+# The shop sells far less at the weekend: dips an anomaly rule must learn (day_of_week), not alert on.
+ORDERS_WEEKDAY_FACTOR: tuple[float, ...] = (1.00, 1.02, 1.00, 1.03, 1.08, 0.62, 0.55)
+# The order export ran for ORDERS_HISTORY_DAYS before the demo's first day (days 1 - ORDERS_HISTORY_DAYS .. 0): the
+# history that volume and freshness anomaly rules train on. create_tables loads it.
+ORDERS_HISTORY_DAYS: int = 63
 ORDER_STATUS_MIX: dict[str, float] = {"new": 0.2, "paid": 0.5, "shipped": 0.3}
 ORDERS_REFUND_SHARE: float = 0.02
 # Monday .. Sunday. Card traffic peaks on Friday/Saturday, browsing at the weekend.
@@ -190,6 +195,7 @@ _STREAM_PREDICTIONS = 1
 _STREAM_RECOMMENDATIONS = 2
 _STREAM_CATALOG = 3
 _STREAM_ORDERS = 4
+_STREAM_ORDERS_HISTORY = 5
 _ID_BLOCK = 1_000_000  # ids of day d are d * _ID_BLOCK + 1, 2, ...: unique and independent of other days
 
 _PREDICTIONS_COLUMNS: tuple[str, ...] = (
@@ -290,6 +296,8 @@ def create_tables(con: duckdb.DuckDBPyConnection, seed: int = SEED) -> None:
         }
     )
     _insert(con, "main.training_features", training)
+    for day in range(1 - ORDERS_HISTORY_DAYS, 1):
+        _insert(con, "main.orders", _orders_frame(day, seed))
 
 
 def load_day(con: duckdb.DuckDBPyConnection, day: int, seed: int = SEED) -> None:
@@ -505,10 +513,11 @@ def compute_ground_truth(con: duckdb.DuckDBPyConnection, seed: int = SEED) -> di
             [d for d in loaded if d >= ORDERS_STOP_DAY],
             "freshness",
             f"The order export stops at {ORDERS_STOP_HOUR:02d}:00 on day {ORDERS_STOP_DAY} and sends nothing after:"
-            " no error, the table stops growing. The lag passes 6 hours on that day and 1 day on the next; the days"
-            " after hold no row (also_caught_by: volume, from the first empty day).",
+            " no error, the table stops growing. The lag passes 6 hours on that day and 1 day on the next; the day"
+            " itself holds a fraction of a weekday's orders, the days after none (also_caught_by: volume, from the"
+            " day it stops: an anomaly against the same weekday's history, then no rows).",
             last_row=last_order.isoformat(sep=" ") if last_order else None,
-            also_caught_by={"volume": [d for d in loaded if d > ORDERS_STOP_DAY]},
+            also_caught_by={"volume": [d for d in loaded if d >= ORDERS_STOP_DAY]},
         ),
     ]
     return {
@@ -667,8 +676,9 @@ def _orders_frame(day: int, seed: int) -> Any:
     """
     import pandas as pd
 
-    rng = np.random.default_rng([seed, _STREAM_ORDERS, day])
-    n = int(rng.poisson(ORDERS_ROWS_PER_DAY))
+    # days before day 1 draw from a stream of their own, so the history leaves days 1..DAYS as they were
+    rng = np.random.default_rng([seed, _STREAM_ORDERS, day] if day >= 1 else [seed, _STREAM_ORDERS_HISTORY, -day])
+    n = int(rng.poisson(ORDERS_ROWS_PER_DAY * ORDERS_WEEKDAY_FACTOR[day_date(day).weekday()]))
     ordered_at = _timestamps(rng, day, n)
     statuses, cdf = _mix(ORDER_STATUS_MIX)
     status = statuses[_pick(cdf, rng.random(n))].astype(object)
@@ -681,7 +691,8 @@ def _orders_frame(day: int, seed: int) -> Any:
             u_invalid < ORDERS_UNKNOWN_STATUS_SHARE + ORDERS_NEGATIVE_AMOUNT_SHARE
         )
         amount[negative] = -amount[negative]
-    ids = day * _ID_BLOCK + np.arange(1, n + 1, dtype=np.int64)
+    block = day if day >= 1 else DAYS + ORDERS_HISTORY_DAYS + day  # history days take the blocks after DAYS
+    ids = block * _ID_BLOCK + np.arange(1, n + 1, dtype=np.int64)
     frame = pd.DataFrame(
         {
             "order_id": ids,

@@ -69,6 +69,10 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
             )
             for problem in kind.check(monitor, ctx):  # a kind names keys within its monitor; make them full
                 problems.append(replace(problem, key=monitor.key(problem.key) if problem.key else monitor.key()))
+        from sqlmon.rules.registry import REGISTRY as RULES
+
+        for rule in RULES.all().values():
+            problems += rule.check_warehouse(monitor, catalog)
     if problems:  # monitors sharing a source or baseline would each report its problem; say it once
         raise ConfigError(list({str(problem): problem for problem in problems}.values()))
 

@@ -196,7 +196,8 @@ def print_demo(folder: Path, days: int | None = None) -> DemoResult:
         click.echo(f"  unexplained: {line}")
     click.echo(
         f"\nThe metrics and alerts are in {folder / 'warehouse.duckdb'}, schema `sqlmon` (sqlmon_metrics, "
-        "sqlmon_alerts, sqlmon_histograms, sqlmon_samples; views sqlmon_latest_metrics, sqlmon_open_alerts). Next:\n"
+        "sqlmon_alerts, sqlmon_histograms, sqlmon_samples, sqlmon_anomalies; views sqlmon_latest_metrics, "
+        "sqlmon_open_alerts). Next:\n"
         f"  cd {folder} && sqlmon compile        # the SQL each monitor runs\n"
         f"  cd {folder} && sqlmon run --start 2026-10-25 --end 2026-10-31 --fail-on never   # recompute a week"
     )

@@ -3,7 +3,7 @@ rows the run stores and reports."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmon.config.durations import Window
 from sqlmon.config.specs import MonitorSpec
@@ -11,7 +11,8 @@ from sqlmon.monitors.base import MonitorOutput
 from sqlmon.results import HistogramRow, MetricRow, RunResult, SampleRow
 from sqlmon.rules.base import History, Observation
 from sqlmon.rules.registry import rules_for
-from sqlmon.store import Store
+from sqlmon.stats.anomaly import Point
+from sqlmon.store import SeriesKey, Store
 
 
 class RunHistory:
@@ -21,6 +22,37 @@ class RunHistory:
     def __init__(self, store: Store, run: RunResult):
         self.store = store
         self.run = run
+        self._stored: dict[tuple[str, str], dict[SeriesKey, list[Point]]] = {}
+        self._dates: dict[tuple[str, str], set[date]] = {}
+        self._seen = 0  # how many of the run's metric rows are indexed below
+        self._computed: dict[tuple[str, str | None, str | None, str], dict[datetime, Point]] = {}
+
+    def series(self, monitor: str, column: str | None, segment: str | None, metric: str) -> list[Point]:
+        if (monitor, metric) not in self._stored:
+            self._stored[(monitor, metric)] = self.store.series(monitor, [metric])
+        points = {p.start: p for p in self._stored[(monitor, metric)].get((column, segment, metric), [])}
+        self._index()
+        points.update(self._computed.get((monitor, column, segment, metric), {}))
+        return [points[start] for start in sorted(points)]
+
+    def _index(self) -> None:
+        """This run's windows so far, which replace what is stored for them; alerted by this run's alerts."""
+        fresh = self.run.metrics[self._seen :]
+        self._seen = len(self.run.metrics)
+        if not fresh:
+            return
+        alerted = {(a.monitor, a.column, a.segment, a.metric, a.window_start) for a in self.run.alerts}
+        for row in fresh:
+            start = row.window.start if row.window else self.run.as_of
+            end = row.window.end if row.window else self.run.as_of
+            key = (row.monitor, row.column, row.segment, row.metric)
+            flagged = (*key, start) in alerted
+            self._computed.setdefault(key, {})[start] = Point(start, end, row.value, flagged)
+
+    def dates(self, table: str, column: str) -> set[date]:
+        if (table, column) not in self._dates:
+            self._dates[(table, column)] = self.store.dates(table, column)
+        return self._dates[(table, column)]
 
     def values(
         self, monitor: str, column: str | None, segment: str | None, metric: str, before: datetime, limit: int
@@ -48,8 +80,13 @@ def judge(
         observation = Observation(monitor, value, window, window_start, segment)
         rules = rules_for(monitor, value)
         status = "ok"
+        notes = [value.unjudged] if value.unjudged else []
         for rule in rules:
-            alert = rule.judge(observation, history)
+            verdict = rule.verdict(observation, history)
+            notes += verdict.notes
+            if verdict.anomaly is not None:
+                run.anomalies.append(verdict.anomaly)
+            alert = verdict.alert
             if alert is not None:
                 run.alerts.append(alert)
                 if alert.severity == "error" or status == "ok":
@@ -68,6 +105,7 @@ def judge(
                 ruled=bool(rules),
                 segment=segment,
                 unit=value.unit,
+                notes=notes,
             )
         )
     run.histograms += [HistogramRow(monitor.name, segment, window_start, b) for b in output.bins]

@@ -72,6 +72,9 @@ class MetricRow:
     ruled: bool = False  # whether a rule judged this value
     segment: str | None = None  # the segment label (docs/results.md); None for the whole window
     unit: str | None = None  # `seconds` for durations, which the reports write in words
+    # why a rule that applies to this metric did not judge it (a drift level below its sample size, an anomaly rule
+    # still learning), for the reports
+    notes: list[str] = field(default_factory=list)
 
     def to_row(self, run: RunResult) -> dict[str, Any]:
         # a source without a timestamp is measured whole: its "window" is the moment of the run
@@ -139,6 +142,50 @@ class SampleRow:
 
 
 @dataclass
+class AnomalyRow:
+    """One anomaly rule's verdict on one metric value: one row of `sqlmon_anomalies`, stored for every judged window
+    (not only those that alerted), so a chart can draw the band."""
+
+    monitor: str
+    column: str | None
+    segment: str | None
+    metric: str
+    window: Window | None
+    value: float | None
+    expected: float | None
+    lower: float | None
+    upper: float | None
+    score: float | None
+    training_size: int
+    method: str
+    sensitivity: float
+    seasonality: str | None
+    status: str  # ok | warn | error | small_change | insufficient_history | no_value
+
+    def to_row(self, run: RunResult) -> dict[str, Any]:
+        return {
+            "run_id": run.run_id,
+            "monitor": self.monitor,
+            "column_name": self.column,
+            "segment": self.segment,
+            "metric": self.metric,
+            "window_start": self.window.start if self.window else run.as_of,
+            "window_end": self.window.end if self.window else run.as_of,
+            "value": self.value,
+            "expected": self.expected,
+            "lower": self.lower,
+            "upper": self.upper,
+            "score": self.score,
+            "training_size": self.training_size,
+            "method": self.method,
+            "sensitivity": self.sensitivity,
+            "seasonality": self.seasonality,
+            "status": self.status,
+            "computed_at": run.started_at,
+        }
+
+
+@dataclass
 class SchemaRow:
     """One column of a source table as the run saw it: one row of `sqlmon_schemas`."""
 
@@ -189,6 +236,7 @@ class RunResult:
     as_of: datetime
     metrics: list[MetricRow] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    anomalies: list[AnomalyRow] = field(default_factory=list)
     # Alerts of a monitor's latest window that an earlier run raised and this run did not clear (by computing that
     # window again or a later one): the state the exit code reports, not stored again.
     open_alerts: list[Alert] = field(default_factory=list)
@@ -223,5 +271,5 @@ class RunResult:
 
     def discard_results(self) -> None:
         """A failed run stores nothing but its run row: no partial metrics."""
-        self.metrics, self.alerts, self.windows = [], [], {}
+        self.metrics, self.alerts, self.windows, self.anomalies = [], [], {}, []
         self.histograms, self.samples, self.schemas, self.replaced = [], [], [], set()

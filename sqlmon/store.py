@@ -7,14 +7,17 @@ monitor's window replaces that window's rows, so a backfill never duplicates.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlglot import exp
 
 from sqlmon.engines.base import Engine
 from sqlmon.results import RunResult
-from sqlmon.sql.compiler import SqlCompiler
+from sqlmon.sql.compiler import SqlCompiler, table_expression
+from sqlmon.stats.anomaly import Point
+
+SeriesKey = tuple[str | None, str | None, str]  # (column, segment, metric)
 
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "sqlmon_runs": (
@@ -66,6 +69,27 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("window_start", "TIMESTAMPNTZ"),
         ("created_at", "TIMESTAMPNTZ"),
     ),
+    # Every verdict of an anomaly rule: the band a metric's own history gives each judged window.
+    "sqlmon_anomalies": (
+        ("run_id", "VARCHAR"),
+        ("monitor", "VARCHAR"),
+        ("column_name", "VARCHAR"),
+        ("segment", "VARCHAR"),
+        ("metric", "VARCHAR"),
+        ("window_start", "TIMESTAMPNTZ"),
+        ("window_end", "TIMESTAMPNTZ"),
+        ("value", "DOUBLE"),
+        ("expected", "DOUBLE"),
+        ("lower", "DOUBLE"),
+        ("upper", "DOUBLE"),
+        ("score", "DOUBLE"),
+        ("training_size", "INTEGER"),
+        ("method", "VARCHAR"),
+        ("sensitivity", "DOUBLE"),
+        ("seasonality", "VARCHAR"),
+        ("status", "VARCHAR"),
+        ("computed_at", "TIMESTAMPNTZ"),
+    ),
     # The keys of failing rows that validity monitors sample (`samples: N`): key columns only, never values.
     "sqlmon_samples": (
         ("run_id", "VARCHAR"),
@@ -109,7 +133,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
 BASELINES_TABLE = "sqlmon_baselines"
 VIEWS = {"sqlmon_latest_metrics": "store.views.latest_metrics", "sqlmon_open_alerts": "store.views.open_alerts"}
 # Tables whose rows belong to a (monitor, window): replaced when that window is computed again.
-WINDOWED_TABLES = ("sqlmon_metrics", "sqlmon_histograms", "sqlmon_alerts", "sqlmon_samples")
+WINDOWED_TABLES = ("sqlmon_metrics", "sqlmon_histograms", "sqlmon_alerts", "sqlmon_samples", "sqlmon_anomalies")
 
 
 class Store:
@@ -243,6 +267,7 @@ class Store:
             self._append("sqlmon_histograms", [row.to_row(run) for row in run.histograms])
             self._append("sqlmon_alerts", [alert.to_row(run) for alert in run.alerts])
             self._append("sqlmon_samples", [row.to_row(run) for row in run.samples])
+            self._append("sqlmon_anomalies", [row.to_row(run) for row in run.anomalies])
             self._append("sqlmon_schemas", [row.to_row(run) for row in run.schemas])
             self._append("sqlmon_runs", [run.to_row()])
 
@@ -283,6 +308,53 @@ class Store:
         )
         rows = self.engine.query(self._sql(query))
         return [(start, None if value is None else float(value)) for start, value in reversed(rows)]
+
+    def series(self, monitor: str, metrics: Sequence[str]) -> dict[SeriesKey, list[Point]]:
+        """The stored history of some metrics of one monitor, per (column, segment, metric), in time order, each
+        window marked when a rule alerted on that metric there: what anomaly rules train on. Two statements per
+        monitor and run, whatever the number of columns, segments and windows."""
+        if not metrics or self.engine.describe(f"{self.schema}.sqlmon_metrics") is None:
+            return {}
+        of_monitor = exp.and_(
+            exp.column("monitor").eq(exp.Literal.string(monitor)),
+            exp.column("metric").isin(*[exp.Literal.string(m) for m in metrics]),
+        )
+        values = (
+            exp.select("column_name", "segment", "metric", "window_start", "window_end", "value")
+            .from_(self.table("sqlmon_metrics"))
+            .where(of_monitor)
+            .order_by("window_start")
+        )
+        alerted = (
+            exp.select("column_name", "segment", "metric", "window_start")
+            .distinct()
+            .from_(self.table("sqlmon_alerts"))
+            .where(of_monitor.copy())
+        )
+        flagged = {tuple(row) for row in self.engine.query(self._sql(alerted))}
+        found: dict[SeriesKey, list[Point]] = {}
+        for column, segment, metric, start, end, value in self.engine.query(self._sql(values)):
+            if start is None:
+                continue
+            found.setdefault((column, segment, metric), []).append(
+                Point(
+                    start,
+                    end if end is not None else start,
+                    None if value is None else float(value),
+                    (column, segment, metric, start) in flagged,
+                )
+            )
+        return found
+
+    def dates(self, table: str, column: str) -> set[date]:
+        """The distinct calendar days in one column of a table (a calendar of holidays or incidents)."""
+        query = (
+            exp.select(exp.cast(exp.column(column, quoted=True), "DATE"))
+            .distinct()
+            .from_(table_expression(table))
+            .where(exp.column(column, quoted=True).is_(exp.null()).not_())
+        )
+        return {as_date(value) for (value,) in self.engine.query(self._sql(query))}
 
     def open_alerts(self, monitors: Sequence[str]) -> list[tuple[Any, ...]]:
         """The stored alerts of each of these monitors' latest window (`sqlmon_open_alerts`): what is wrong now, as
@@ -352,6 +424,15 @@ class Store:
     def _append(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
         columns = [col for col, _ in TABLES[name]]
         self.engine.insert_rows(self.table(name), columns, [[row.get(col) for col in columns] for row in rows])
+
+
+def as_date(value: Any) -> date:
+    """A DATE as a driver returns it: a date, a datetime, or ISO text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def _timestamp(value: datetime) -> exp.Expression:

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from sqlmon.demo import run_demo, score
+from sqlmon.demo import print_demo, score
 from tests.conftest import query
+
+CLI_DOCS = Path(__file__).parent.parent / "docs" / "cli.md"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return run_demo(tmp_path_factory.mktemp("demo"))
+def printed(tmp_path_factory):
+    """The demo as `sqlmon demo` runs it: its result, and what it printed."""
+    folder = tmp_path_factory.mktemp("demo")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = print_demo(folder)
+    return result, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo(printed):
+    return printed[0]
 
 
 def alerts_on(demo, day: int, monitor: str) -> list[str]:
@@ -38,11 +54,54 @@ def test_the_first_nine_days_are_quiet_but_for_the_invalid_orders_of_day_8(demo)
 
 def test_the_stopped_order_feed_warns_on_its_day_and_errors_after(demo):
     stopped = [a for a in demo.alerts[date(2026, 10, 27)] if a.monitor.startswith("orders")]
-    assert [(a.monitor, a.severity) for a in stopped] == [("orders_freshness", "warn")]
-    assert stopped[0].message.startswith("lag = 14 hours (warn: > 6 hours); newest ordered_at 2026-10-27 09:59")
+    assert sorted((a.monitor, a.rule.split()[0], a.severity) for a in stopped) == [
+        ("orders_freshness", "anomaly", "warn"),
+        ("orders_freshness", "threshold", "warn"),
+        ("orders_volume", "anomaly", "warn"),  # the day holds a fifth of a Tuesday's orders: no threshold sees it
+    ]
+    lag = next(a for a in stopped if a.rule.startswith("threshold"))
+    assert lag.message.startswith("lag = 14 hours (warn: > 6 hours); newest ordered_at 2026-10-27 09:59")
+    volume = next(a for a in stopped if a.monitor == "orders_volume")
+    assert volume.message.startswith("row_count = 452 (warn: anomaly, expected 2455 within [")
     for day in (28, 29, 30):
         orders = sorted((a.monitor, a.severity) for a in demo.alerts[date(2026, 10, day)] if a.monitor.startswith("o"))
-        assert orders == [("orders_freshness", "error"), ("orders_volume", "error")], day
+        assert orders == [
+            ("orders_freshness", "error"),
+            ("orders_freshness", "warn"),
+            ("orders_volume", "error"),
+            ("orders_volume", "warn"),
+        ], day
+
+
+def test_the_weekend_dips_of_the_orders_are_learnt_and_only_the_weekday_outage_is_an_anomaly(demo):
+    bands = query(
+        demo.folder,
+        "SELECT window_start, status FROM sqlmon.sqlmon_anomalies WHERE monitor = 'orders_volume' "
+        "AND window_start < '2026-10-31' ORDER BY window_start",
+    )
+    judged = {start.date(): status for start, status in bands if status != "insufficient_history"}
+    weekends = [day for day in judged if day.weekday() >= 5]
+    assert len(weekends) >= 10  # the order history before the demo's first day trains every weekday
+    assert all(judged[day] == "ok" for day in weekends)
+    assert [day for day, status in judged.items() if status != "ok"] == [date(2026, 10, d) for d in (27, 28, 29, 30)]
+    assert len(bands) == len({start for start, _ in bands})  # one band per window, every window
+
+
+def test_the_demo_output_in_the_cli_docs_is_real(printed, demo):
+    """Every line of the docs' demo example is a line the demo printed, in the same order (`…` elides lines; the
+    folder and the timing differ)."""
+    text = CLI_DOCS.read_text()
+    block = text.split("```console\n$ sqlmon demo --dir /tmp/docs_demo\n", 1)[1].split("```", 1)[0]
+    output = printed[1].replace(str(demo.folder), "/tmp/docs_demo")
+
+    def masked(line: str) -> str:
+        return re.sub(r"\(\d+\.\d s\)", "(… s)", line.rstrip())
+
+    remaining = iter([masked(line) for line in output.splitlines()])
+    for line in block.splitlines():
+        if line.strip() == "…":
+            continue
+        assert any(masked(line) == real for real in remaining), f"not in the demo's output (in order): {line!r}"
 
 
 def test_the_null_spike_is_an_error_on_its_two_days_only(demo):
@@ -96,7 +155,7 @@ def test_results_land_in_the_documented_tables(demo):
         demo.folder,
         "SELECT source, count(DISTINCT window_start) FROM sqlmon.sqlmon_metrics GROUP BY source ORDER BY source",
     )
-    assert windows == [("orders", 30), ("predictions", 30), ("recommendations", 30)]
+    assert windows == [("orders", 63 + 30), ("predictions", 30), ("recommendations", 30)]  # orders: 63 days of history
     open_alerts = query(demo.folder, "SELECT DISTINCT monitor FROM sqlmon.sqlmon_open_alerts ORDER BY 1")
     assert open_alerts == [
         ("exposure_concentration",),

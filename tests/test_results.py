@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmon.config.durations import Window
 from sqlmon.monitors.base import FailingRow, HistogramBin
-from sqlmon.results import Alert, HistogramRow, MetricRow, RunResult, SampleRow, SchemaRow
+from sqlmon.results import Alert, AnomalyRow, HistogramRow, MetricRow, RunResult, SampleRow, SchemaRow
 from sqlmon.store import TABLES
 
 AT = datetime(2026, 10, 2)
@@ -27,6 +27,9 @@ def test_every_row_type_has_exactly_its_tables_columns_in_order() -> None:
         "sqlmon_histograms": HistogramRow("m", None, AT, histogram_bin).to_row(RUN),
         "sqlmon_samples": SampleRow("m", AT, FailingRow("c", 1, "id=7", "min")).to_row(RUN),
         "sqlmon_schemas": SchemaRow("s", "main.t", "c", "DOUBLE", 0, AT).to_row(RUN),
+        "sqlmon_anomalies": AnomalyRow(
+            "m", None, None, "row_count", window, 9.0, 10.0, 8.0, 12.0, -0.5, 7, "mad", 3.5, "day_of_week", "ok"
+        ).to_row(RUN),
     }
     for table, row in rows.items():
         assert list(row) == columns(table), table

@@ -62,6 +62,10 @@ def monitor_references(
     if found or source is None:  # the checks below read the source and assume the rest is right
         return found
     found += kind.check_source(monitor, source)
+    from sqlmon.rules.registry import REGISTRY as RULES  # the rules import the monitor kinds, which import this
+
+    for rule in RULES.all().values():
+        found += rule.check(monitor, kind, source, prefix)
     if found:
         return found
     if kind.needs_baseline and project.baseline_of(monitor) is None:

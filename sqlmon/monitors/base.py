@@ -181,6 +181,8 @@ class MetricValue:
     # monitor's own `thresholds` still take precedence
     rule: ThresholdRule | None = None
     unit: str | None = None  # `seconds` for durations (freshness), so messages read `1 day 2 hours`, not `93600`
+    # why the kind's default rule does not judge this value (e.g. a sample too small for its level), for the reports
+    unjudged: str | None = None
 
 
 @dataclass
@@ -261,6 +263,16 @@ class MonitorKind(Generic[SpecT]):
     # Whether every run also computes the window in progress, cut at the run's time, as `Window(start, as_of)`; it
     # is computed again, whole, once it has ended (freshness: the lag now, on every run).
     observes_now: ClassVar[bool] = False
+
+    # The metrics an `anomaly:` block without `metrics:` watches: the ones a person looks at first.
+    headline: ClassVar[tuple[str, ...]] = ()
+    # The `anomaly:` settings every monitor of the kind gets unless it sets its own (`anomaly: null` switches them
+    # off); None: no anomaly rule by default.
+    default_anomaly: ClassVar[dict[str, Any] | None] = None
+
+    def headline_of(self, spec: SpecT) -> tuple[str, ...]:
+        """The metrics an anomaly rule watches by default (see `headline`)."""
+        return self.headline
 
     def metrics_of(self, spec: SpecT) -> tuple[str, ...]:
         """The metric names this monitor yields (what `thresholds` may name); a kind whose metrics depend on its

@@ -50,6 +50,7 @@ class Calibration(LabelledKind):
     column_keys = ("prediction", "label")
     spec_class = CalibrationSpec
     metrics = ("ece", "mce")
+    headline = ("ece",)
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def check(self, spec: CalibrationSpec, ctx: MonitorContext) -> list[ConfigProblem]:

@@ -103,6 +103,9 @@ class CustomSql(MonitorKind[CustomSqlSpec]):
         found = query.metrics if isinstance(query, Query) and query.metrics else ()
         return tuple(dict.fromkeys([*spec.metrics, *found]))
 
+    def headline_of(self, spec: CustomSqlSpec) -> tuple[str, ...]:
+        return self.metrics_of(spec)  # each custom metric is its own headline
+
     def open_metrics(self, spec: CustomSqlSpec) -> bool:
         # a query that does not check out yet has unknown metrics too: its own problem is the one to report
         query = _query(spec)

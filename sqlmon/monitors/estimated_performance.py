@@ -64,6 +64,7 @@ class EstimatedPerformance(MonitorKind[EstimatedPerformanceSpec]):
     column_keys = ("prediction", "label")
     spec_class = EstimatedPerformanceSpec
     metrics = ESTIMATES + BASELINE_CHECKS
+    headline = ("expected_accuracy",)
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"out_of_range_count": {"error": 0}}
     reads_baseline = True
 

@@ -117,6 +117,13 @@ class Freshness(MonitorKind[FreshnessSpec]):
     spec_class = FreshnessSpec
     column_keys = ("column",)
     metrics = ("lag", "max_gap", "no_data", "deadline_missed")
+    headline = ("lag",)
+    # a lag shorter than usual is no incident, and one within an hour of usual is noise (lags have exponential tails)
+    default_anomaly: ClassVar[dict[str, Any] | None] = {
+        "metrics": ["lag"],
+        "direction": "up",
+        "min_change": {"absolute": 3600},
+    }
     # A table that never had a row has no lag to judge, and is the stalest source of all.
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"deadline_missed": {"error": 0}, "no_data": {"error": 0}}
     fills_empty_windows = True

@@ -70,6 +70,7 @@ class ModelPerformance(LabelledKind):
     column_keys = ("prediction", "label")
     spec_class = ModelPerformanceSpec
     metrics = (*dict.fromkeys(CLASSIFICATION + REGRESSION), "label_conflicts")
+    headline = ("accuracy", "roc_auc", "rmse")
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def check(self, spec: ModelPerformanceSpec, ctx: MonitorContext) -> list[ConfigProblem]:

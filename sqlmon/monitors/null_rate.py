@@ -27,6 +27,7 @@ class NullRate(MonitorKind[NullRateSpec]):
     column_keys = ("columns",)
     spec_class = NullRateSpec
     metrics = ("row_count", "null_count", "null_rate")
+    headline = ("null_rate",)
 
     def columns_used(self, spec: NullRateSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
         return [] if spec.columns == "all" else list(spec.columns)

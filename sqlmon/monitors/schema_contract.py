@@ -44,6 +44,7 @@ class SchemaContract(MonitorKind[SchemaContractSpec]):
     type = "schema_contract"
     spec_class = SchemaContractSpec
     metrics = ("missing_columns", "type_mismatches", "unexpected_columns", "schema_changes")
+    headline = ("schema_changes",)
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {
         "missing_columns": {"error": 0},
         "type_mismatches": {"error": 0},

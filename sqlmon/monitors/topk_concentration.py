@@ -46,6 +46,7 @@ class TopkConcentration(MonitorKind[TopkConcentrationSpec]):
     spec_class = TopkConcentrationSpec
     reads_baseline = True  # for dropped_values, when a baseline is set
     metrics = ("top_k_share", "hhi", "entropy_norm", "gini", "distinct_count", "dropped_values")
+    headline = ("top_k_share",)
 
     def columns_used(self, spec: TopkConcentrationSpec, columns: Mapping[str, ColumnInfo]) -> list[str]:
         return [spec.column] + ([spec.weight] if spec.weight else [])

@@ -168,6 +168,7 @@ class Validity(MonitorKind[ValiditySpec]):
     spec_class = ValiditySpec
     column_keys = ("columns", "unique_together", "sample_key")
     metrics = ("row_count", "invalid_count", "invalid_rate")
+    headline = ("invalid_rate",)
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"invalid_rate": {"error": 0}}
 
     def metrics_of(self, spec: ValiditySpec) -> tuple[str, ...]:

@@ -22,6 +22,8 @@ class Volume(MonitorKind[VolumeSpec]):
     type = "volume"
     spec_class = VolumeSpec
     metrics = ("row_count",)
+    headline = ("row_count",)
+    default_anomaly: ClassVar[dict[str, Any] | None] = {"metrics": ["row_count"]}
     default_thresholds: ClassVar[dict[str, dict[str, Any]]] = {"row_count": {"error": 1, "direction": "below"}}
     fills_empty_windows = True
 

@@ -51,8 +51,30 @@ def json_report(result: RunResult, exit_code: int, extra: dict[str, Any] | None 
                 "window": window(r.window),
                 "status": r.status,
                 "detail": r.detail,
+                "notes": r.notes,
             }
             for r in result.metrics
+        ],
+        # every anomaly rule's band on the windows this run judged (the rows of sqlmon_anomalies)
+        "anomalies": [
+            {
+                "monitor": a.monitor,
+                "column": a.column,
+                "segment": a.segment,
+                "metric": a.metric,
+                "window": window(a.window),
+                "value": a.value,
+                "expected": a.expected,
+                "lower": a.lower,
+                "upper": a.upper,
+                "score": a.score,
+                "training_size": a.training_size,
+                "method": a.method,
+                "sensitivity": a.sensitivity,
+                "seasonality": a.seasonality,
+                "status": a.status,
+            }
+            for a in result.anomalies
         ],
         "alerts": [alert(a, new=True) for a in result.alerts],
         # alerts of each monitor's latest window raised by an earlier run and not cleared since; the exit code counts

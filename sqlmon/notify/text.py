@@ -90,6 +90,7 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
             f"({len(latest) - len(rows)} more metric value(s) without a rule are stored; "
             "`--format json` lists them all.)"
         )
+    lines += _not_judged(latest)
     lines.append("")
     if result.warnings:
         lines.append(f"Segments cut ({len(result.warnings)}):")
@@ -114,6 +115,29 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
     still = f" ({len(result.open_alerts)} still open from earlier runs)" if result.open_alerts else ""
     lines.append(f"\n{errors} error(s), {warns} warning(s){still}; exit {exit_code} (--fail-on {fail_on})")
     return "\n".join(lines)
+
+
+MAX_NOTES = 8
+
+
+def _not_judged(latest: Sequence[MetricRow]) -> list[str]:
+    """Rules that apply but could not judge the latest window (too few rows, too little history), and why: a rule
+    that stays silent says so."""
+    by_subject: dict[tuple[str, str | None, str | None], list[str]] = {}
+    for row in latest:
+        for note in row.notes:
+            notes = by_subject.setdefault((row.monitor, row.column, row.segment), [])
+            if note not in notes:
+                notes.append(note)
+    if not by_subject:
+        return []
+    lines = [f"Not judged in the latest window ({len(by_subject)}):"]
+    for (monitor, column, segment), notes in list(by_subject.items())[:MAX_NOTES]:
+        subject = monitor + (f", {column}" if column else "") + (f" (segment {segment})" if segment else "")
+        lines.append(f"  {subject}: {'; '.join(notes)}")
+    if len(by_subject) > MAX_NOTES:
+        lines.append(f"  ({len(by_subject) - MAX_NOTES} more; `--format json` lists every metric's notes)")
+    return lines
 
 
 def _alert_table(alerts: Sequence[Alert]) -> str:

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from datetime import datetime
-from typing import ClassVar, Protocol
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import BaseModel
 
 from sqlmon.config.durations import Window
 from sqlmon.config.specs import MonitorSpec
+from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import MetricValue
-from sqlmon.results import Alert
+from sqlmon.results import Alert, AnomalyRow
+from sqlmon.stats.anomaly import Point
+
+if TYPE_CHECKING:
+    from sqlmon.catalog import Catalog
+    from sqlmon.config.specs import SourceSpec
+    from sqlmon.monitors.base import MonitorKind
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,24 @@ class History(Protocol):
         self, monitor: str, column: str | None, segment: str | None, metric: str, before: datetime, limit: int
     ) -> list[tuple[datetime, float | None]]: ...
 
+    def series(self, monitor: str, column: str | None, segment: str | None, metric: str) -> list[Point]:
+        """Every known window of one metric, in time order, each marked when a rule alerted on it; windows after
+        the one being judged are the caller's to skip."""
+        ...
+
+    def dates(self, table: str, column: str) -> set[date]:
+        """The days listed in a column of a warehouse table (read once per run)."""
+        ...
+
+
+@dataclass
+class Verdict:
+    """What a rule made of one value: an alert or none, and what the run stores or reports beside it."""
+
+    alert: Alert | None = None
+    anomaly: AnomalyRow | None = None  # the band an anomaly rule drew (sqlmon_anomalies)
+    notes: list[str] = field(default_factory=list)  # why the rule could not judge the value, for the reports
+
 
 class Rule(ABC):
     """Base of every rule. A rule class says which values it judges (`for_value`); an instance judges one.
@@ -60,6 +85,22 @@ class Rule(ABC):
     @abstractmethod
     def judge(self, observation: Observation, history: History) -> Alert | None:
         """An alert when the value breaks the rule, else None. A value that cannot be computed (None) never alerts."""
+
+    def verdict(self, observation: Observation, history: History) -> Verdict:
+        """The judgement with what goes beside it; a rule that stores more than its alerts overrides this."""
+        return Verdict(self.judge(observation, history))
+
+    @classmethod
+    def check(
+        cls, monitor: MonitorSpec, kind: MonitorKind[Any], source: SourceSpec, prefix: tuple[Any, ...]
+    ) -> list[ConfigProblem]:
+        """What is wrong with the monitor's settings for this rule, against its kind and source (file:line)."""
+        return []
+
+    @classmethod
+    def check_warehouse(cls, monitor: MonitorSpec, catalog: Catalog) -> list[ConfigProblem]:
+        """What is wrong with the tables the monitor's settings for this rule name (they exist, with such columns)."""
+        return []
 
     @classmethod
     def configured(cls, monitor: MonitorSpec) -> BaseModel | None:

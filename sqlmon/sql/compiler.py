@@ -27,15 +27,19 @@ def quote_identifier(name: str) -> str:
     return exp.to_identifier(str(name), quoted=True).sql(dialect=CANONICAL)
 
 
-def quote_table(name: str) -> str:
-    """`schema.table` → `"schema"."table"`; each part is quoted, so names with dots must be written as parts."""
+def table_expression(name: str) -> exp.Table:
+    """`schema.table` as a table whose every part is quoted, so names with dots must be written as parts."""
     parts = [part for part in str(name).split(".")]
-    table = exp.Table(
+    return exp.Table(
         this=exp.to_identifier(parts[-1], quoted=True),
         db=exp.to_identifier(parts[-2], quoted=True) if len(parts) >= 2 else None,
         catalog=exp.to_identifier(parts[-3], quoted=True) if len(parts) >= 3 else None,
     )
-    return table.sql(dialect=CANONICAL)
+
+
+def quote_table(name: str) -> str:
+    """`schema.table` → `"schema"."table"`."""
+    return table_expression(name).sql(dialect=CANONICAL)
 
 
 def literal(value: Any) -> str:

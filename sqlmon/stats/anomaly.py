@@ -1,0 +1,245 @@
+"""The arithmetic of anomaly rules: which past windows train a metric's band, the band, and the verdict on one value.
+
+Pure functions of plain numbers, shared by the rule (sqlmon.rules.anomaly), the tests (against numpy) and
+bench/anomaly_eval.py; docs/statistics.md ("Anomaly rules") states every formula.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from bisect import bisect_left
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Literal
+
+Method = Literal["mad", "zscore"]
+Direction = Literal["up", "down", "both"]
+Seasonality = Literal["day_of_week", "hour_of_day", "day_of_month"]
+
+# σ ≈ MAD / Φ⁻¹(3/4) for normal noise; when more than half the training values are equal (MAD = 0, e.g. a count that
+# is usually 0), σ ≈ √(π/2) · mean absolute deviation from the median instead, which stays positive while any differ.
+MAD_TO_SIGMA = 1.482602218505602
+MEAN_AD_TO_SIGMA = math.sqrt(math.pi / 2)
+
+# Verdicts. Only `anomaly` alerts; `small_change` is outside the band but below both `min_change` floors.
+OK, ANOMALY, SMALL_CHANGE, INSUFFICIENT, NO_VALUE = "ok", "anomaly", "small_change", "insufficient_history", "no_value"
+
+
+@dataclass(frozen=True)
+class Point:
+    """One past window of a metric, as training sees it."""
+
+    start: datetime
+    end: datetime
+    value: float | None
+    alerted: bool = False  # a rule alerted on this metric in this window
+
+
+@dataclass(frozen=True)
+class Band:
+    expected: float
+    scale: float  # σ̂ · c_m: the noise's standard deviation, widened for the training size (see `widening`)
+    lower: float
+    upper: float
+
+
+@dataclass(frozen=True)
+class Assessment:
+    status: str
+    training_size: int
+    band: Band | None = None
+    # (value − expected) / scale: beyond ±sensitivity is outside the band; None when the scale is 0 or no band
+    score: float | None = None
+
+
+def season_of(start: datetime, seasonality: Seasonality | None) -> int | None:
+    """The seasonal slot of a window by its start: weekday (Monday 0), hour, or day of the month."""
+    if seasonality == "day_of_week":
+        return start.weekday()
+    if seasonality == "hour_of_day":
+        return start.hour
+    if seasonality == "day_of_month":
+        return start.day
+    return None
+
+
+def touches(point: Point, dates: Collection[date]) -> bool:
+    """Whether a window [start, end) overlaps any of these calendar days."""
+    if not dates:
+        return False
+    last = (point.end - timedelta(microseconds=1)).date() if point.end > point.start else point.start.date()
+    day = point.start.date()
+    while day <= last:
+        if day in dates:
+            return True
+        day += timedelta(days=1)
+    return False
+
+
+@dataclass(frozen=True)
+class Training:
+    """The windows that train one judged window's band: those of its own seasonal slot, which give the expected
+    value, and over the same span those of the other slots, which only help estimate the noise's scale."""
+
+    own: list[float]
+    others: list[list[float]]
+
+
+def _usable(point: Point, exclude: Collection[date], include_alerts: bool) -> bool:
+    if point.value is None or not math.isfinite(point.value):
+        return False
+    return (include_alerts or not point.alerted) and not touches(point, exclude)
+
+
+def training_sets(
+    past: Sequence[Point],
+    judged: datetime,
+    *,
+    training: int,
+    seasonality: Seasonality | None = None,
+    exclude: Collection[date] = (),
+    include_alerts: bool = False,
+) -> Training:
+    """The training of the window starting at `judged`: the latest `training` usable windows before it of the same
+    seasonal slot, oldest first, and the usable windows of every other slot since the oldest of those. `past` is in
+    time order. A window is unusable without a finite value, on an excluded date, or when it alerted (unless
+    `include_alerts`); the search then reaches further back, as far as the history goes."""
+    slot = season_of(judged, seasonality)
+    cut = bisect_left(past, judged, key=lambda p: p.start)  # the windows before the judged one
+    own: list[float] = []
+    oldest = cut
+    for index in range(cut - 1, -1, -1):
+        if len(own) == training:
+            break
+        point = past[index]
+        if (seasonality is None or season_of(point.start, seasonality) == slot) and _usable(
+            point, exclude, include_alerts
+        ):
+            own.append(point.value)  # type: ignore[arg-type]  # _usable: a finite float
+            oldest = index
+    others: dict[int | None, list[float]] = {}
+    if seasonality is not None and own:
+        for point in past[oldest:cut]:
+            key = season_of(point.start, seasonality)
+            if key != slot and _usable(point, exclude, include_alerts):
+                others.setdefault(key, []).append(point.value)  # type: ignore[arg-type]
+    return Training(own[::-1], list(others.values()))
+
+
+def degrees_of_freedom(method: Method, size: int, groups: int = 1) -> float:
+    """The t distribution's degrees of freedom that a σ̂ from `size` values in `groups` seasonal slots carries.
+    Exact for the pooled standard deviation (n − groups); for the MAD, fitted by simulation of normal samples
+    (docs/statistics.md): the MAD is about 37 % as efficient as the standard deviation, plus a small-sample term."""
+    free = size - groups
+    if method == "zscore":
+        return float(free)
+    return min(0.5 * free, 0.37 * free + 0.7)
+
+
+@cache
+def widening(method: Method, size: int, sensitivity: float, pooled: int | None = None, groups: int = 1) -> float:
+    """c_m, by which σ̂ is widened so that a value of normal noise leaves expected ± sensitivity · c_m · σ̂ as often
+    as it leaves ±sensitivity · σ with σ known: t_ν⁻¹(Φ(k)) / k · √(1 + v/m), where v/m is the variance of the
+    expected value from the m = `size` values of its slot (1/m for the mean, π/(2m) for the median) and ν the
+    `degrees_of_freedom` of σ̂ (from `pooled` values in `groups` slots; by default the m values alone). Without it,
+    3.5 MADs from 7 training values fire on 6.9 % of normal windows instead of 0.05 %."""
+    from scipy.special import ndtr, stdtrit  # a scipy.special function, not the whole of scipy.stats
+
+    location = 1.0 / size if method == "zscore" else math.pi / (2.0 * size)
+    nu = degrees_of_freedom(method, size if pooled is None else pooled, groups)
+    quantile = float(stdtrit(nu, float(ndtr(sensitivity))))
+    return quantile / sensitivity * math.sqrt(1.0 + location)
+
+
+def _median_without(ordered: Sequence[float], index: int) -> float:
+    """The median of a sorted list with the value at `index` left out, in O(1)."""
+    size = len(ordered) - 1
+
+    def at(j: int) -> float:
+        return ordered[j] if j < index else ordered[j + 1]
+
+    half = size // 2
+    return at(half) if size % 2 else (at(half - 1) + at(half)) / 2
+
+
+def _centre(values: Sequence[float], method: Method) -> float:
+    return statistics.median(values) if method == "mad" else statistics.fmean(values)
+
+
+def noise_scale(groups: Sequence[Sequence[float]], method: Method) -> float:
+    """σ̂ of the noise around the first group's expected value, pooled over the groups (each one slot's values).
+
+    `zscore`: the pooled standard deviation √(Σ_j Σ_i (x_ij − x̄_j)² / Σ_j (m_j − 1)). `mad`: 1.4826 · the median
+    of the leave-one-out residuals e_ij = (x_ij − median of the slot's other values) / √(1 + π/(2(m_j − 1))),
+    which are distributed like the noise (the division removes the error of the median they are taken from);
+    when that median is 0, √(π/2) · their mean absolute value instead. Slots with fewer than 2 values add nothing.
+
+    Noise grows with the level (a weekday's count varies more than a Sunday's, a peak hour's more than 3 a.m.'s),
+    so when every slot's centre c_j has the same sign and none is 0, the residuals pool relative to it, e_ij / |c_j|,
+    and σ̂ is |c_1| times their pooled scale; otherwise they pool as they are.
+    """
+    used = [list(g) for g in groups if len(g) > 1]
+    if not used:
+        return 0.0
+    centres = [_centre(g, method) for g in used]
+    relative = len(used) > 1 and (all(c > 0 for c in centres) or all(c < 0 for c in centres))
+    units = [abs(c) if relative else 1.0 for c in centres]
+    own = abs(_centre(groups[0], method)) if relative else 1.0
+    if method == "zscore":
+        squares = sum(sum(((x - c) / u) ** 2 for x in g) for g, c, u in zip(used, centres, units, strict=True))
+        return own * math.sqrt(squares / sum(len(g) - 1 for g in used))
+    residuals: list[float] = []
+    for values, unit in zip(used, units, strict=True):
+        ordered = sorted(values)
+        shrink = unit * math.sqrt(1.0 + math.pi / (2.0 * (len(ordered) - 1)))
+        residuals += [abs(x - _median_without(ordered, i)) / shrink for i, x in enumerate(ordered)]
+    sigma = MAD_TO_SIGMA * statistics.median(residuals)
+    return own * (sigma if sigma > 0 else MEAN_AD_TO_SIGMA * statistics.fmean(residuals))
+
+
+def band(values: Sequence[float], method: Method, sensitivity: float, others: Sequence[Sequence[float]] = ()) -> Band:
+    """Expected value ± sensitivity · c_m · σ̂: the median (`mad`) or mean (`zscore`) of the slot's own `values`,
+    σ̂ the `noise_scale` pooled with the `others` slots, c_m the `widening`."""
+    expected = _centre(values, method)
+    groups = [values, *others]
+    used = [g for g in groups if len(g) > 1]
+    sigma = noise_scale(groups, method) if len(values) > 1 else 0.0
+    if sigma <= 0:
+        return Band(expected, 0.0, expected, expected)
+    scale = sigma * widening(method, len(values), sensitivity, sum(len(g) for g in used), len(used))
+    return Band(expected, scale, expected - sensitivity * scale, expected + sensitivity * scale)
+
+
+def assess(
+    training: Sequence[float],
+    value: float | None,
+    *,
+    others: Sequence[Sequence[float]] = (),
+    method: Method = "mad",
+    sensitivity: float = 3.5,
+    min_training: int = 7,
+    direction: Direction = "both",
+    min_absolute: float | None = None,
+    min_relative: float | None = None,
+) -> Assessment:
+    """The verdict on `value` against the band its training values give (its own slot's, and the `others` slots'
+    over the same span, which only share in the noise's scale)."""
+    size = len(training)
+    if size < max(min_training, 1) or (method == "zscore" and size < 2):
+        return Assessment(INSUFFICIENT, size)
+    fitted = band(training, method, sensitivity, others)
+    if value is None or not math.isfinite(value):
+        return Assessment(NO_VALUE, size, fitted)
+    deviation = value - fitted.expected
+    score = deviation / fitted.scale if fitted.scale > 0 else (0.0 if deviation == 0 else None)
+    above, below = value > fitted.upper, value < fitted.lower
+    outside = (above and direction != "down") or (below and direction != "up")
+    if not outside:
+        return Assessment(OK, size, fitted, score)
+    floors = [f for f in (min_absolute, None if min_relative is None else min_relative * abs(fitted.expected)) if f]
+    if floors and all(abs(deviation) < floor for floor in floors):
+        return Assessment(SMALL_CHANGE, size, fitted, score)
+    return Assessment(ANOMALY, size, fitted, score)
