@@ -183,6 +183,7 @@ COLUMN_TYPES = {
     "decimal": ("DECIMAL(12, 2)", "NUMERIC(12, 2)"),
     "string": ("VARCHAR", "TEXT"),
     "boolean": ("BOOLEAN", "BOOLEAN"),
+    "date": ("DATE", "DATE"),
 }
 
 
@@ -222,6 +223,7 @@ def load_spark(session, database: str, tables: dict[str, tuple[dict[str, str], l
         "decimal": T.DecimalType(12, 2),
         "string": T.StringType(),
         "boolean": T.BooleanType(),
+        "date": T.DateType(),
     }
     session.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
     for table, (columns, rows) in tables.items():

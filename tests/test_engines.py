@@ -117,6 +117,11 @@ monitors:
   - {{name: fresh, type: freshness, source: events, warn_after: 6 hours}}
   - {{name: fresh_by_country, type: freshness, source: events_rolling, segment_by: [country], max_segments: 4}}
   - {{name: rows_by_flag, type: volume, source: events, segment_by: [flag]}}
+  - {{name: rows_anomaly, type: volume, source: events,
+     anomaly: {{training: 5 windows, min_training: 2, seasonality: none,
+               exclude: {{table: {db}.holidays, column: day}}}}}}
+  - {{name: nulls_anomaly, type: null_rate, source: events, columns: [amount, age],
+     anomaly: {{method: zscore, training: 5 windows, min_training: 2, seasonality: none, include_alerts: true}}}}
   - {{name: valid, type: validity, source: events, unique_together: [[country, item]], samples: 4,
      sample_key: [ts, item],
      columns: {{amount: {{min: 0, max: 500, not_null: true}}, age: {{min: 0, max: 40, strict: true}},
@@ -209,6 +214,7 @@ def data() -> dict[str, tuple[dict[str, str], list[tuple]]]:
         "events": (COLUMNS, events),
         "scored": (SCORED_COLUMNS, scored),
         "outcomes": (OUTCOME_COLUMNS, outcomes),
+        "holidays": ({"day": "date"}, [(START.date(),)]),  # days anomaly rules never train on
     }
 
 
@@ -369,6 +375,47 @@ def test_samples_agree_across_engines(duckdb_results, postgres_results, spark_re
     assert {column for _, _, column, *_ in duck} == {"amount", "age", "country", "item", "weight", "country,item"}
     assert samples(postgres_results[1]) == duck
     assert samples(spark_results[1]) == duck
+
+
+def test_anomaly_bands_agree_across_engines(duckdb_results, postgres_results, spark_results):
+    def bands(result):
+        return {
+            (a.monitor, a.column, a.metric, a.window.start if a.window else None): (
+                a.status,
+                a.training_size,
+                a.seasonality,
+                *(v if v is None else round(v, 6) for v in (a.value, a.expected, a.lower, a.upper, a.score)),
+            )
+            for a in result.anomalies
+        }
+
+    duck = bands(duckdb_results[1])
+    statuses = {band[0] for band in duck.values()}
+    assert {"insufficient_history", "ok", "warn"} <= statuses  # learning, judged, and the empty fourth day
+    assert bands(postgres_results[1]) == duck
+    assert bands(spark_results[1]) == duck
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", "postgres", "spark"])
+def test_the_store_reads_back_a_metric_series_with_its_alerts_and_the_excluded_days(engine_name, request):
+    from sqlmon.session import Session
+
+    root, result = request.getfixturevalue(f"{engine_name}_results")
+    expected = sorted(
+        (r.window.start, r.value) for r in result.metrics if (r.monitor, r.metric) == ("rows_anomaly", "row_count")
+    )
+    alerted = {a.window_start for a in result.alerts if (a.monitor, a.metric) == ("rows_anomaly", "row_count")}
+    assert alerted  # the empty fourth day: the threshold and the anomaly rule
+    db = "parity" if engine_name == "spark" else "main"
+    session = Session.open(root, read_only=True)
+    try:
+        series = session.store.series("rows_anomaly", ["row_count"])[(None, None, "row_count")]
+        days = session.store.dates(f"{db}.holidays", "day")
+    finally:
+        session.engine.close()
+    assert [(p.start, p.value) for p in series] == expected
+    assert {p.start for p in series if p.alerted} == alerted
+    assert days == {START.date()}
 
 
 def _stored(root: Path, engine_name: str, postgres=None, spark=None) -> list[tuple]:
