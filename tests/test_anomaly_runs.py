@@ -117,12 +117,14 @@ def test_each_band_is_the_median_and_widened_mad_of_the_same_weekdays_before_it(
     outage = (OUTAGE - FIRST).days
     for day in range(49, DAYS):
         start = FIRST + day * DAY
-        same_weekday = [float(counts[d]) for d in range(day % 7, day, 7) if d != outage]
+        days = [d for d in range(day % 7, day, 7) if d != outage]
+        same_weekday = [float(counts[d]) for d in days]
+        since = days[-7]  # the other weekdays pool over the span of this weekday's latest min_training windows
         others = [
-            [float(counts[d]) for d in range(weekday + (7 if weekday < day % 7 else 0), day, 7) if d != outage]
+            [float(counts[d]) for d in range(since, day) if d % 7 == weekday and d != outage]
             for weekday in range(7)
             if weekday != day % 7
-        ]  # the other weekdays, from the weekday's oldest training window on
+        ]
         value, expected, lower, upper, score, size, seasonality, _ = stored[start]
         assert (value, size, seasonality) == (counts[day], len(same_weekday), "day_of_week")
         assert np.allclose((expected, lower, upper), numpy_band(same_weekday, others), rtol=1e-12, atol=0)

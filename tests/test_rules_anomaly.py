@@ -138,12 +138,25 @@ def test_on_normal_noise_the_band_misses_as_often_as_k_known_sigmas_at_every_tra
     assert nominal * low < rate < nominal * high, rate
 
 
-def test_a_mad_of_zero_falls_back_to_the_mean_absolute_deviation() -> None:
-    values = [0.0] * 6 + [3.0, 5.0]  # a count that is usually 0: its MAD is 0
+def test_a_mad_of_zero_falls_back_to_the_standard_deviation_of_the_residuals() -> None:
+    values = [0.0] * 6 + [3.0, 5.0]  # a count that is usually 0: its MAD is 0, its bursts must widen the band
     fitted = band(values, "mad", 3.5)
-    mean_abs = float(np.mean(loo_residuals(np.array([values]))))
+    rms = float(np.sqrt(np.mean(loo_residuals(np.array([values])) ** 2)))
     assert fitted.expected == 0.0
-    assert math.isclose(fitted.scale, math.sqrt(math.pi / 2) * mean_abs * widening("mad", 8, 3.5), rel_tol=TOL)
+    assert math.isclose(fitted.scale, rms * widening("mad", 8, 3.5), rel_tol=TOL)
+
+
+def test_auto_seasonality_follows_the_window() -> None:
+    from sqlmon.rules.anomaly import seasonality_for
+
+    assert seasonality_for("auto", timedelta(days=1)) == "day_of_week"
+    assert seasonality_for("auto", timedelta(hours=1)) == "hour_of_week"  # 3 a.m. ≠ noon, Saturday ≠ Tuesday
+    assert seasonality_for("auto", timedelta(hours=6)) == "hour_of_week"
+    assert seasonality_for("auto", timedelta(minutes=10)) is None
+    assert seasonality_for("auto", timedelta(days=7)) is None
+    assert seasonality_for("auto", None) is None
+    assert seasonality_for("none", timedelta(days=1)) is None
+    assert seasonality_for("day_of_month", timedelta(days=1)) == "day_of_month"
 
 
 # --- the verdict --------------------------------------------------------------------------------------------------
@@ -183,7 +196,7 @@ def test_direction_says_which_side_alerts() -> None:
 
 
 def test_a_change_below_both_min_change_floors_is_never_an_alert() -> None:
-    training = [100.0] * 6 + [100.5]  # nearly constant: a tiny band
+    training = [100.0] * 27 + [100.5]  # nearly constant: a tiny band
     assert assess(training, 103.0).status == ANOMALY
     assert assess(training, 103.0, min_absolute=10, min_relative=0.05).status == SMALL_CHANGE
     assert assess(training, 108.0, min_absolute=10, min_relative=0.05).status == ANOMALY  # beyond 5 % of 100

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 _TRAINING = re.compile(r"^\s*(\d+)\s*windows?\s*$", re.IGNORECASE)
 DAY = timedelta(days=1)
+SeasonalitySetting = Literal["auto", "none", "day_of_week", "hour_of_day", "hour_of_week", "day_of_month"]
 WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 
 
@@ -60,7 +61,7 @@ class AnomalySpec(StrictModel):
     sensitivity: float = Field(default=3.5, description="how many (scaled) MADs or standard deviations")
     training: int = Field(default=28, ge=2, description="past windows that train the band: `28 windows`")
     min_training: int = Field(default=7, ge=2, description="fewer usable windows: insufficient_history")
-    seasonality: Literal["auto", "none", "day_of_week", "hour_of_day", "day_of_month"] = "auto"
+    seasonality: SeasonalitySetting = "auto"
     direction: Literal["up", "down", "both"] = "both"
     min_change: MinChange | None = None
     exclude: list[date] | ExcludeTable = Field(default_factory=list)
@@ -101,17 +102,59 @@ class AnomalySpec(StrictModel):
         return self
 
 
-def seasonality_for(spec: AnomalySpec, window: timedelta | None) -> math.Seasonality | None:
-    """`auto` is by weekday for daily windows and by hour for windows that cut a day into hours; else none."""
-    if spec.seasonality == "none":
+def seasonality_for(setting: SeasonalitySetting, window: timedelta | None) -> math.Seasonality | None:
+    """`auto` is by weekday for daily windows and by hour of the week for windows that cut a day into hours (traffic
+    has a daily and a weekly rhythm: 3 a.m. differs from noon, and Saturday noon from Tuesday noon); else none."""
+    if setting == "none":
         return None
-    if spec.seasonality != "auto":
-        return spec.seasonality
+    if setting != "auto":
+        return setting
     if window == DAY:
         return "day_of_week"
     if window is not None and window < DAY and DAY % window == timedelta(0) and window.total_seconds() % 3600 == 0:
-        return "hour_of_day"
+        return "hour_of_week"
     return None
+
+
+def setting_problems(
+    key: str,
+    metrics: list[str] | None,
+    slot: SeasonalitySetting,
+    monitor: MonitorSpec,
+    kind: MonitorKind[Any],
+    source: SourceSpec,
+    prefix: tuple[Any, ...],
+) -> list[ConfigProblem]:
+    """What is wrong with the metrics and seasonality a history rule's block (`anomaly:`, `trend:`) names."""
+    found = []
+    known = kind.metrics_of(monitor)
+    for index, metric in enumerate(metrics or ()):
+        if metric not in known and not kind.open_metrics(monitor):
+            found.append(
+                ConfigProblem(
+                    monitor.locate(key, "metrics", index),
+                    format_key((*prefix, key, "metrics", index)),
+                    f"`{kind.type}` has no metric `{metric}`",
+                    f"its metrics: {', '.join(known)}",
+                )
+            )
+    hourly = slot in ("hour_of_day", "hour_of_week")
+    if slot in ("day_of_week", "hour_of_day", "hour_of_week", "day_of_month") and source.window is not None:
+        too_long = source.window >= DAY if hourly else source.window > DAY
+        if too_long:
+            found.append(
+                ConfigProblem(
+                    monitor.locate(key, "seasonality"),
+                    format_key((*prefix, key, "seasonality")),
+                    f"`seasonality: {slot}` needs windows "
+                    f"{'shorter than a day' if hourly else 'of a day or shorter'}, and source "
+                    f"`{source.name}` has windows of {format_duration(source.window)}",
+                    "use `day_of_week` for daily windows, or `none`"
+                    if hourly
+                    else "use `none`, or a source with daily or shorter windows",
+                )
+            )
+    return found
 
 
 def settings_of(monitor: MonitorSpec) -> AnomalySpec | None:
@@ -130,6 +173,8 @@ def _training_text(size: int, seasonality: math.Seasonality | None, judged: Any)
         return f"{size} {WEEKDAYS[judged.weekday()]}"
     if seasonality == "hour_of_day":
         return f"{size} windows at {judged:%H:00}"
+    if seasonality == "hour_of_week":
+        return f"{size} {WEEKDAYS[judged.weekday()]} at {judged:%H:00}"
     if seasonality == "day_of_month":
         return f"{size} windows on day {judged.day} of the month"
     return f"{size} windows"
@@ -158,35 +203,7 @@ class Anomaly(Rule):
         spec = getattr(monitor, "anomaly", None)
         if not isinstance(spec, AnomalySpec):
             return []
-        found = []
-        known = kind.metrics_of(monitor)
-        for index, metric in enumerate(spec.metrics or ()):
-            if metric not in known and not kind.open_metrics(monitor):
-                found.append(
-                    ConfigProblem(
-                        monitor.locate("anomaly", "metrics", index),
-                        format_key((*prefix, "anomaly", "metrics", index)),
-                        f"`{kind.type}` has no metric `{metric}`",
-                        f"its metrics: {', '.join(known)}",
-                    )
-                )
-        slot = spec.seasonality
-        if slot in ("day_of_week", "hour_of_day", "day_of_month") and source.window is not None:
-            too_long = source.window >= DAY if slot == "hour_of_day" else source.window > DAY
-            if too_long:
-                found.append(
-                    ConfigProblem(
-                        monitor.locate("anomaly", "seasonality"),
-                        format_key((*prefix, "anomaly", "seasonality")),
-                        f"`seasonality: {slot}` needs windows "
-                        f"{'shorter than a day' if slot == 'hour_of_day' else 'of a day or shorter'}, and source "
-                        f"`{source.name}` has windows of {format_duration(source.window)}",
-                        "use `day_of_week` for daily windows, or `none`"
-                        if slot == "hour_of_day"
-                        else "use `none`, or a source with daily or shorter windows",
-                    )
-                )
-        return found
+        return setting_problems("anomaly", spec.metrics, spec.seasonality, monitor, kind, source, prefix)
 
     @classmethod
     def check_warehouse(cls, monitor: MonitorSpec, catalog: Catalog) -> list[ConfigProblem]:
@@ -225,7 +242,7 @@ class Anomaly(Rule):
     def verdict(self, observation: Observation, history: History) -> Verdict:
         spec, value, monitor = self.spec, observation.value, observation.monitor
         window = observation.window
-        seasonality = seasonality_for(spec, window.end - window.start if window else None)
+        seasonality = seasonality_for(spec.seasonality, window.end - window.start if window else None)
         exclude = (
             history.dates(spec.exclude.table, spec.exclude.column)
             if isinstance(spec.exclude, ExcludeTable)
@@ -239,6 +256,7 @@ class Anomaly(Rule):
             seasonality=seasonality,
             exclude=exclude,
             include_alerts=spec.include_alerts,
+            pool=spec.min_training,
         )
         floors = spec.min_change
         verdict = math.assess(

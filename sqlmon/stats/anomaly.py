@@ -17,12 +17,10 @@ from typing import Literal
 
 Method = Literal["mad", "zscore"]
 Direction = Literal["up", "down", "both"]
-Seasonality = Literal["day_of_week", "hour_of_day", "day_of_month"]
+Seasonality = Literal["day_of_week", "hour_of_day", "hour_of_week", "day_of_month"]
 
-# σ ≈ MAD / Φ⁻¹(3/4) for normal noise; when more than half the training values are equal (MAD = 0, e.g. a count that
-# is usually 0), σ ≈ √(π/2) · mean absolute deviation from the median instead, which stays positive while any differ.
+# σ ≈ MAD / Φ⁻¹(3/4) for normal noise (see `noise_scale` for the case MAD = 0)
 MAD_TO_SIGMA = 1.482602218505602
-MEAN_AD_TO_SIGMA = math.sqrt(math.pi / 2)
 
 # Verdicts. Only `anomaly` alerts; `small_change` is outside the band but below both `min_change` floors.
 OK, ANOMALY, SMALL_CHANGE, INSUFFICIENT, NO_VALUE = "ok", "anomaly", "small_change", "insufficient_history", "no_value"
@@ -56,11 +54,13 @@ class Assessment:
 
 
 def season_of(start: datetime, seasonality: Seasonality | None) -> int | None:
-    """The seasonal slot of a window by its start: weekday (Monday 0), hour, or day of the month."""
+    """The seasonal slot of a window by its start: weekday (Monday 0), hour, hour of the week, or day of the month."""
     if seasonality == "day_of_week":
         return start.weekday()
     if seasonality == "hour_of_day":
         return start.hour
+    if seasonality == "hour_of_week":
+        return start.weekday() * 24 + start.hour
     if seasonality == "day_of_month":
         return start.day
     return None
@@ -102,15 +102,18 @@ def training_sets(
     seasonality: Seasonality | None = None,
     exclude: Collection[date] = (),
     include_alerts: bool = False,
+    pool: int | None = None,
 ) -> Training:
     """The training of the window starting at `judged`: the latest `training` usable windows before it of the same
-    seasonal slot, oldest first, and the usable windows of every other slot since the oldest of those. `past` is in
-    time order. A window is unusable without a finite value, on an excluded date, or when it alerted (unless
-    `include_alerts`); the search then reaches further back, as far as the history goes."""
+    seasonal slot, oldest first, and the usable windows of every other slot since the oldest of the slot's latest
+    `pool` of them (default: all `training`) — with 168 hours of the week, pooling over 28 weeks would cost 4,700
+    values a window for little gain in the scale's precision. `past` is in time order. A window is unusable without
+    a finite value, on an excluded date, or when it alerted (unless `include_alerts`); the search then reaches
+    further back, as far as the history goes."""
     slot = season_of(judged, seasonality)
     cut = bisect_left(past, judged, key=lambda p: p.start)  # the windows before the judged one
     own: list[float] = []
-    oldest = cut
+    since = cut
     for index in range(cut - 1, -1, -1):
         if len(own) == training:
             break
@@ -119,10 +122,11 @@ def training_sets(
             point, exclude, include_alerts
         ):
             own.append(point.value)  # type: ignore[arg-type]  # _usable: a finite float
-            oldest = index
+            if len(own) <= (training if pool is None else pool):
+                since = index
     others: dict[int | None, list[float]] = {}
     if seasonality is not None and own:
-        for point in past[oldest:cut]:
+        for point in past[since:cut]:
             key = season_of(point.start, seasonality)
             if key != slot and _usable(point, exclude, include_alerts):
                 others.setdefault(key, []).append(point.value)  # type: ignore[arg-type]
@@ -175,7 +179,8 @@ def noise_scale(groups: Sequence[Sequence[float]], method: Method) -> float:
     `zscore`: the pooled standard deviation √(Σ_j Σ_i (x_ij − x̄_j)² / Σ_j (m_j − 1)). `mad`: 1.4826 · the median
     of the leave-one-out residuals e_ij = (x_ij − median of the slot's other values) / √(1 + π/(2(m_j − 1))),
     which are distributed like the noise (the division removes the error of the median they are taken from);
-    when that median is 0, √(π/2) · their mean absolute value instead. Slots with fewer than 2 values add nothing.
+    when that median is 0 (a count that is mostly 0), their root mean square instead: the standard deviation, which
+    a few large values widen as they should. Slots with fewer than 2 values add nothing.
 
     Noise grows with the level (a weekday's count varies more than a Sunday's, a peak hour's more than 3 a.m.'s),
     so when every slot's centre c_j has the same sign and none is 0, the residuals pool relative to it, e_ij / |c_j|,
@@ -197,7 +202,7 @@ def noise_scale(groups: Sequence[Sequence[float]], method: Method) -> float:
         shrink = unit * math.sqrt(1.0 + math.pi / (2.0 * (len(ordered) - 1)))
         residuals += [abs(x - _median_without(ordered, i)) / shrink for i, x in enumerate(ordered)]
     sigma = MAD_TO_SIGMA * statistics.median(residuals)
-    return own * (sigma if sigma > 0 else MEAN_AD_TO_SIGMA * statistics.fmean(residuals))
+    return own * (sigma if sigma > 0 else math.sqrt(statistics.fmean([e * e for e in residuals])))
 
 
 def band(values: Sequence[float], method: Method, sensitivity: float, others: Sequence[Sequence[float]] = ()) -> Band:
