@@ -172,3 +172,65 @@ def test_results_land_in_the_documented_tables(demo):
     )
     assert [(side, n) for side, n, _ in bins] == [("baseline", 10), ("current", 10)]
     assert all(abs(total - 1) < 1e-12 for _, _, total in bins)
+
+
+# --- the console examples of docs/cli.md that run on the demo project are its real output ---------------------------
+def _console_blocks(command_prefix: str) -> list[tuple[str, str]]:
+    """(command, the output shown) of every console block example in docs/cli.md whose command starts so."""
+    found = []
+    for block in CLI_DOCS.read_text().split("```console\n")[1:]:
+        body = block.split("```", 1)[0]
+        for example in body.split("\n\n$ ") if body.startswith("$ ") else []:
+            command, _, output = example.removeprefix("$ ").partition("\n")
+            if command.startswith(command_prefix):
+                found.append((command, output))
+    return found
+
+
+def _mask(text: str) -> str:
+    text = re.sub(r"sqlmon run [0-9a-f]{12}", "sqlmon run <id>", text)
+    text = re.sub(r"\d+\.\d s\b", "<s> s", text)
+    return re.sub(r'"(run_id|started_at|finished_at)": "[^"]+"', r'"\1": "<masked>"', text)
+
+
+@pytest.fixture(scope="module")
+def demo_copy(demo, tmp_path_factory):
+    """A copy of the finished demo project, for commands that write (the demo's own folder is shared)."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("demo_copy") / "demo"
+    shutil.copytree(demo.folder, folder)
+    return folder
+
+
+def _invoke(folder: Path, command: str) -> str:
+    import shlex
+
+    from click.testing import CliRunner
+
+    from sqlmon.cli import main
+
+    result = CliRunner().invoke(main, [*shlex.split(command)[1:], "-p", str(folder)])
+    return result.stdout
+
+
+def test_the_run_examples_in_the_cli_docs_are_real_output(demo_copy):
+    examples = _console_blocks("sqlmon run --select exposure_concentration")
+    assert len(examples) == 2
+    for command, shown in examples:  # in the order of the docs: a backfill, then a run with nothing due
+        real = _invoke(demo_copy, command)
+        assert _mask(shown).rstrip() == _mask(real).rstrip(), command
+
+
+def test_the_json_example_in_the_cli_docs_is_an_excerpt_of_the_real_output(demo_copy):
+    import json
+
+    [(command, shown)] = _console_blocks("sqlmon run --select input_drift")
+    real = json.loads(_invoke(demo_copy, command))
+    excerpt = json.loads(re.sub(r"\n\s*…,?", "", shown))  # `…` stands for the items left out
+    assert list(excerpt) == list(real)  # every field, in order
+    for key, value in excerpt.items():
+        if isinstance(value, list):
+            assert all(item in real[key] for item in value), key
+        elif key not in ("run_id", "started_at", "finished_at"):
+            assert value == real[key], key
