@@ -79,16 +79,21 @@ def bands(root) -> dict[datetime, tuple]:
 
 
 def numpy_band(own: list[float], others: list[list[float]], k: float = 3.5) -> tuple[float, float, float]:
-    """The weekday's median ± k · widened σ̂: σ̂ from the leave-one-out residuals of every weekday in the span, each
-    as a share of its weekday's median, times this weekday's median."""
-    shares = [
-        abs(group[i] - np.median(np.delete(group, i))) / np.sqrt(1 + np.pi / (2 * (len(group) - 1))) / np.median(group)
-        for group in [own, *others]
-        for i in range(len(group))
-    ]
-    sigma = float(np.median(own)) * 1.482602218505602 * float(np.median(shares))
-    pooled = sum(len(g) for g in [own, *others])
-    half = k * sigma * widening("mad", len(own), k, pooled, 1 + len(others))
+    """The weekday's median ± k · widened σ̂, with numpy: σ̂ from the leave-one-out deviations of every weekday in
+    the span, in units of each weekday's median to the power β fitted across the weekdays (1 when their medians lie
+    within a factor 2, as the shop's 0.5–1.05 do not), times this weekday's median to the same power."""
+    groups = [np.array(g) for g in [own, *others]]
+    devs = [np.array([abs(g[i] - np.median(np.delete(g, i))) for i in range(len(g))]) for g in groups]
+    centres = np.array([np.median(g) for g in groups])
+    spreads = np.array([np.median(d) for d in devs])
+    lx, ly = np.log(centres), np.log(spreads)
+    beta = float(np.clip(np.polyfit(lx, ly, 1)[0], 0, 1)) if lx.max() - lx.min() >= np.log(2) else 1.0
+    scaled = np.concatenate(
+        [d / c**beta / np.sqrt(1 + np.pi / (2 * (len(d) - 1))) for d, c in zip(devs, centres, strict=True)]
+    )
+    sigma = float(np.median(own)) ** beta * 1.482602218505602 * float(np.median(scaled))
+    pooled = sum(len(g) for g in groups)
+    half = k * sigma * widening("mad", len(own), k, pooled, len(groups))
     median = float(np.median(own))
     return median, median - half, median + half
 

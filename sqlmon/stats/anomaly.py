@@ -158,19 +158,45 @@ def widening(method: Method, size: int, sensitivity: float, pooled: int | None =
     return quantile / sensitivity * math.sqrt(1.0 + location)
 
 
-def _median_without(ordered: Sequence[float], index: int) -> float:
-    """The median of a sorted list with the value at `index` left out, in O(1)."""
-    size = len(ordered) - 1
-
-    def at(j: int) -> float:
-        return ordered[j] if j < index else ordered[j + 1]
-
-    half = size // 2
-    return at(half) if size % 2 else (at(half - 1) + at(half)) / 2
+def loo_deviations(values: Sequence[float]) -> list[float]:
+    """|x_i − median of the other values| for every value (in sorted order), in O(m log m) for all of them."""
+    ordered = sorted(values)
+    rest = len(ordered) - 1
+    half = rest // 2
+    if rest % 2:  # an odd number remain: their median is the one at `half` among them
+        return [abs(x - (ordered[half] if half < i else ordered[half + 1])) for i, x in enumerate(ordered)]
+    return [
+        abs(
+            x
+            - (
+                (ordered[half - 1] if half - 1 < i else ordered[half])
+                + (ordered[half] if half < i else ordered[half + 1])
+            )
+            / 2
+        )
+        for i, x in enumerate(ordered)
+    ]
 
 
 def _centre(values: Sequence[float], method: Method) -> float:
     return statistics.median(values) if method == "mad" else statistics.fmean(values)
+
+
+def level_power(centres: Sequence[float], spreads: Sequence[float]) -> float:
+    """β in spread ∝ |centre|^β, fitted by least squares of log spread on log |centre| over the slots and kept in
+    [0, 1]: 0 for noise that does not grow with the level, ½ for counts (Poisson), 1 for noise proportional to it.
+    1 when fewer than 3 slots have a spread, or when their centres span less than a factor of 2: there the power
+    hardly changes the units, and a slope fitted over so short a range is mostly noise."""
+    pairs = [(math.log(abs(c)), math.log(d)) for c, d in zip(centres, spreads, strict=True) if d > 0]
+    if len(pairs) < 3 or max(x for x, _ in pairs) - min(x for x, _ in pairs) < math.log(2.0):
+        return 1.0
+    mean_x = statistics.fmean(x for x, _ in pairs)
+    mean_y = statistics.fmean(y for _, y in pairs)
+    sxx = sum((x - mean_x) ** 2 for x, _ in pairs)
+    if sxx <= 0:
+        return 1.0
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in pairs) / sxx
+    return min(1.0, max(0.0, slope))
 
 
 def noise_scale(groups: Sequence[Sequence[float]], method: Method) -> float:
@@ -183,24 +209,31 @@ def noise_scale(groups: Sequence[Sequence[float]], method: Method) -> float:
     a few large values widen as they should. Slots with fewer than 2 values add nothing.
 
     Noise grows with the level (a weekday's count varies more than a Sunday's, a peak hour's more than 3 a.m.'s),
-    so when every slot's centre c_j has the same sign and none is 0, the residuals pool relative to it, e_ij / |c_j|,
-    and σ̂ is |c_1| times their pooled scale; otherwise they pool as they are.
+    so when every slot's centre c_j has the same sign and none is 0, the residuals pool in units of |c_j|^β, with β
+    fitted across the slots (`level_power`), and σ̂ is |c_1|^β times their pooled scale; otherwise they pool as
+    they are.
     """
     used = [list(g) for g in groups if len(g) > 1]
     if not used:
         return 0.0
     centres = [_centre(g, method) for g in used]
     relative = len(used) > 1 and (all(c > 0 for c in centres) or all(c < 0 for c in centres))
-    units = [abs(c) if relative else 1.0 for c in centres]
-    own = abs(_centre(groups[0], method)) if relative else 1.0
     if method == "zscore":
-        squares = sum(sum(((x - c) / u) ** 2 for x in g) for g, c, u in zip(used, centres, units, strict=True))
+        deviations = [[x - c for x in g] for g, c in zip(used, centres, strict=True)]
+        spreads = [math.sqrt(sum(d * d for d in devs) / (len(devs) - 1)) for devs in deviations]
+    else:
+        deviations = [loo_deviations(g) for g in used]
+        spreads = [statistics.median(devs) for devs in deviations]
+    power = level_power(centres, spreads) if relative else 0.0
+    units = [abs(c) ** power for c in centres]
+    own = abs(_centre(groups[0], method)) ** power
+    if method == "zscore":
+        squares = sum(sum((d / u) ** 2 for d in devs) for devs, u in zip(deviations, units, strict=True))
         return own * math.sqrt(squares / sum(len(g) - 1 for g in used))
     residuals: list[float] = []
-    for values, unit in zip(used, units, strict=True):
-        ordered = sorted(values)
-        shrink = unit * math.sqrt(1.0 + math.pi / (2.0 * (len(ordered) - 1)))
-        residuals += [abs(x - _median_without(ordered, i)) / shrink for i, x in enumerate(ordered)]
+    for devs, unit in zip(deviations, units, strict=True):
+        shrink = unit * math.sqrt(1.0 + math.pi / (2.0 * (len(devs) - 1)))
+        residuals += [d / shrink for d in devs]
     sigma = MAD_TO_SIGMA * statistics.median(residuals)
     return own * (sigma if sigma > 0 else math.sqrt(statistics.fmean([e * e for e in residuals])))
 
