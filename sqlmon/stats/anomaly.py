@@ -225,8 +225,8 @@ def noise_scale(groups: Sequence[Sequence[float]], method: Method) -> float:
         deviations = [loo_deviations(g) for g in used]
         spreads = [statistics.median(devs) for devs in deviations]
     power = level_power(centres, spreads) if relative else 0.0
-    units = [abs(c) ** power for c in centres]
-    own = abs(_centre(groups[0], method)) ** power
+    units = [math.pow(abs(c), power) for c in centres]
+    own = math.pow(abs(_centre(groups[0], method)), power)
     if method == "zscore":
         squares = sum(sum((d / u) ** 2 for d in devs) for devs, u in zip(deviations, units, strict=True))
         return own * math.sqrt(squares / sum(len(g) - 1 for g in used))
