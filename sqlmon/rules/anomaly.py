@@ -263,6 +263,7 @@ class Anomaly(Rule):
             training.own,
             value.value,
             others=training.others,
+            spread=training.spread,
             method=spec.method,
             sensitivity=spec.sensitivity,
             min_training=spec.min_training,
