@@ -80,7 +80,8 @@ def judge(
         observation = Observation(monitor, value, window, window_start, segment)
         rules = rules_for(monitor, value)
         status = "ok"
-        notes = [value.unjudged] if value.unjudged else []
+        # the kind's note on a default it could not apply, unless the monitor's own threshold judges the metric
+        notes = [value.unjudged] if value.unjudged and value.metric not in monitor.thresholds else []
         for rule in rules:
             verdict = rule.verdict(observation, history)
             notes += verdict.notes

@@ -137,3 +137,17 @@ def test_prediction_histogram_psi_follows_the_same_small_sample_rule(make_projec
     small = run_project(_project(make_project, monitors, 120, 0.5, seed=4))
     assert small.metrics("scores")[("x", "psi")] > 0.1  # stored, but 120 rows are too few to judge by default
     assert small.alerts("scores") == []
+
+
+def test_a_monitor_threshold_on_a_small_window_judges_and_no_note_says_otherwise(make_project) -> None:
+    rng = np.random.default_rng(10)
+    train = {"x": rng.normal(0, 1, 5_000)}
+    cur = {"x": rng.normal(0, 1, 100), "ts": times(100, W0, rng)}
+    monitors = (
+        "monitors:\n  - {name: drift, type: feature_drift, source: events, columns: [x],"
+        " thresholds: {psi: {warn: 5}}}\n"
+    )
+    root = load(make_project, SOURCES, monitors, {"events": cur, "train": train})
+    result = CliRunner().invoke(main, ["run", "-p", str(root), "--end", f"{W0 + timedelta(days=1):%Y-%m-%d}"])
+    assert "psi not judged" not in result.output
+    assert "wasserstein_norm not judged" in result.output  # the default it could not apply is still named
