@@ -3,7 +3,7 @@ rows the run stores and reports."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmon.config.durations import Window
 from sqlmon.config.specs import MonitorSpec
@@ -73,11 +73,12 @@ def judge(
     output: MonitorOutput,
     history: History,
     run: RunResult,
+    period: timedelta | None = None,
 ) -> None:
     """Judge one monitor's output on one window (one segment of it, or all rows) and add its rows to the run."""
     window_start = window.start if window else run.as_of
     for value in output.metrics:
-        observation = Observation(monitor, value, window, window_start, segment)
+        observation = Observation(monitor, value, window, window_start, segment, period)
         rules = rules_for(monitor, value)
         status = "ok"
         # the kind's note on a default it could not apply, unless the monitor's own threshold judges the metric

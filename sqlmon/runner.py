@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -144,7 +144,7 @@ def _compute_all(session: Session, monitors: list[MonitorSpec], start: datetime 
                 as_of=result.as_of,
             )
             for monitor in step.monitors:
-                _judge_computed(monitor, step.window, outputs[monitor.name], history, result)
+                _judge_computed(monitor, step.window, outputs[monitor.name], history, result, source.window)
 
 
 def _still_open(session: Session, monitors: list[MonitorSpec], result: RunResult) -> list[Alert]:
@@ -168,12 +168,17 @@ def _still_open(session: Session, monitors: list[MonitorSpec], result: RunResult
 
 
 def _judge_computed(
-    monitor: MonitorSpec, window: Window | None, computed: Computed, history: RunHistory, result: RunResult
+    monitor: MonitorSpec,
+    window: Window | None,
+    computed: Computed,
+    history: RunHistory,
+    result: RunResult,
+    period: timedelta | None,
 ) -> None:
     result.replaced.add((monitor.name, window.start if window else result.as_of))
     cut = computed.cut
     if cut is not None and cut.dropped:
         result.warnings.append(SegmentWarning(monitor.name, window, cut.total, len(cut.kept)))
-    judge(monitor, window, None, computed.overall, history, result)
+    judge(monitor, window, None, computed.overall, history, result, period)
     for label, output in computed.segments.items():
-        judge(monitor, window, label, output, history, result)
+        judge(monitor, window, label, output, history, result, period)

@@ -242,7 +242,7 @@ class Anomaly(Rule):
     def verdict(self, observation: Observation, history: History) -> Verdict:
         spec, value, monitor = self.spec, observation.value, observation.monitor
         window = observation.window
-        seasonality = seasonality_for(spec.seasonality, window.end - window.start if window else None)
+        seasonality = seasonality_for(spec.seasonality, observation.period)
         exclude = (
             history.dates(spec.exclude.table, spec.exclude.column)
             if isinstance(spec.exclude, ExcludeTable)

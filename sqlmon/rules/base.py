@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import BaseModel
@@ -31,6 +31,8 @@ class Observation:
     window: Window | None
     window_start: datetime  # the window's start, or the run's time for a source measured whole
     segment: str | None = None
+    # the source's window size (None: measured whole); `window` may be shorter, as the window in progress is
+    period: timedelta | None = None
 
     @property
     def subject(self) -> str:

@@ -73,8 +73,7 @@ class Trend(Rule):
         spec, value, monitor = self.spec, observation.value, observation.monitor
         if value.value is None:
             return Verdict()
-        window = observation.window
-        seasonality = seasonality_for(spec.seasonality, window.end - window.start if window else None)
+        seasonality = seasonality_for(spec.seasonality, observation.period)
         past = [
             p
             for p in history.series(monitor.name, value.column, observation.segment, value.metric)
