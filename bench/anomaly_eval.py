@@ -786,7 +786,8 @@ class Report:
             "",
             "**Rules.** sqlmon: `training_sets` then `assess` of `sqlmon.stats.anomaly`, called as "
             f"`sqlmon.rules.anomaly` calls them, training {TRAINING}, direction both, no min_change, windows that "
-            "alerted left out of later expected values (kept in the scale), the other seasonal slots pooled over the span of the slot's latest "
+            "alerted left out of later expected values (kept in the scale), the other seasonal slots pooled over "
+            "the span of the slot's latest "
             "min_training windows; seasonality `day_of_week` for daily and `hour_of_week` for hourly series unless "
             "stated (what `seasonality: auto` picks); the lag as the freshness kind's default, `direction: up` and "
             "`min_change: {absolute: 3600}`. Baseline: "
