@@ -27,6 +27,7 @@ DESCRIPTIONS = {
     "sqlmon_histograms": "The bins or categories behind feature_drift and prediction_histogram, per side.",
     "sqlmon_alerts": "Metrics that broke a rule: severity, rule and message, per window.",
     "sqlmon_samples": "Keys of failing rows that validity monitors sample (`samples: N`), never other values.",
+    "sqlmon_anomalies": "Every anomaly rule's band per judged window: expected value, lower, upper, score, status.",
     "sqlmon_schemas": "The columns and types each run saw in each source table (schema_contract's history).",
     "sqlmon_baselines": "Frozen baseline profiles (`sqlmon baseline create`), one row per stored number.",
     "sqlmon_latest_metrics": "View: the latest window's value of each monitor, column, segment and metric.",
