@@ -68,6 +68,11 @@ def _data_path(node: Any, loc: tuple[Any, ...], missing: bool) -> tuple[Any, ...
     return tuple(path)
 
 
+def _secret_bearing(path: tuple[Any, ...]) -> bool:
+    """Whether a key lies under a connection (`connection:`, or a target's), where values may be secrets."""
+    return "connection" in path
+
+
 def _tags(expected: str) -> list[str]:
     """pydantic lists a union's tags as "'a', 'b'"."""
     return [tag.strip().strip("'") for tag in expected.split(",")]
@@ -103,9 +108,15 @@ def problems_from_validation(
             value = str(error.get("input"))
             message = f"`{value}` is not a valid name: use letters, digits and `_`, not starting with a digit"
             hint = f"did you mean `{re.sub(r'^(?=[0-9])', '_', re.sub(r'[^A-Za-z0-9_]', '_', value))}`?"
+        elif _secret_bearing(prefix + path) and kind in ("model_type", "dict_type", "model_attributes_type"):
+            # a connection written as a URL or string may hold a password: never echo it, nor a class name
+            message = "a connection is a mapping of keys, such as `{type: postgres, host: …, password: ${PG_PASSWORD}}`"
+            hint = "write its keys one by one (docs/engines.md); a connection URL is not accepted"
         else:
             message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
             value = error.get("input")
+            if _secret_bearing(prefix + path):
+                value = None  # whatever was written under a connection is not repeated back
             if kind not in ("value_error",) and isinstance(value, str | int | float | bool) and value is not None:
                 message = f"{message} (got `{value}`)"
             elif kind not in ("value_error",) and isinstance(value, list | dict):

@@ -34,6 +34,15 @@ Severity = Literal["warn", "error"]
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _booleans_are_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic would take `yes`, `on` or 1 for true; YAML 1.2 and the docs say only true and false are
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and field.annotation is bool and not isinstance(value, bool):
+            raise ValueError(f"write true or false, not `{value}`")
+        return value
+
 
 class Origin:
     """Where a spec was declared: its file, YAML node and key path, so later checks (e.g. against the warehouse) can

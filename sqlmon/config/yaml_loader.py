@@ -97,12 +97,66 @@ _LineLoader.add_implicit_resolver(
 )
 
 
+# Aliases let a few lines stand for billions of values (`a: &a [x, x]`, `b: &b [*a, *a]`, …); a project never needs
+# more than this many once expanded, and validating that many would take minutes.
+MAX_EXPANDED_VALUES = 100_000
+# Deeper than this, PyYAML and pydantic recurse past Python's stack; no configuration nests a tenth as deep.
+MAX_DEPTH = 100
+
+
+def _expanded_size(root: yaml.Node, file_name: str) -> None:
+    """Refuse a document nested too deeply or that aliases expand past MAX_EXPANDED_VALUES (each node counted once
+    per reference, computed once per node, so a bomb is found in time linear in its text)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, children_done = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ConfigError(
+                ConfigProblem(
+                    Location(file_name, node.start_mark.line + 1),
+                    "",
+                    f"nested more than {MAX_DEPTH} levels deep",
+                    "flatten the document: no sqlmon setting nests that deep",
+                )
+            )
+        if id(node) in sizes:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if children_done or not children:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[id(node)] > MAX_EXPANDED_VALUES:
+                raise ConfigError(
+                    ConfigProblem(
+                        Location(file_name, node.start_mark.line + 1),
+                        "",
+                        f"expands to more than {MAX_EXPANDED_VALUES:,} values through YAML aliases",
+                        "write the values out, or use fewer `*alias` references",
+                    )
+                )
+            continue
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
+
+
 def load_yaml_text(text: str, file_name: str) -> Any:
     """Parse YAML text; syntax errors become a ConfigError at the offending line."""
     loader = _LineLoader(text)
     loader.file_name = file_name
     try:
-        return loader.get_single_data()
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        _expanded_size(root, file_name)
+        return loader.construct_document(root)
+    except RecursionError:
+        raise ConfigError(
+            ConfigProblem(Location(file_name), "", f"nested more than {MAX_DEPTH} levels deep", "flatten the document")
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -122,9 +176,22 @@ def load_yaml_text(text: str, file_name: str) -> Any:
 def load_yaml_file(path: Path, display_name: str | None = None) -> Any:
     name = display_name or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(ConfigProblem(Location(name), "", f"cannot read file: {exc.strerror}")) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            ConfigProblem(
+                Location(name, line),
+                "",
+                f"not UTF-8: byte 0x{data[exc.start]:02x} in column {column}",
+                "save the file as UTF-8",
+            )
+        ) from None
     return load_yaml_text(text, name)
 
 
