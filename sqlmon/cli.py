@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 alerts at or above --fail-on, 2 invalid configuration, 3 run
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import Any
 import click
 
 from sqlmon import __version__
-from sqlmon.errors import ConfigError, ExitCode, SqlmonError
+from sqlmon.errors import ConfigError, ExitCode, SqlmonError, Terminated
 
 DATETIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -42,8 +43,10 @@ def handle_errors(function: Callable[..., Any]) -> Callable[..., Any]:
             _fail(f"Error: {exc}", exc.exit_code)
         except click.ClickException:  # a bad option value: click prints the usage error and exits 2
             raise
+        except Terminated:
+            _fail("Terminated (SIGTERM); nothing stored for this run.", ExitCode.TERMINATED)
         except KeyboardInterrupt:
-            _fail("Interrupted; nothing was written for the unfinished run.", ExitCode.RUNTIME_ERROR)
+            _fail("Interrupted; nothing stored for this run.", ExitCode.INTERRUPTED)
         except Exception as exc:  # a bug in sqlmon: say so plainly, keep the traceback for those who ask
             if os.environ.get("SQLMON_DEBUG"):
                 traceback.print_exc()
@@ -144,6 +147,11 @@ def main() -> None:
 
     Exit codes: 0 ok, 1 alerts at or above --fail-on, 2 invalid configuration, 3 runtime or warehouse error.
     """
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
 
 
 @main.command()
@@ -190,14 +198,24 @@ def validate(
     )
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+
+
 def _parse_time(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     for fmt in DATETIME_FORMATS:
         try:
-            return datetime.strptime(value, fmt)
+            moment = datetime.strptime(value, fmt)
         except ValueError:
             continue
+        # windows and backfills (up to a century) reach before the moment; keep them inside what datetime holds
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise click.BadParameter(
+                f"`{value}` is outside the years {FIRST_YEAR}–{LAST_YEAR} that sqlmon computes windows in",
+                param_hint=option,
+            )
+        return moment
     raise click.BadParameter(
         f"`{value}` is not a date or time; write e.g. 2026-10-01 or 2026-10-01T06:00", param_hint=option
     )

@@ -14,6 +14,12 @@ class ExitCode(IntEnum):
     ALERTS = 1  # alerts at or above --fail-on
     INVALID_CONFIG = 2
     RUNTIME_ERROR = 3
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+    TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so a run unwinds (rolls back, closes the warehouse) as on Ctrl-C."""
 
 
 @dataclass(frozen=True)

@@ -1212,3 +1212,63 @@ def test_a_bad_rule_of_the_new_kinds_names_its_key_and_the_fix(make_project, mon
           - {monitor}
         """)
     assert offline(root) == [f"monitors/monitors.yml:5: {expected}"]
+
+
+# --- hostile files: a clear problem with the file and line, never a traceback ----------------------------------------
+HOSTILE_MONITOR = """\
+sources:
+  - {name: events, table: main.events}
+monitors:
+  - {name: nulls, type: null_rate, source: events}
+"""
+
+
+def test_a_byte_that_is_not_utf8_names_the_file_line_and_column(make_project):
+    root = make_project(HOSTILE_MONITOR)
+    (root / "monitors" / "latin1.yml").write_bytes(b"# caf\xe9\nmonitors: []\n")
+    assert offline(root) == ["monitors/latin1.yml:1: not UTF-8: byte 0xe9 in column 6 (save the file as UTF-8)"]
+
+
+def test_yaml_nested_thousands_of_levels_deep_is_refused(make_project):
+    root = make_project(HOSTILE_MONITOR)
+    (root / "monitors" / "deep.yml").write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert offline(root) == ["monitors/deep.yml: nested more than 100 levels deep (flatten the document)"]
+
+
+def test_an_alias_bomb_is_refused_at_once(make_project):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 12)]  # 9^12 values once expanded
+    root = make_project(HOSTILE_MONITOR)
+    (root / "monitors" / "bomb.yml").write_text("\n".join(lines) + "\n")
+    assert offline(root) == [
+        "monitors/bomb.yml:6: expands to more than 100,000 values through YAML aliases (write the values out, or"
+        " use fewer `*alias` references)"
+    ]
+
+
+def test_yes_is_not_a_boolean(make_project):
+    root = make_project(HOSTILE_MONITOR.replace("source: events}", "source: events, enabled: yes}"))
+    assert offline(root) == ["monitors/monitors.yml:4: monitors[0].enabled: write true or false, not `yes`"]
+
+
+def test_a_connection_url_is_refused_without_repeating_its_password(make_project):
+    project = PROJECT_YML.replace(
+        "connection:\n  type: duckdb\n  path: warehouse.duckdb\n", "connection: postgresql://user:S3cretPw@host/db\n"
+    )
+    root = make_project(HOSTILE_MONITOR, project_yml=project)
+    result = CliRunner().invoke(main, ["validate", "-p", str(root), "--offline"])
+    assert result.exit_code == 2
+    assert "S3cretPw" not in result.output
+    assert "DuckDBConnection" not in result.output  # no class name of ours either
+    assert offline(root) == [
+        "sqlmon.yml:2: connection: a connection is a mapping of keys, such as `{type: postgres, host: …, password:"
+        " ${PG_PASSWORD}}` (write its keys one by one (docs/engines.md); a connection URL is not accepted)"
+    ]
+
+
+def test_a_time_outside_the_years_sqlmon_computes_in_is_an_option_error(make_project):
+    root = make_project(HOSTILE_MONITOR)
+    result = CliRunner().invoke(main, ["run", "-p", str(root), "--end", "0001-01-02"])
+    assert result.exit_code == 2
+    assert "`0001-01-02` is outside the years 1900–9000 that sqlmon computes windows in" in result.output
+    assert "Internal error" not in result.output

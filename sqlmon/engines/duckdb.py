@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +52,12 @@ class DuckDBEngine(Engine):
         return self._con.execute(sql, parameters) if parameters is not None else self._con.execute(sql)
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
-        with self._errors(f"while running:\n{sql}"):
+        with _interrupts(), self._errors(f"while running:\n{sql}"):
             self._run(sql, parameters)
 
     def query(self, sql: str, parameters: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        with self._errors(f"while running:\n{sql}"):  # some errors only surface while rows are fetched
+        # some errors only surface while rows are fetched
+        with _interrupts(), self._errors(f"while running:\n{sql}"):
             rows: list[tuple[Any, ...]] = self._run(sql, parameters).fetchall()
             return rows
 
@@ -96,3 +97,15 @@ class DuckDBEngine(Engine):
 
     def close(self) -> None:
         self._con.close()
+
+
+@contextmanager
+def _interrupts() -> Iterator[None]:
+    """DuckDB turns a Ctrl-C inside a statement into RuntimeError("Query interrupted"): give it back as the interrupt
+    it is, so the run unwinds and reports it like any other."""
+    try:
+        yield
+    except RuntimeError as exc:
+        if "Query interrupted" in str(exc):
+            raise KeyboardInterrupt from None
+        raise
