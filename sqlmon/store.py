@@ -149,7 +149,12 @@ class Store:
         return self.compiler.to_sql(tree, pretty=False)
 
     def ensure(self) -> None:
-        """Create the schema, tables and views, and add any column a newer sqlmon defines (forward migration)."""
+        """Create the schema, tables and views, and add any column a newer sqlmon defines (forward migration); one
+        process at a time (`Engine.exclusive`), or two first runs race to create the same tables."""
+        with self.engine.exclusive(self.schema):
+            self._ensure()
+
+    def _ensure(self) -> None:
         self.engine.execute(
             self._sql(exp.Create(this=exp.to_identifier(self.schema, quoted=True), kind="SCHEMA", exists=True))
         )
@@ -259,7 +264,8 @@ class Store:
             if snapshots
             else None
         )
-        with self.engine.transaction():
+        # exclusive: a second run's DELETE must see the first's committed rows, or both append the same windows
+        with self.engine.transaction(), self.engine.exclusive(self.schema):
             for name, condition in conditions.items():
                 if condition is not None:
                     self._remove(name, condition)

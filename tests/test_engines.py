@@ -455,6 +455,52 @@ def test_a_backfill_replaces_rows_without_duplicates(engine_name, request, postg
     assert _stored(root, engine_name, postgres=postgres, spark=spark) == before
 
 
+def test_two_runs_at_once_on_one_postgres_results_schema_never_duplicate_rows(postgres, data, tmp_path):
+    """First runs on a schema that does not exist yet, started together in threads (psycopg releases the GIL, so
+    their statements interleave): both succeed, and every (monitor, column, segment, metric, window) is stored once."""
+    import threading
+
+    engines.load_postgres(postgres, "concurrent", _tables(data, "main"))
+    results_schema = "sqlmon_concurrent"
+    for trial in range(3):
+        schema = f"{results_schema}_{trial}"
+        roots = [
+            _project(tmp_path / f"t{trial}_{i}", postgres.connection_yaml("concurrent"), "main", schema)
+            for i in range(2)
+        ]
+        for root in roots:  # the rules of these two runs only: no profile baseline
+            text = (root / "monitors" / "m.yml").read_text()
+            (root / "monitors" / "m.yml").write_text(text.split("  - {name: drift_profile")[0] + MONITORS_TAIL)
+        outcomes: list = [None, None]
+
+        def go(i: int, root: Path, outcomes: list = outcomes) -> None:
+            outcomes[i] = run(root, end=END)
+
+        threads = [threading.Thread(target=go, args=(i, root)) for i, root in enumerate(roots)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [o.status for o in outcomes] == ["success", "success"], [o.error for o in outcomes]
+        with postgres.connect("concurrent") as con:
+            duplicated = con.execute(
+                f'SELECT COUNT(*) FROM (SELECT monitor, column_name, segment, metric, window_start FROM "{schema}".'
+                "sqlmon_metrics GROUP BY 1, 2, 3, 4, 5 HAVING COUNT(*) > 1) AS d"
+            ).fetchone()
+            runs = con.execute(f'SELECT COUNT(*) FROM "{schema}".sqlmon_runs').fetchone()
+            alerts = con.execute(
+                "SELECT COUNT(*) - COUNT(DISTINCT (monitor, column_name, segment, metric, window_start, rule))"
+                f' FROM "{schema}".sqlmon_alerts'
+            ).fetchone()
+        assert duplicated == (0,) and alerts == (0,)
+        assert runs == (2,)
+
+
+MONITORS_TAIL = """  - {name: rows, type: volume, source: events}
+  - {name: fresh_parallel, type: freshness, source: events}
+"""
+
+
 def test_a_wrong_password_never_shows_the_password(postgres, tmp_path, monkeypatch):
     monkeypatch.setenv("SQLMON_TEST_PG_PASSWORD", "not-the-password-42")
     root = _project(tmp_path / "p", postgres.connection_yaml("postgres"), "main")

@@ -58,6 +58,13 @@ class Engine(ABC):
             self.execute(statement)
 
     @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """The statements inside run while no other sqlmon process does the same for `name` (a results schema):
+        two runs at once must not both create its tables, nor interleave their writes. Where the warehouse already
+        allows one writer (a DuckDB file), or has no locks to take (Spark), the statements simply run."""
+        yield
+
+    @contextmanager
     def transaction(self) -> Iterator[None]:
         """The statements inside as one transaction, with the dialect's BEGIN, COMMIT and ROLLBACK; where it has no
         transactions (Spark), the statements simply run. An engine whose driver keeps its own transaction state
