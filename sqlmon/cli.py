@@ -43,9 +43,10 @@ def handle_errors(function: Callable[..., Any]) -> Callable[..., Any]:
             _fail(f"Error: {exc}", exc.exit_code)
         except click.ClickException:  # a bad option value: click prints the usage error and exits 2
             raise
-        except Terminated:
-            _fail("Terminated (SIGTERM); nothing stored for this run.", ExitCode.TERMINATED)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            # a SIGTERM that lands inside a DuckDB statement comes back as DuckDB's interrupt: the flag tells them apart
+            if isinstance(exc, Terminated) or _SIGNALLED["term"]:
+                _fail("Terminated (SIGTERM); nothing stored for this run.", ExitCode.TERMINATED)
             _fail("Interrupted; nothing stored for this run.", ExitCode.INTERRUPTED)
         except Exception as exc:  # a bug in sqlmon: say so plainly, keep the traceback for those who ask
             if os.environ.get("SQLMON_DEBUG"):
@@ -150,7 +151,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
 
 
+_SIGNALLED = {"term": False}
+
+
 def _terminate(signum: int, frame: Any) -> None:
+    _SIGNALLED["term"] = True
     raise Terminated()
 
 
