@@ -180,17 +180,22 @@ def _training_text(size: int, seasonality: math.Seasonality | None, judged: Any)
     return f"{size} windows"
 
 
-class Anomaly(Rule):
-    name = "anomaly"
-    key = "anomaly"
-    settings = AnomalySpec
+class BlockRule(Rule):
+    """A rule a monitor configures with one block (`anomaly:`, `trend:`) that names the metrics it watches (by
+    default the kind's headline metrics) and a seasonality."""
 
-    def __init__(self, spec: AnomalySpec):
+    def __init__(self, spec: Any):
         self.spec = spec
 
     @classmethod
-    def for_value(cls, monitor: MonitorSpec, value: MetricValue) -> Anomaly | None:
-        spec = settings_of(monitor)
+    def block(cls, monitor: MonitorSpec) -> Any:
+        """The monitor's settings for this rule, or None."""
+        own = getattr(monitor, cls.key or "", None)
+        return own if cls.settings is not None and isinstance(own, cls.settings) else None
+
+    @classmethod
+    def for_value(cls, monitor: MonitorSpec, value: MetricValue) -> BlockRule | None:
+        spec = cls.block(monitor)
         if spec is None:
             return None
         watched = spec.metrics or registry.get(monitor.type).headline_of(monitor)
@@ -200,10 +205,23 @@ class Anomaly(Rule):
     def check(
         cls, monitor: MonitorSpec, kind: MonitorKind[Any], source: SourceSpec, prefix: tuple[Any, ...]
     ) -> list[ConfigProblem]:
-        spec = getattr(monitor, "anomaly", None)
-        if not isinstance(spec, AnomalySpec):
+        spec = cls.block(monitor)
+        if spec is None or cls.key is None:
             return []
-        return setting_problems("anomaly", spec.metrics, spec.seasonality, monitor, kind, source, prefix)
+        return setting_problems(cls.key, spec.metrics, spec.seasonality, monitor, kind, source, prefix)
+
+    def judge(self, observation: Observation, history: History) -> Alert | None:
+        return self.verdict(observation, history).alert
+
+
+class Anomaly(BlockRule):
+    name = "anomaly"
+    key = "anomaly"
+    settings = AnomalySpec
+
+    @classmethod
+    def block(cls, monitor: MonitorSpec) -> AnomalySpec | None:
+        return settings_of(monitor)  # with the kind's default (volume, freshness)
 
     @classmethod
     def check_warehouse(cls, monitor: MonitorSpec, catalog: Catalog) -> list[ConfigProblem]:
@@ -235,9 +253,6 @@ class Anomaly(Rule):
                 )
             ]
         return []
-
-    def judge(self, observation: Observation, history: History) -> Alert | None:
-        return self.verdict(observation, history).alert
 
     def verdict(self, observation: Observation, history: History) -> Verdict:
         spec, value, monitor = self.spec, observation.value, observation.monitor

@@ -8,17 +8,15 @@ or fall more consistently than noise would; the arithmetic is in sqlmon.stats.tr
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
-from sqlmon.config.specs import MonitorSpec, Severity, SourceSpec, StrictModel
-from sqlmon.errors import ConfigProblem
-from sqlmon.monitors import registry
-from sqlmon.monitors.base import MetricValue, MonitorKind, show_value
+from sqlmon.config.specs import Severity, StrictModel
+from sqlmon.monitors.base import show_value
 from sqlmon.results import Alert
-from sqlmon.rules.anomaly import SeasonalitySetting, seasonality_for, setting_problems
-from sqlmon.rules.base import History, Observation, Rule, Verdict
+from sqlmon.rules.anomaly import BlockRule, SeasonalitySetting, seasonality_for
+from sqlmon.rules.base import History, Observation, Verdict
 from sqlmon.stats.anomaly import season_of
 from sqlmon.stats.trend import mann_kendall
 
@@ -41,33 +39,10 @@ class TrendSpec(StrictModel):
         return value
 
 
-class Trend(Rule):
+class Trend(BlockRule):
     name = "trend"
     key = "trend"
     settings = TrendSpec
-
-    def __init__(self, spec: TrendSpec):
-        self.spec = spec
-
-    @classmethod
-    def for_value(cls, monitor: MonitorSpec, value: MetricValue) -> Trend | None:
-        spec = getattr(monitor, "trend", None)
-        if not isinstance(spec, TrendSpec):
-            return None
-        watched = spec.metrics or registry.get(monitor.type).headline_of(monitor)
-        return cls(spec) if value.metric in watched else None
-
-    @classmethod
-    def check(
-        cls, monitor: MonitorSpec, kind: MonitorKind[Any], source: SourceSpec, prefix: tuple[Any, ...]
-    ) -> list[ConfigProblem]:
-        spec = getattr(monitor, "trend", None)
-        if not isinstance(spec, TrendSpec):
-            return []
-        return setting_problems("trend", spec.metrics, spec.seasonality, monitor, kind, source, prefix)
-
-    def judge(self, observation: Observation, history: History) -> Alert | None:
-        return self.verdict(observation, history).alert
 
     def verdict(self, observation: Observation, history: History) -> Verdict:
         spec, value, monitor = self.spec, observation.value, observation.monitor
