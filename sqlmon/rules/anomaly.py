@@ -330,16 +330,4 @@ class Anomaly(BlockRule):
         )
         if value.detail:
             message += f"; {value.detail}"
-        alert = Alert(
-            monitor.name,
-            monitor.type,
-            value.column,
-            value.metric,
-            value.value,
-            spec.severity,
-            rule,
-            message,
-            observation.window_start,
-            observation.segment,
-        )
-        return Verdict(alert, row)
+        return Verdict(observation.alert(spec.severity, rule, message), row)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from pydantic import BaseModel
 
 from sqlmon.config.durations import Window
-from sqlmon.config.specs import MonitorSpec
+from sqlmon.config.specs import MonitorSpec, Severity
 from sqlmon.errors import ConfigProblem
 from sqlmon.monitors.base import MetricValue
 from sqlmon.results import Alert, AnomalyRow
@@ -33,6 +33,22 @@ class Observation:
     segment: str | None = None
     # the source's window size (None: measured whole); `window` may be shorter, as the window in progress is
     period: timedelta | None = None
+
+    def alert(self, severity: Severity, rule: str, message: str) -> Alert:
+        """An alert on this value: what every rule raises, with its own severity, rule text and message."""
+        value = self.value
+        return Alert(
+            self.monitor.name,
+            self.monitor.type,
+            value.column,
+            value.metric,
+            value.value,
+            severity,
+            rule,
+            message,
+            self.window_start,
+            self.segment,
+        )
 
     @property
     def subject(self) -> str:

@@ -51,15 +51,4 @@ class Threshold(Rule):
         message = f"{observation.subject} = {show_value(value.value, value.unit)} ({severity}: {described})"
         if value.detail:
             message += f"; {value.detail}"
-        return Alert(
-            observation.monitor.name,
-            observation.monitor.type,
-            value.column,
-            value.metric,
-            value.value,
-            severity,
-            f"threshold {described}",
-            message,
-            observation.window_start,
-            observation.segment,
-        )
+        return observation.alert(severity, f"threshold {described}", message)

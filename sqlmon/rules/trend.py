@@ -14,7 +14,6 @@ from pydantic import Field, field_validator
 
 from sqlmon.config.specs import Severity, StrictModel
 from sqlmon.monitors.base import show_value
-from sqlmon.results import Alert
 from sqlmon.rules.anomaly import BlockRule, SeasonalitySetting, seasonality_for
 from sqlmon.rules.base import History, Observation, Verdict
 from sqlmon.stats.anomaly import season_of
@@ -77,17 +76,4 @@ class Trend(BlockRule):
             f"p = {found.pvalue:.2g}{seasonal}{slope} per window)"
         )
         rule = f"trend mann_kendall p < {spec.pvalue:g} over {spec.windows} windows"
-        return Verdict(
-            Alert(
-                monitor.name,
-                monitor.type,
-                value.column,
-                value.metric,
-                value.value,
-                spec.severity,
-                rule,
-                message,
-                observation.window_start,
-                observation.segment,
-            )
-        )
+        return Verdict(observation.alert(spec.severity, rule, message))
