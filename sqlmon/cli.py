@@ -269,6 +269,11 @@ def compile_command(
 @click.option("--start", default=None, help="Recompute windows from this date/time (a backfill); default: resume.")
 @click.option("--end", default=None, help="Compute windows ending by this date/time (default: now, UTC).")
 @fail_on_option
+@click.option(
+    "--fail-fast",
+    is_flag=True,
+    help="Stop at the first source that fails on the warehouse and store nothing (default: the other sources run).",
+)
 @format_option
 @handle_errors
 def run_command(
@@ -280,6 +285,7 @@ def run_command(
     start: str | None,
     end: str | None,
     fail_on: str,
+    fail_fast: bool,
     output_format: str,
 ) -> None:
     """Compute the monitors' metrics in the warehouse, store them, and report alerts.
@@ -297,6 +303,7 @@ def run_command(
         _parse_time(end, "--end"),
         target=None if dbt else target,
         dbt=dbt,
+        fail_fast=fail_fast,
     )
     code = _run_exit_code(result, fail_on)
     notify.get(output_format).send(notify.Report(result, int(code), fail_on))

@@ -3,6 +3,7 @@ rows the run stores and reports."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from sqlmon.config.durations import Window
@@ -48,6 +49,12 @@ class RunHistory:
             key = (row.monitor, row.column, row.segment, row.metric)
             flagged = (*key, start) in alerted
             self._computed.setdefault(key, {})[start] = Point(start, end, row.value, flagged)
+
+    def forget(self, monitors: Sequence[MonitorSpec]) -> None:
+        """The run took these monitors' windows back out (their source failed): so does their history."""
+        names = {m.name for m in monitors}
+        self._computed = {key: points for key, points in self._computed.items() if key[0] not in names}
+        self._seen = min(self._seen, len(self.run.metrics))
 
     def dates(self, table: str, column: str) -> set[date]:
         if (table, column) not in self._dates:

@@ -16,6 +16,8 @@ from sqlmon.config.specs import Severity
 from sqlmon.monitors.base import FailingRow, HistogramBin
 
 SEVERITY_RANK = {"warn": 1, "error": 2}
+# the lists of a RunResult that computing a source appends to
+_APPENDED = ("metrics", "alerts", "anomalies", "histograms", "samples", "schemas", "warnings")
 
 
 @dataclass
@@ -225,6 +227,14 @@ class SegmentWarning:
         )
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    lengths: dict[str, int]
+    replaced: set[tuple[str, datetime]]
+    windows: dict[str, list[Window]]
+    notes: dict[str, str]
+
+
 @dataclass
 class RunResult:
     """One run: its row of `sqlmon_runs` and everything it computed, which the store writes in one transaction."""
@@ -252,6 +262,8 @@ class RunResult:
     schemas: list[SchemaRow] = field(default_factory=list)
     # (monitor, window_start) pairs this run computed again: their stored rows are replaced, not duplicated
     replaced: set[tuple[str, datetime]] = field(default_factory=set)
+    # per source whose computation failed on the warehouse, the cause; nothing of that source is stored
+    failed_sources: dict[str, str] = field(default_factory=dict)
 
     def to_row(self, run: RunResult | None = None) -> dict[str, Any]:
         return {
@@ -268,6 +280,21 @@ class RunResult:
     def current_alerts(self) -> list[Alert]:
         """What is wrong as this run leaves it: the alerts it raised, and those still open from earlier runs."""
         return [*self.alerts, *self.open_alerts]
+
+    def checkpoint(self) -> Checkpoint:
+        """How much the run holds now, so a source that fails part-way can be taken back out (`rollback`)."""
+        return Checkpoint(
+            {name: len(getattr(self, name)) for name in _APPENDED},
+            set(self.replaced),
+            dict(self.windows),
+            dict(self.notes),
+        )
+
+    def rollback(self, mark: Checkpoint) -> None:
+        """Forget everything computed since `mark`: a source stores all of its windows or none."""
+        for name, length in mark.lengths.items():
+            del getattr(self, name)[length:]
+        self.replaced, self.windows, self.notes = set(mark.replaced), dict(mark.windows), dict(mark.notes)
 
     def discard_results(self) -> None:
         """A failed run stores nothing but its run row: no partial metrics."""

@@ -16,7 +16,7 @@ from sqlmon.config.loader import Project, load_project
 from sqlmon.config.specs import MonitorSpec
 from sqlmon.engines import connect
 from sqlmon.engines.base import Engine
-from sqlmon.errors import ConfigError, ConfigProblem, SqlmonError
+from sqlmon.errors import ConfigError, ConfigProblem, EngineError, SqlmonError
 from sqlmon.judge import RunHistory, judge
 from sqlmon.plan import latest_window, plan_source, select_monitors
 from sqlmon.results import Alert, RunResult, SegmentWarning
@@ -35,10 +35,11 @@ def run(
     end: datetime | None = None,
     target: str | None = None,
     dbt: DbtOptions | None = None,
+    fail_fast: bool = False,
 ) -> RunResult:
     """Compute the windows not yet computed (or those from `start`), store the results, and return them."""
     project = load_project(root, target, dbt)
-    return run_monitors(project, select_monitors(project, select), start, end)
+    return run_monitors(project, select_monitors(project, select), start, end, fail_fast=fail_fast)
 
 
 def run_monitors(
@@ -47,8 +48,14 @@ def run_monitors(
     start: datetime | None = None,
     end: datetime | None = None,
     engine: Engine | None = None,
+    fail_fast: bool = False,
 ) -> RunResult:
-    """One run of these monitors of a loaded project (see `run`), on `engine` when given (its caller closes it)."""
+    """One run of these monitors of a loaded project (see `run`), on `engine` when given (its caller closes it).
+
+    A source whose statements fail on the warehouse stores nothing and makes the run an error, while the other
+    sources' monitors still run and store their windows; with `fail_fast` the first failure ends the run, which then
+    stores nothing but its run row.
+    """
     started = utcnow()
     owned = engine is None
     engine = engine or connect(project)
@@ -68,14 +75,24 @@ def run_monitors(
         )
         _report_broken(project, broken, result)
         try:
-            _compute_all(session, monitors, start, result)
+            try:
+                _compute_all(session, monitors, start, result, fail_fast)
+            except SourcesFailed as exc:
+                result.status, result.error = "error", str(exc)
             result.open_alerts = _still_open(session, monitors, result)
         except SqlmonError as exc:
-            result.status, result.error = "error", str(exc)
+            result.status = "error"
+            result.error = f"{result.error}\nthen: {exc}" if result.error else str(exc)
             result.discard_results()
         result.finished_at = utcnow()
         result.statements = len(session.log.statements)
-        session.store.write(result)
+        try:
+            session.store.write(result)
+        except EngineError as exc:
+            if result.error is None:
+                raise
+            # the warehouse went away mid-run: what failed first is the cause to report, not the failed write
+            raise EngineError(f"{result.error}\nand the run could not be stored: {exc}") from None
         return result
     finally:
         if owned:
@@ -119,32 +136,67 @@ def _report_broken(project: Project, broken: Broken, result: RunResult) -> None:
         result.error = f"{len(broken)} monitor(s) could not run: " + ", ".join(broken)
 
 
-def _compute_all(session: Session, monitors: list[MonitorSpec], start: datetime | None, result: RunResult) -> None:
+def _compute_all(
+    session: Session, monitors: list[MonitorSpec], start: datetime | None, result: RunResult, fail_fast: bool
+) -> None:
     """Per source: plan its windows, then compute and judge each in time order, so a rule that reads history sees
-    the windows this run computed before it."""
+    the windows this run computed before it. A source that fails is taken back out whole (see `run_monitors`)."""
     stored = session.store.stored_windows()
     history = RunHistory(session.store, result)
     by_source: dict[str, list[MonitorSpec]] = defaultdict(list)
     for monitor in monitors:
         by_source[monitor.source].append(monitor)
     for source_name, source_monitors in by_source.items():
-        source = session.project.sources[source_name]
-        plan = plan_source(session, source, source_monitors, result.as_of, start, stored)
-        result.schemas += plan.schema
-        result.windows[source.name] = plan.windows
-        if plan.note:
-            result.notes[source.name] = plan.note
-        for step in plan.steps:
-            outputs = compute(
-                session,
-                source.name,
-                step.window,
-                step.monitors,
-                previous_schema=step.previous_schema,
-                as_of=result.as_of,
-            )
-            for monitor in step.monitors:
-                _judge_computed(monitor, step.window, outputs[monitor.name], history, result, source.window)
+        mark = result.checkpoint()
+        try:
+            _compute_source(session, source_name, source_monitors, start, stored, history, result)
+        except SqlmonError as exc:
+            if fail_fast:
+                raise
+            result.rollback(mark)
+            history.forget(source_monitors)
+            result.failed_sources[source_name] = str(exc)
+    if result.failed_sources:
+        failed = result.failed_sources
+        if len(failed) == 1:
+            [(name, cause)] = failed.items()
+            raise SourcesFailed(f"source `{name}` failed, nothing of it stored: {cause}")
+        raise SourcesFailed(
+            f"{len(failed)} of {len(by_source)} sources failed, nothing of them stored: "
+            + "; ".join(f"`{name}`: {cause}" for name, cause in failed.items())
+        )
+
+
+class SourcesFailed(SqlmonError):
+    """Some sources failed; what the others computed stands and is stored."""
+
+
+def _compute_source(
+    session: Session,
+    source_name: str,
+    monitors: list[MonitorSpec],
+    start: datetime | None,
+    stored: dict[str, dict[datetime, datetime]],
+    history: RunHistory,
+    result: RunResult,
+) -> None:
+    source = session.project.sources[source_name]
+    plan = plan_source(session, source, monitors, result.as_of, start, stored)
+    result.schemas += plan.schema
+    result.windows[source.name] = plan.windows
+    if plan.note:
+        result.notes[source.name] = plan.note
+    for step in plan.steps:
+        outputs = compute(
+            session,
+            source.name,
+            step.window,
+            step.monitors,
+            previous_schema=step.previous_schema,
+            as_of=result.as_of,
+        )
+        for monitor in step.monitors:
+            _judge_computed(monitor, step.window, outputs[monitor.name], history, result, source.window)
 
 
 def _still_open(session: Session, monitors: list[MonitorSpec], result: RunResult) -> list[Alert]:

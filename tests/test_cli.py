@@ -280,7 +280,7 @@ def test_a_warehouse_error_during_a_run_exits_3_and_stores_no_metrics(make_proje
     result = sqlmon("run", "-p", root)
     assert result.exit_code == 3
     assert "sqlmon run " in result.stdout and ": error, as of " in result.stdout
-    assert "\nerror: DuckDB: Conversion Error: " in result.stdout
+    assert "\nerror: source `broken` failed, nothing of it stored: DuckDB: Conversion Error: " in result.stdout
     assert query(root, "SELECT status FROM sqlmon.sqlmon_runs") == [("error",)]
     assert query(root, "SELECT count(*) FROM sqlmon.sqlmon_metrics") == [(0,)]
 

@@ -97,6 +97,9 @@ class DuckDBConnection(StrictModel):
         default=None, description="DuckDB memory limit, e.g. `4GB`; spills to disk above it"
     )
     threads: int | None = Field(default=None, ge=1)
+    statement_timeout: int | None = Field(
+        default=None, ge=1, description="seconds one statement may run before it is cancelled (the source then fails)"
+    )
 
 
 class PostgresConnection(StrictModel):
@@ -108,6 +111,9 @@ class PostgresConnection(StrictModel):
     dbname: str = "postgres"
     sslmode: str | None = None
     connect_timeout: int = Field(default=10, ge=1)
+    statement_timeout: int | None = Field(
+        default=None, ge=1, description="seconds one statement may run before it is cancelled (the source then fails)"
+    )
 
 
 class SparkConnection(StrictModel):
@@ -119,6 +125,9 @@ class SparkConnection(StrictModel):
         default="parquet", description="format of the results tables; delta allows in-place deletes"
     )
     conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
+    statement_timeout: int | None = Field(
+        default=None, ge=1, description="seconds one statement may run before it is cancelled (the source then fails)"
+    )
 
 
 def _connection_type(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -98,6 +99,34 @@ class Engine(ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+@contextmanager
+def deadline(seconds: int | None, cancel: Callable[[], None], during: str) -> Iterator[None]:
+    """The statement inside may run `seconds` (the connection's `statement_timeout`): then `cancel`, called from a
+    timer thread, stops it in the warehouse, and whatever the driver raises for that becomes one clear error."""
+    if seconds is None:
+        yield
+        return
+    fired = threading.Event()
+
+    def expire() -> None:
+        fired.set()
+        cancel()
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except BaseException:
+        if fired.is_set():
+            raise EngineError(
+                f"statement cancelled after {seconds} s (`statement_timeout` of the connection)\n{during}"
+            ) from None
+        raise
+    finally:
+        timer.cancel()
 
 
 def stripped(exc: BaseException) -> str:

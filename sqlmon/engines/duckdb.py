@@ -10,16 +10,17 @@ from typing import Any
 from sqlglot import exp
 
 from sqlmon.config.specs import DuckDBConnection
-from sqlmon.engines.base import Engine, information_schema_query, wrap_errors
+from sqlmon.engines.base import Engine, deadline, information_schema_query, wrap_errors
 from sqlmon.errors import EngineError
 
 
 class DuckDBEngine(Engine):
     dialect = "duckdb"
 
-    def __init__(self, connection: Any, description: str):
+    def __init__(self, connection: Any, description: str, statement_timeout: int | None = None):
         self._con = connection
         self.description = description
+        self._timeout = statement_timeout
 
     @classmethod
     def open(
@@ -38,7 +39,7 @@ class DuckDBEngine(Engine):
             config["threads"] = spec.threads
         with wrap_errors(f"cannot open DuckDB database {path}", errors=duckdb.Error):
             con = duckdb.connect(path, read_only=read_only, config=config)
-        engine = cls(con, path)
+        engine = cls(con, path, spec.statement_timeout)
         engine.use_utc()
         return engine
 
@@ -51,13 +52,16 @@ class DuckDBEngine(Engine):
     def _run(self, sql: str, parameters: Sequence[Any] | None) -> Any:
         return self._con.execute(sql, parameters) if parameters is not None else self._con.execute(sql)
 
+    def _statement(self, sql: str) -> AbstractContextManager[None]:
+        return deadline(self._timeout, self._con.interrupt, f"while running:\n{sql}")
+
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
-        with _interrupts(), self._errors(f"while running:\n{sql}"):
+        with self._statement(sql), _interrupts(), self._errors(f"while running:\n{sql}"):
             self._run(sql, parameters)
 
     def query(self, sql: str, parameters: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         # some errors only surface while rows are fetched
-        with _interrupts(), self._errors(f"while running:\n{sql}"):
+        with self._statement(sql), _interrupts(), self._errors(f"while running:\n{sql}"):
             rows: list[tuple[Any, ...]] = self._run(sql, parameters).fetchall()
             return rows
 

@@ -42,6 +42,9 @@ class PostgresEngine(Engine):
             con = psycopg.connect(**settings, autocommit=True, connect_timeout=spec.connect_timeout)
         engine = cls(con, description, secrets)
         engine.use_utc()
+        if spec.statement_timeout:
+            # enforced by the server, so it holds even while the client waits (for a lock, say)
+            engine.execute("SELECT set_config('statement_timeout', %s, false)", [f"{spec.statement_timeout}s"])
         if read_only:
             con.execute("SET default_transaction_read_only = on")
         return engine
@@ -79,8 +82,9 @@ class PostgresEngine(Engine):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        # psycopg's own block (BEGIN … COMMIT or ROLLBACK), so the connection knows a transaction is open
-        with self._con.transaction():
+        # psycopg's own block (BEGIN … COMMIT or ROLLBACK), so the connection knows a transaction is open; its BEGIN
+        # and COMMIT fail like any statement when the connection is gone
+        with self._errors("while opening or committing a transaction"), self._con.transaction():
             yield
 
     @contextmanager

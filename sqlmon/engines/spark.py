@@ -10,17 +10,24 @@ from typing import Any
 from sqlglot import exp
 
 from sqlmon.config.specs import SparkConnection
-from sqlmon.engines.base import Engine, first_line, wrap_errors
+from sqlmon.engines.base import Engine, deadline, first_line, wrap_errors
 from sqlmon.errors import EngineError
 
 
 class SparkEngine(Engine):
     dialect = "spark"
 
-    def __init__(self, session: Any, table_format: str = "parquet", secrets: list[str] | None = None):
+    def __init__(
+        self,
+        session: Any,
+        table_format: str = "parquet",
+        secrets: list[str] | None = None,
+        statement_timeout: int | None = None,
+    ):
         self._spark = session
         self.table_format = table_format
         self._secrets = list(secrets or [])
+        self._timeout = statement_timeout
         self.description = f"spark {session.version}"
 
     @property
@@ -52,21 +59,33 @@ class SparkEngine(Engine):
             session = builder.getOrCreate()
             if "spark.sql.session.timeZone" not in spec.conf:
                 session.conf.set("spark.sql.session.timeZone", "UTC")  # also for Spark Connect and reused sessions
-        return cls(session, spec.table_format, secrets)
+        return cls(session, spec.table_format, secrets, spec.statement_timeout)
 
-    def _sql(self, sql: str) -> Any:
-        with wrap_errors("Spark", self._secrets, text=first_line, during=f"while running:\n{sql}"):
-            return self._spark.sql(sql)
+    def _collect(self, sql: str) -> list[Any]:
+        during = f"while running:\n{sql}"
+        with (
+            deadline(self._timeout, self._cancel, during),
+            wrap_errors("Spark", self._secrets, text=first_line, during=during),
+        ):
+            rows: list[Any] = self._spark.sql(sql).collect()
+            return rows
+
+    def _cancel(self) -> None:
+        # a local session cancels through its SparkContext; a Spark Connect session has no context, only interrupts
+        if hasattr(self._spark, "interruptAll"):
+            self._spark.interruptAll()
+        else:
+            self._spark.sparkContext.cancelAllJobs()
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
         if parameters:
             raise EngineError("the spark engine takes no statement parameters")
-        self._sql(sql).collect()
+        self._collect(sql)
 
     def query(self, sql: str, parameters: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         if parameters:
             raise EngineError("the spark engine takes no statement parameters")
-        return [tuple(row) for row in self._sql(sql).collect()]
+        return [tuple(row) for row in self._collect(sql)]
 
     def insert_rows(self, table: exp.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         # Results are aggregates, so a batch is small: one INSERT … VALUES with literals written by sqlglot.

@@ -32,6 +32,7 @@ def json_report(result: RunResult, exit_code: int, extra: dict[str, Any] | None 
         "run_id": result.run_id,
         "status": result.status,
         "error": result.error,
+        "failed_sources": result.failed_sources,
         "exit_code": exit_code,
         "started_at": result.started_at.isoformat(),
         "finished_at": result.finished_at.isoformat(),

@@ -56,6 +56,8 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
             lines.append(f"  {source}: no new window to compute")
         if source in result.notes:
             lines.append(f"  {source}: {result.notes[source]}")
+    for source in result.failed_sources:
+        lines.append(f"  {source}: failed on the warehouse; nothing of it stored (error below)")
     seconds = (result.finished_at - result.started_at).total_seconds()
     plural = "s" if result.statements != 1 else ""
     lines.append(f"  {result.statements} SQL statement{plural}, {seconds:.1f} s")
