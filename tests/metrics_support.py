@@ -203,10 +203,11 @@ def psi(base: np.ndarray, cur: np.ndarray, eps: float = 1e-4) -> float:
 
 
 def kl(base: np.ndarray, cur: np.ndarray, eps: float = 1e-4) -> float:
-    """KL(q ‖ max(p, eps)) over the bins where q > 0, via scipy's rel_entr."""
+    """KL(q ‖ p') over the bins where q > 0, p' = p with eps in the empty bins, via scipy's rel_entr."""
     from scipy.special import rel_entr
 
-    p = np.maximum(base / base.sum(), eps)
+    p = base / base.sum()
+    p = np.where(p > 0, p, eps)
     q = cur / cur.sum()
     return float(np.sum(rel_entr(q, p)))
 

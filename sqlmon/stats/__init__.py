@@ -163,7 +163,7 @@ def kl(base: Counts, cur: Counts, epsilon: float = EPSILON) -> float:
     """Kullback–Leibler divergence of the current window from the baseline (natural log).
 
     ``KL(q ‖ p) = Σ_{i: q_i > 0} q_i · ln(q_i / p'_i)`` with
-    ``p'_i = max(p_i, ε)``; ``ε = epsilon`` (default :data:`EPSILON` = 1e-4).
+    ``p'_i = p_i``, or ``ε`` where ``p_i = 0``; ``ε = epsilon`` (default :data:`EPSILON` = 1e-4).
     Terms with ``q_i = 0`` contribute 0; the floored baseline is not
     renormalised. Because the floor adds mass to the baseline, the result
     can be marginally negative, by at most ``ln(1 + m·ε)`` where m is the
@@ -179,7 +179,7 @@ def kl(base: Counts, cur: Counts, epsilon: float = EPSILON) -> float:
         return _NAN
     p, q = pq
     mask = q > 0
-    p_floored = np.maximum(p[mask], eps)
+    p_floored = np.where(p[mask] > 0, p[mask], eps)  # only an empty bin is floored: a small share is a share
     with np.errstate(divide="ignore"):
         return float(np.sum(q[mask] * np.log(q[mask] / p_floored)))
 
