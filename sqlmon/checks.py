@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -15,6 +16,8 @@ from sqlmon.errors import ConfigError, ConfigProblem
 from sqlmon.monitors import registry
 from sqlmon.monitors.base import MonitorContext, Relation
 from sqlmon.sql.types import ColumnInfo
+
+TIME_TYPES = ("timestamp", "date")  # the logical types a source's `timestamp` column may have
 
 
 def _column_problem(
@@ -31,8 +34,13 @@ def _find_column_path(monitor: MonitorSpec, name: str) -> tuple[Any, ...]:
     return registry.get(monitor.type).column_path(monitor, name)
 
 
-def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Catalog) -> None:
-    """Raise ConfigError with every problem found: missing tables, missing columns, unusable column types."""
+def check_project(
+    project: Project, monitors: Iterable[MonitorSpec], catalog: Catalog, *, every_source: bool = False
+) -> None:
+    """Raise ConfigError with every problem found: missing tables, missing columns, unusable column types.
+
+    The sources of `monitors` are checked, and with `every_source` also those no monitor reads (`sqlmon validate`
+    checks the whole project; a run checks only what it runs, so a source nobody uses cannot stop it)."""
     problems: list[ConfigProblem] = []
     checked_sources: set[str] = set()
     for monitor in monitors:
@@ -40,7 +48,7 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
         columns = catalog.columns(source.resolved_table)
         if source.name not in checked_sources:
             checked_sources.add(source.name)
-            problems += _check_source(source, columns)
+            problems += _check_source(source, columns, catalog)
         if columns is None:
             continue
         kind = registry.get(monitor.type)
@@ -56,7 +64,7 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
             baseline_columns = profile.column_infos() if profile is not None else None
         elif baseline is not None and baseline.table is not None and kind.reads_baseline_of(monitor):
             baseline_columns = catalog.columns(baseline.table)
-            problems += _check_baseline_table(monitor, source, baseline.table, used, columns, baseline_columns)
+            problems += _check_baseline_table(monitor, source, baseline.table, used, columns, baseline_columns, catalog)
         if not missing:
             ctx = MonitorContext(
                 source=source,
@@ -73,11 +81,31 @@ def check_project(project: Project, monitors: Iterable[MonitorSpec], catalog: Ca
 
         for rule in RULES.all().values():
             problems += rule.check_warehouse(monitor, catalog)
+    if every_source:
+        for source in project.sources.values():
+            if source.name not in checked_sources:
+                problems += _check_source(source, catalog.columns(source.resolved_table), catalog)
     if problems:  # monitors sharing a source or baseline would each report its problem; say it once
         raise ConfigError(list({str(problem): problem for problem in problems}.values()))
 
 
-def _check_source(source: SourceSpec, columns: dict[str, ColumnInfo] | None) -> list[ConfigProblem]:
+def _missing_table_hint(table: str, catalog: Catalog) -> str:
+    """The closest table the warehouse has, written as `table` is, like a misspelled column gets: one of the same
+    schema when that schema exists (compared by name alone: the shared `main.` would make any two look alike), else
+    the closest `schema.name`, for a misspelled schema."""
+    candidates = catalog.table_names(table)
+    schema, _, name = table.rpartition(".")
+    same_schema = {c.rpartition(".")[2]: c for c in candidates if c.rpartition(".")[0] == schema}
+    if same_schema:
+        match = difflib.get_close_matches(name, list(same_schema), n=1, cutoff=0.6)  # as `suggest` does
+        return f"did you mean `{same_schema[match[0]]}`?" if match else _NO_TABLE_HINT
+    return suggest(table, candidates) or _NO_TABLE_HINT
+
+
+_NO_TABLE_HINT = "check the name, including its schema"
+
+
+def _check_source(source: SourceSpec, columns: dict[str, ColumnInfo] | None, catalog: Catalog) -> list[ConfigProblem]:
     """The source's table exists, and its timestamp column is a date or timestamp."""
     if columns is None:
         return [
@@ -85,22 +113,26 @@ def _check_source(source: SourceSpec, columns: dict[str, ColumnInfo] | None) -> 
                 source.locate("table"),
                 source.key("table"),
                 f"table `{source.table}` does not exist in the warehouse",
-                "check the name, including its schema",
+                _missing_table_hint(source.resolved_table, catalog),
             )
         ]
     if source.timestamp is None:
         return []
     ts = columns.get(source.timestamp)
     if ts is None:
+        times = [name for name, column in columns.items() if column.logical in TIME_TYPES]
+        listed = (
+            f"its date and timestamp columns: {', '.join(times)}" if times else "it has no date or timestamp column"
+        )
         return [
             ConfigProblem(
                 source.locate("timestamp"),
                 source.key("timestamp"),
                 f"column `{source.timestamp}` is not in table {source.table}",
-                suggest(source.timestamp, columns) or f"its columns: {', '.join(columns)}",
+                suggest(source.timestamp, times) or listed,  # only a time column can be the timestamp
             )
         ]
-    if ts.logical not in ("timestamp", "date"):
+    if ts.logical not in TIME_TYPES:
         return [
             ConfigProblem(
                 source.locate("timestamp"),
@@ -133,6 +165,7 @@ def _check_baseline_table(
     used: list[str],
     columns: dict[str, ColumnInfo],
     baseline_columns: dict[str, ColumnInfo] | None,
+    catalog: Catalog,
 ) -> list[ConfigProblem]:
     """The baseline table exists, holds the monitored columns, and types them numeric where the source does."""
     if baseline_columns is None:
@@ -142,7 +175,7 @@ def _check_baseline_table(
                 declared.locate("baseline", "table"),
                 declared.key("baseline", "table"),
                 f"baseline table `{table}` does not exist in the warehouse",
-                "check the name, including its schema",
+                _missing_table_hint(table, catalog),
             )
         ]
     problems = [

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from sqlmon import __version__
-from sqlmon.errors import ConfigError, ExitCode, SqlmonError, Terminated
+from sqlmon.errors import ConfigError, ExitCode, SqlmonError, Terminated, redact
 
 DATETIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -50,9 +50,9 @@ def handle_errors(function: Callable[..., Any]) -> Callable[..., Any]:
             _fail("Interrupted; nothing stored for this run.", ExitCode.INTERRUPTED)
         except Exception as exc:  # a bug in sqlmon: say so plainly, keep the traceback for those who ask
             if os.environ.get("SQLMON_DEBUG"):
-                traceback.print_exc()
+                click.echo(redact(traceback.format_exc()), err=True, nl=False)
             _fail(
-                f"Internal error: {type(exc).__name__}: {exc}\n"
+                f"Internal error: {type(exc).__name__}: {redact(str(exc))}\n"
                 "This is a bug in sqlmon; rerun with SQLMON_DEBUG=1 for the traceback and report it.",
                 ExitCode.RUNTIME_ERROR,
             )
@@ -195,7 +195,7 @@ def validate(
         from sqlmon.engines import connect
 
         with connect(project, read_only=True) as engine:
-            check_project(project, list(project.monitors.values()), Catalog(engine))
+            check_project(project, list(project.monitors.values()), Catalog(engine), every_source=True)
     where = "YAML only" if offline else "YAML and warehouse"
     click.echo(
         f"OK ({where}): {len(project.sources)} source(s), {len(project.monitors)} monitor(s) "
@@ -296,18 +296,38 @@ def run_command(
     from sqlmon.runner import run
 
     dbt = _dbt_options(dbt_project, profiles_dir, target)
-    result = run(
-        project_dir,
-        list(select) or None,
-        _parse_time(start, "--start"),
-        _parse_time(end, "--end"),
-        target=None if dbt else target,
-        dbt=dbt,
-        fail_fast=fail_fast,
-    )
+    parsed_start, parsed_end = _parse_time(start, "--start"), _parse_time(end, "--end")
+    try:
+        result = run(
+            project_dir,
+            list(select) or None,
+            parsed_start,
+            parsed_end,
+            target=None if dbt else target,
+            dbt=dbt,
+            fail_fast=fail_fast,
+        )
+    except ConfigError:
+        raise
+    except SqlmonError as exc:
+        if output_format == "text":
+            raise
+        # the warehouse could not even be opened (another writer holds its lock, say): a failed run, reported in
+        # the format asked for like a warehouse error in the middle of a run; the message goes to stderr too
+        result = _not_started(str(exc), parsed_end)
+        click.echo(f"Error: {exc}", err=True)
     code = _run_exit_code(result, fail_on)
     notify.get(output_format).send(notify.Report(result, int(code), fail_on))
     sys.exit(int(code))
+
+
+def _not_started(error: str, end: datetime | None) -> Any:
+    """The result of a run that failed before it began: no run id, nothing computed or stored."""
+    from sqlmon.results import RunResult
+    from sqlmon.session import utcnow
+
+    now = utcnow()
+    return RunResult(run_id="", status="error", started_at=now, finished_at=now, as_of=end or now, error=error)
 
 
 def _run_exit_code(result: Any, fail_on: str) -> ExitCode:

@@ -5,6 +5,7 @@ Every failure a user can cause is a `SqlmonError`; the CLI turns it into a messa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -36,16 +37,32 @@ class Location:
         return f"{self.file}:{self.line}"
 
 
-def redact(text: str, secrets: list[str] | tuple[str, ...]) -> str:
-    """`text` with every secret (a password, a value from ${ENV}) replaced by ***."""
-    for secret in secrets:
+_project_secrets: list[str] = []  # of the project loaded last; see keep_secrets
+
+
+def keep_secrets(secrets: Iterable[str]) -> None:
+    """Make these (the loaded project's passwords and ${ENV} values) the secrets that `redact` masks in every message
+    from now on, whoever writes it: an engine's error, a configuration problem quoting a value, the CLI's last resort.
+    A process monitors one project at a time, so each load replaces the secrets of the one before."""
+    _project_secrets[:] = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with every secret (a password, a value from ${ENV}) replaced by ***: those given, and those of the
+    loaded project (keep_secrets). The longest first, so a secret that contains another is masked whole."""
+    for secret in sorted({*secrets, *_project_secrets}, key=len, reverse=True):
         if secret:
             text = text.replace(secret, "***")
     return text
 
 
 class SqlmonError(Exception):
+    """Every error sqlmon raises for a user. Its message never shows a secret of the loaded project."""
+
     exit_code: ExitCode = ExitCode.RUNTIME_ERROR
+
+    def __init__(self, *args: object):
+        super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 @dataclass
@@ -61,16 +78,23 @@ class ConfigProblem:
         where = f"{self.location}: " if self.location else ""
         key = f"{self.key}: " if self.key else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}{key}{self.message}{hint}"
+        return redact(f"{where}{key}{self.message}{hint}")  # a problem may quote a value that came from ${ENV}
+
+
+def _place(problem: ConfigProblem) -> tuple[bool, str, int]:
+    """Problems in file order, then line order; those about the command line (no file) first."""
+    location = problem.location
+    return (location is not None, location.file if location else "", (location.line or 0) if location else 0)
 
 
 class ConfigError(SqlmonError):
-    """The project configuration is invalid. Holds every problem found, so a user fixes them in one pass."""
+    """The project configuration is invalid. Holds every problem found, so a user fixes them in one pass, sorted
+    by file and line, whichever stage found them."""
 
     exit_code = ExitCode.INVALID_CONFIG
 
     def __init__(self, problems: list[ConfigProblem] | ConfigProblem):
-        self.problems = problems if isinstance(problems, list) else [problems]
+        self.problems = sorted(problems if isinstance(problems, list) else [problems], key=_place)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -601,7 +601,7 @@ def test_a_table_that_does_not_exist(make_project):
     )
     assert problems(root) == [  # once, though two monitors read it
         "monitors/monitors.yml:3: sources[0].table: table `main.event` does not exist in the warehouse "
-        "(check the name, including its schema)"
+        "(did you mean `main.events`?)"
     ]
 
 
@@ -671,7 +671,7 @@ def test_a_baseline_table_that_does_not_exist(make_project):
     )
     assert problems(root) == [  # once, though two monitors compare with it
         "monitors/monitors.yml:5: sources[0].baseline.table: baseline table `main.train` does not exist in the "
-        "warehouse (check the name, including its schema)"
+        "warehouse (did you mean `main.training`?)"
     ]
 
 
@@ -781,11 +781,11 @@ def test_every_warehouse_problem_is_reported_at_once(make_project):
         """,
         setup_sql=WAREHOUSE,
     )
-    assert problems(root) == [
-        "monitors/monitors.yml:7: sources[1].table: table `main.gone` does not exist in the warehouse "
-        "(check the name, including its schema)",
+    assert problems(root) == [  # in file and line order
         "monitors/monitors.yml:4: sources[0].timestamp: column `created` has type VARCHAR; windows need a date or "
         "timestamp column",
+        "monitors/monitors.yml:7: sources[1].table: table `main.gone` does not exist in the warehouse "
+        "(check the name, including its schema)",
         "monitors/monitors.yml:15: monitors[1].columns[2]: column `score` is not in baseline table main.training "
         "(its columns: id, amount, country)",
         "monitors/monitors.yml:19: monitors[2].column: column `country` has type VARCHAR; a score column must be "
@@ -1074,10 +1074,10 @@ def test_a_label_column_missing_from_the_labels_table(make_project):
         setup_sql=LABELS,
     )
     assert problems(root) == [
-        "monitors/monitors.yml:11: monitors[0].labels.timestamp: column `labeled_at` is not in labels table "
-        "main.outcomes (did you mean `labelled_at`?)",
         "monitors/monitors.yml:10: monitors[0].label: column `is_fraudulent` is not in labels table main.outcomes "
         "(did you mean `is_fraud`?)",
+        "monitors/monitors.yml:11: monitors[0].labels.timestamp: column `labeled_at` is not in labels table "
+        "main.outcomes (did you mean `labelled_at`?)",
     ]
 
 

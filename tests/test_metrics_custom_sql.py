@@ -201,6 +201,6 @@ def test_a_query_that_returns_a_metric_twice_stops_the_run_and_says_why(make_pro
     result = run(root, end=END)
     assert result.status == "error"
     assert result.error == (
-        "custom_sql `q`: the query returned metric `n` twice in window 2026-03-10 00:00; return one row per metric and"
-        " segment"
+        "source `orders` failed, nothing of it stored: custom_sql `q`: the query returned metric `n` twice in window "
+        "2026-03-10 00:00; return one row per metric and segment"
     )

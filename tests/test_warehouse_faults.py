@@ -107,8 +107,8 @@ def test_a_statement_past_statement_timeout_is_cancelled_and_its_source_fails(ma
     elapsed = time.monotonic() - started
     assert result.exit_code == 3, result.output
     assert (
-        "source `bad` failed, nothing of it stored: statement cancelled after 1 s (`statement_timeout` of the connection)"
-        in result.stdout
+        "source `bad` failed, nothing of it stored: statement cancelled after 1 s "
+        "(`statement_timeout` of the connection)" in result.stdout
     )
     assert elapsed < 30  # not the minutes the statement needs
     assert _stored_monitors(root) == {"good_rows": 3, "good_nulls": 3}

@@ -70,7 +70,7 @@ def _data_path(node: Any, loc: tuple[Any, ...], missing: bool) -> tuple[Any, ...
 
 def _secret_bearing(path: tuple[Any, ...]) -> bool:
     """Whether a key lies under a connection (`connection:`, or a target's), where values may be secrets."""
-    return "connection" in path
+    return "connection" in path or path[:1] == ("targets",)
 
 
 def _tags(expected: str) -> list[str]:

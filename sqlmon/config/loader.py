@@ -26,7 +26,7 @@ from sqlmon.config.specs import (
     SourceSpec,
 )
 from sqlmon.config.yaml_loader import YamlMap, format_key, line_of, load_yaml_file
-from sqlmon.errors import ConfigError, ConfigProblem, Location
+from sqlmon.errors import ConfigError, ConfigProblem, Location, keep_secrets
 from sqlmon.monitors import registry
 
 if TYPE_CHECKING:
@@ -145,7 +145,9 @@ def _validate(
     if not isinstance(data, dict):
         problems.append(
             ConfigProblem(
-                Location(file, getattr(node, "line", None)), format_key(prefix), "expected a mapping of keys to values"
+                Location(file, getattr(node, "line", None) or 1),  # a plain value is the whole document
+                format_key(prefix),
+                "expected a mapping of keys to values",
             )
         )
         return None
@@ -176,6 +178,7 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
     data = project_doc if project_doc is not None else YamlMap({"monitor_paths": []} if dbt is not None else {})
     secrets: list[str] = []
     interpolate_env(data, PROJECT_FILE, (), secrets, problems)
+    keep_secrets(secrets)  # masked from here on, in the problems below too (`got …` may quote a value)
     spec = _validate(project_model(), data, PROJECT_FILE, project_doc, (), problems)
     if spec is None:
         raise ConfigError(problems)
@@ -193,6 +196,7 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
         )
     else:
         project = _project_with_target(root, spec, project_doc, target, secrets)
+    keep_secrets(project.secrets)
 
     declared = read_monitor_files(root, spec.monitor_paths, project_doc, problems)
     project.files += declared.files

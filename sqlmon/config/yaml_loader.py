@@ -97,8 +97,22 @@ _LineLoader.add_implicit_resolver(
 )
 
 
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
+
+    class _FastLineLoader(CParser, _LineLoader):
+        """_LineLoader on libyaml's parser, ten times faster on a long file. libyaml words its errors differently
+        and refuses a little more (nesting past 1,000 levels), so a document it refuses is read again by
+        _LineLoader."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+
 # Aliases let a few lines stand for billions of values (`a: &a [x, x]`, `b: &b [*a, *a]`, …); a project never needs
-# more than this many once expanded, and validating that many would take minutes.
+# them to add more than this many values once expanded, and validating that many would take minutes.
 MAX_EXPANDED_VALUES = 100_000
 # Deeper than this, PyYAML and pydantic recurse past Python's stack; no configuration nests a tenth as deep.
 MAX_DEPTH = 100
@@ -129,7 +143,9 @@ def _expanded_size(root: yaml.Node, file_name: str) -> None:
             children = [part for pair in node.value for part in pair]
         if children_done or not children:
             sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
-            if sizes[id(node)] > MAX_EXPANDED_VALUES:
+            # what aliases add is the expanded size beyond the nodes written out (every node below this one is in
+            # `sizes` by now), so a long file without aliases is never refused
+            if sizes[id(node)] > MAX_EXPANDED_VALUES + len(sizes):
                 raise ConfigError(
                     ConfigProblem(
                         Location(file_name, node.start_mark.line + 1),
@@ -143,9 +159,30 @@ def _expanded_size(root: yaml.Node, file_name: str) -> None:
         stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
 
 
+def _unprintable(text: str, exc: yaml.reader.ReaderError, file_name: str) -> ConfigProblem:
+    """A control character (other than tab and line breaks), which YAML refuses anywhere in a file."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    return ConfigProblem(
+        Location(file_name, line, column),
+        "",
+        f"invalid YAML: control character U+{exc.character:04X} in column {column}",
+        f'remove it; inside double quotes it can be written as an escape, e.g. "\\u{exc.character:04x}"',
+    )
+
+
 def load_yaml_text(text: str, file_name: str) -> Any:
     """Parse YAML text; syntax errors become a ConfigError at the offending line."""
-    loader = _LineLoader(text)
+    if yaml.__with_libyaml__:
+        try:
+            return _load(_FastLineLoader(text), file_name)
+        except (yaml.YAMLError, RecursionError):
+            pass  # read again below, for PyYAML's message and line
+    return _load_slow(text, file_name)
+
+
+def _load(loader: _LineLoader, file_name: str) -> Any:
     loader.file_name = file_name
     try:
         root = loader.get_single_node()
@@ -153,6 +190,14 @@ def load_yaml_text(text: str, file_name: str) -> Any:
             return None
         _expanded_size(root, file_name)
         return loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
+def _load_slow(text: str, file_name: str) -> Any:
+    """PyYAML's own parser, whose errors name what is wrong and where."""
+    try:
+        return _load(_LineLoader(text), file_name)
     except RecursionError:
         raise ConfigError(
             ConfigProblem(Location(file_name), "", f"nested more than {MAX_DEPTH} levels deep", "flatten the document")
@@ -166,11 +211,13 @@ def load_yaml_text(text: str, file_name: str) -> Any:
             message += f", {exc.context} that starts on line {opened}"
             if line is not None and line > len(text.splitlines()):  # the file ended first: point at what is unclosed
                 line = opened
-        raise ConfigError(ConfigProblem(Location(file_name, line), "", message, "fix the syntax")) from None
+        tab = "'\\t'" in (exc.problem or "")  # PyYAML's words for a tab where a token or indentation should be
+        hint = "indent with spaces: YAML does not allow tabs for indentation" if tab else "fix the syntax"
+        raise ConfigError(ConfigProblem(Location(file_name, line), "", message, hint)) from None
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError(_unprintable(text, exc, file_name)) from None
     except yaml.YAMLError as exc:
         raise ConfigError(ConfigProblem(Location(file_name), "", f"invalid YAML: {exc}")) from None
-    finally:
-        loader.dispose()
 
 
 def load_yaml_file(path: Path, display_name: str | None = None) -> Any:

@@ -29,7 +29,7 @@ def json_report(result: RunResult, exit_code: int, extra: dict[str, Any] | None 
         }
 
     payload = {
-        "run_id": result.run_id,
+        "run_id": result.run_id or None,  # null for a run that failed before it started: no sqlmon_runs row
         "status": result.status,
         "error": result.error,
         "failed_sources": result.failed_sources,
