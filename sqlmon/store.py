@@ -7,14 +7,17 @@ monitor's window replaces that window's rows, so a backfill never duplicates.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlglot import exp
 
+from sqlmon import __version__
 from sqlmon.engines.base import Engine
+from sqlmon.errors import EngineError
 from sqlmon.results import RunResult
 from sqlmon.sql.compiler import SqlCompiler, table_expression
+from sqlmon.sql.dialects import get_dialect
 from sqlmon.stats.anomaly import Point
 
 SeriesKey = tuple[str | None, str | None, str]  # (column, segment, metric)
@@ -129,8 +132,29 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("count", "DOUBLE"),  # valid values below the quantile, in the cell, or of the category
         ("finite_count", "DOUBLE"),  # finite values in the cell
     ),
+    # The layouts of this schema: one row each time a sqlmon created or migrated it to a new layout.
+    "sqlmon_layout": (
+        ("layout", "INTEGER"),
+        ("previous_layout", "INTEGER"),  # NULL: the schema was new
+        ("sqlmon_version", "VARCHAR"),
+        ("recorded_at", "TIMESTAMPNTZ"),
+    ),
 }
 BASELINES_TABLE = "sqlmon_baselines"
+LAYOUT_TABLE = "sqlmon_layout"
+# The layout of the results schema: bump it whenever TABLES or the views change, and say what changed in
+# LAYOUT_TABLES and docs/results.md ("Versions and upgrades"). An older sqlmon refuses a schema of a newer layout.
+LAYOUT_VERSION = 5
+# The tables each layout added (columns added count too: list them in the docs). A schema written before layouts were
+# recorded (layouts 1-4, no sqlmon_layout row) is as old as the newest of those layouts whose tables it holds.
+LAYOUT_TABLES: dict[int, tuple[str, ...]] = {
+    1: ("sqlmon_runs", "sqlmon_metrics", "sqlmon_histograms", "sqlmon_alerts", "sqlmon_schemas"),
+    2: ("sqlmon_baselines",),
+    3: ("sqlmon_samples",),
+    4: ("sqlmon_anomalies",),
+    5: (LAYOUT_TABLE,),
+}
+FIRST_RECORDED_LAYOUT = 5
 VIEWS = {"sqlmon_latest_metrics": "store.views.latest_metrics", "sqlmon_open_alerts": "store.views.open_alerts"}
 # Tables whose rows belong to a (monitor, window): replaced when that window is computed again.
 WINDOWED_TABLES = ("sqlmon_metrics", "sqlmon_histograms", "sqlmon_alerts", "sqlmon_samples", "sqlmon_anomalies")
@@ -149,37 +173,41 @@ class Store:
         return self.compiler.to_sql(tree, pretty=False)
 
     def ensure(self) -> None:
-        """Create the schema, tables and views, and add any column a newer sqlmon defines (forward migration); one
-        process at a time (`Engine.exclusive`), or two first runs race to create the same tables."""
+        """Create the schema, tables and views, and migrate a schema of an older layout in place (add its missing
+        tables and columns, record the layout); refuse one of a newer layout before writing anything. One process at
+        a time (`Engine.exclusive`), or two first runs race to create the same tables."""
         with self.engine.exclusive(self.schema):
-            self._ensure()
+            recorded = self._checked_layout()  # first: a schema of a newer layout is refused before any write
+            self._finish_rewrites()
+            self._ensure(recorded)
+            self._remove_unfinished()
 
-    def _ensure(self) -> None:
+    def _checked_layout(self) -> tuple[int, str] | None:
+        """The layout recorded in the schema (see `_recorded_layout`); an EngineError when it is newer than ours."""
+        if self.engine.describe(f"{self.schema}.{LAYOUT_TABLE}") is None:
+            return None
+        recorded = self._recorded_layout()
+        if recorded is not None and recorded[0] > LAYOUT_VERSION:
+            layout, writer = recorded
+            raise EngineError(
+                f"the results schema `{self.schema}` was written by {writer} (layout {layout}); this is "
+                f"sqlmon {__version__} (layout {LAYOUT_VERSION}), which cannot write to it: upgrade sqlmon "
+                "(pip install -U sqlmon)"
+            )
+        return recorded
+
+    def _ensure(self, recorded: tuple[int, str] | None) -> None:
+        existing = {name: self.engine.describe(f"{self.schema}.{name}") for name in TABLES}
+        previous = recorded[0] if recorded is not None else _inferred_layout(existing)
         self.engine.execute(
             self._sql(exp.Create(this=exp.to_identifier(self.schema, quoted=True), kind="SCHEMA", exists=True))
         )
         for name, columns in TABLES.items():
-            existing = self.engine.describe(f"{self.schema}.{name}")
-            if existing is None:
-                definition = exp.Schema(
-                    this=self.table(name),
-                    expressions=[
-                        exp.ColumnDef(this=exp.to_identifier(col, quoted=True), kind=exp.DataType.build(kind))
-                        for col, kind in columns
-                    ],
-                )
-                self.engine.execute(
-                    self._sql(
-                        exp.Create(
-                            this=definition,
-                            kind="TABLE",
-                            exists=True,
-                            properties=self.engine.create_table_properties(),
-                        )
-                    )
-                )
+            described = existing[name]
+            if described is None:
+                self._create_table(name, columns)
                 continue
-            present = {col for col, _ in existing}
+            present = {col for col, _ in described}
             for col, kind in columns:
                 if col not in present:
                     self.engine.execute(
@@ -200,6 +228,50 @@ class Store:
             self.engine.execute(
                 self._sql(exp.Create(this=self.table(view), kind="VIEW", replace=True, expression=query))
             )
+        if recorded is None or recorded[0] < LAYOUT_VERSION:
+            # last: a migration cut short leaves no record, and the next run finishes it
+            row = {
+                "layout": LAYOUT_VERSION,
+                "previous_layout": previous,
+                "sqlmon_version": __version__,
+                "recorded_at": datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+            }
+            with self.engine.transaction():
+                self._append(LAYOUT_TABLE, [row])
+
+    def _create_table(self, name: str, columns: Sequence[tuple[str, str]]) -> None:
+        definition = exp.Schema(
+            this=self.table(name),
+            expressions=[
+                exp.ColumnDef(this=exp.to_identifier(col, quoted=True), kind=exp.DataType.build(kind))
+                for col, kind in columns
+            ],
+        )
+        self.engine.execute(
+            self._sql(
+                exp.Create(
+                    this=definition,
+                    kind="TABLE",
+                    exists=True,
+                    properties=self.engine.create_table_properties(),
+                )
+            )
+        )
+
+    def _recorded_layout(self) -> tuple[int, str] | None:
+        """The newest layout recorded in the schema, and which sqlmon recorded it (None: no record)."""
+        query = (
+            exp.select("layout", "sqlmon_version")
+            .from_(self.table(LAYOUT_TABLE))
+            .where(exp.column("layout").is_(exp.null()).not_())
+            .order_by(exp.Ordered(this=exp.column("layout"), desc=True))
+            .limit(1)
+        )
+        rows = self.engine.query(self._sql(query))
+        if not rows:
+            return None
+        layout, version = rows[0]
+        return int(layout), ("an unknown sqlmon" if version is None else f"sqlmon {version}")
 
     def stored_windows(self) -> dict[str, dict[datetime, datetime]]:
         """Per monitor, the windows (start → end) with stored metrics; empty before the first run."""
@@ -410,26 +482,76 @@ class Store:
         count = exp.select(exp.func("COUNT", exp.Star())).from_(self.table(name)).where(condition)
         if not self.engine.query(self._sql(count))[0][0]:
             return  # the usual incremental run: nothing to replace, nothing to rewrite
-        staging = exp.table_(
-            exp.to_identifier(f"{name}__sqlmon_rewrite", quoted=True), db=exp.to_identifier(self.schema, quoted=True)
-        )
+        # Without DELETE the table is rewritten. A copy is written under a name that says it is incomplete, renamed
+        # once it is whole, and only then swapped in: a process killed at any step leaves either the table as it was
+        # or a whole copy that the next run swaps in (`_finish_rewrites`), never a table lost or half written.
+        partial, whole = self._staging(name, "partial"), self._staging(name, "whole")
         keep = exp.select("*").from_(self.table(name)).where(exp.not_(condition))
-        self.engine.execute(self._sql(exp.Drop(tables=[staging.copy()], kind="TABLE", exists=True)))
+        self.engine.execute(self._sql(exp.Drop(tables=[partial.copy()], kind="TABLE", exists=True)))
         self.engine.execute(
             self._sql(
                 exp.Create(
-                    this=staging.copy(), kind="TABLE", expression=keep, properties=self.engine.create_table_properties()
+                    this=partial.copy(), kind="TABLE", expression=keep, properties=self.engine.create_table_properties()
                 )
             )
         )
-        self.engine.execute(self._sql(exp.Drop(tables=[self.table(name)], kind="TABLE")))
-        self.engine.execute(
-            self._sql(exp.Alter(this=staging.copy(), kind="TABLE", actions=[exp.AlterRename(this=self.table(name))]))
+        self._rename(partial, whole)
+        self._swap_in(name, whole)
+
+    def _staging(self, name: str, state: str) -> exp.Table:
+        return exp.table_(
+            exp.to_identifier(f"{name}__sqlmon_rewrite_{state}", quoted=True),
+            db=exp.to_identifier(self.schema, quoted=True),
         )
+
+    def _rename(self, table: exp.Table, to: exp.Table) -> None:
+        self.engine.execute(
+            self._sql(exp.Alter(this=table.copy(), kind="TABLE", actions=[exp.AlterRename(this=to.copy())]))
+        )
+
+    def _swap_in(self, name: str, whole: exp.Table) -> None:
+        self.engine.execute(self._sql(exp.Drop(tables=[self.table(name)], kind="TABLE", exists=True)))
+        self._rename(whole, self.table(name))
+
+    def _finish_rewrites(self) -> None:
+        """After a process died inside `_remove`: an incomplete copy is dropped, a whole one swapped in."""
+        if self.engine.supports_delete:
+            return
+        for name in TABLES:
+            partial, whole = self._staging(name, "partial"), self._staging(name, "whole")
+            if self.engine.describe(f"{self.schema}.{partial.name}") is not None:
+                self.engine.execute(self._sql(exp.Drop(tables=[partial], kind="TABLE")))
+            if self.engine.describe(f"{self.schema}.{whole.name}") is not None:
+                self._swap_in(name, whole)
+
+    def _remove_unfinished(self) -> None:
+        """Rows of a run that died before its `sqlmon_runs` row was written. Where the writes of a run are one
+        transaction there are none; on an engine without transactions (Spark) they are removed before anything
+        reads the tables, and until then the views leave them out."""
+        if get_dialect(self.engine.dialect).transactions:
+            return
+        finished = exp.select("run_id").from_(self.table("sqlmon_runs"))
+        unfinished = exp.not_(exp.column("run_id").isin(query=finished))
+        for name in (*WINDOWED_TABLES, "sqlmon_schemas"):
+            self._remove(name, unfinished.copy())
 
     def _append(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
         columns = [col for col, _ in TABLES[name]]
         self.engine.insert_rows(self.table(name), columns, [[row.get(col) for col in columns] for row in rows])
+
+
+def _inferred_layout(existing: dict[str, list[tuple[str, str]] | None]) -> int | None:
+    """The layout of a schema without a layout record: None when it holds no results table (new), else the newest
+    layout before layouts were recorded whose tables it holds all of (1 at least)."""
+    present = {name for name, described in existing.items() if described is not None}
+    if not present:
+        return None
+    layout = 1
+    for number in range(2, FIRST_RECORDED_LAYOUT):
+        if not set(LAYOUT_TABLES[number]) <= present:
+            break
+        layout = number
+    return layout
 
 
 def as_date(value: Any) -> date:

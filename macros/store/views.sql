@@ -1,4 +1,10 @@
-{#- Views beside the results tables, for BI tools. -#}
+{#- Views beside the results tables, for BI tools. They show the rows of finished runs only: on an engine without
+    transactions (Spark) a run that died mid-write leaves rows without a `sqlmon_runs` row until the next run removes
+    them. -#}
+
+{% macro finished(schema) -%}
+run_id IN (SELECT run_id FROM {{ (schema ~ ".sqlmon_runs") | table }})
+{%- endmacro %}
 
 {% macro latest_metrics(schema) -%}
 SELECT run_id, monitor, monitor_type, source, column_name, segment, metric, value, window_start, window_end, computed_at
@@ -7,6 +13,7 @@ FROM (
     PARTITION BY monitor, column_name, segment, metric ORDER BY window_start DESC, computed_at DESC
   ) AS rn
   FROM {{ (schema ~ ".sqlmon_metrics") | table }} AS m
+  WHERE {{ finished(schema) }}
 ) AS ranked
 WHERE rn = 1
 {%- endmacro %}
@@ -16,6 +23,9 @@ WHERE rn = 1
 SELECT a.*
 FROM {{ (schema ~ ".sqlmon_alerts") | table }} AS a
 JOIN (
-  SELECT monitor, MAX(window_start) AS window_start FROM {{ (schema ~ ".sqlmon_metrics") | table }} GROUP BY monitor
+  SELECT monitor, MAX(window_start) AS window_start FROM {{ (schema ~ ".sqlmon_metrics") | table }}
+  WHERE {{ finished(schema) }}
+  GROUP BY monitor
 ) AS latest ON a.monitor = latest.monitor AND a.window_start = latest.window_start
+WHERE a.{{ finished(schema) }}
 {%- endmacro %}
