@@ -174,9 +174,10 @@ class Store:
 
     def ensure(self) -> None:
         """Create the schema, tables and views, and migrate a schema of an older layout in place (add its missing
-        tables and columns, record the layout); refuse one of a newer layout before writing anything. One process at
-        a time (`Engine.exclusive`), or two first runs race to create the same tables."""
-        with self.engine.exclusive(self.schema):
+        tables and columns, record the layout); refuse one of a newer layout before writing anything. One
+        transaction, and one process at a time (`Engine.exclusive`), or two first runs race to create the same
+        tables. On an engine without transactions, first finish what a process killed mid-write left."""
+        with self.engine.transaction(), self.engine.exclusive(self.schema):
             recorded = self._checked_layout()  # first: a schema of a newer layout is refused before any write
             self._finish_rewrites()
             self._ensure(recorded)
@@ -229,15 +230,15 @@ class Store:
                 self._sql(exp.Create(this=self.table(view), kind="VIEW", replace=True, expression=query))
             )
         if recorded is None or recorded[0] < LAYOUT_VERSION:
-            # last: a migration cut short leaves no record, and the next run finishes it
+            # last: where `ensure` is no transaction (Spark), a migration cut short leaves no record, and the next
+            # run finishes it
             row = {
                 "layout": LAYOUT_VERSION,
                 "previous_layout": previous,
                 "sqlmon_version": __version__,
                 "recorded_at": datetime.now(UTC).replace(tzinfo=None, microsecond=0),
             }
-            with self.engine.transaction():
-                self._append(LAYOUT_TABLE, [row])
+            self._append(LAYOUT_TABLE, [row])
 
     def _create_table(self, name: str, columns: Sequence[tuple[str, str]]) -> None:
         definition = exp.Schema(

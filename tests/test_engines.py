@@ -668,3 +668,31 @@ def test_a_failed_transaction_is_rolled_back_where_the_engine_has_transactions(n
             assert engine.query(f"SELECT a FROM {schema}.tx_check WHERE a = 2") == [(2,)]
         finally:
             engine.execute(f"DROP TABLE {schema}.tx_check")
+
+
+SLOW = {
+    "duckdb": ("SELECT SUM(range % 7) FROM range(100000000000)", "statement cancelled after 1 s"),
+    "postgres": ("SELECT pg_sleep(60)", "PostgreSQL: canceling statement due to statement timeout"),
+    "spark": ("SELECT SUM(id % 7) FROM range(100000000000)", "statement cancelled after 1 s"),
+}
+
+
+@pytest.mark.parametrize("name", list(SLOW))
+def test_statement_timeout_cancels_a_long_statement_on_every_engine(name, request):
+    import time
+
+    from sqlmon.config.loader import load_project
+    from sqlmon.engines import REGISTRY
+    from sqlmon.errors import EngineError
+
+    root, _ = request.getfixturevalue(f"{name}_results")
+    project = load_project(root)
+    spec = project.connection.model_copy(update={"statement_timeout": 1})
+    statement, message = SLOW[name]
+    with REGISTRY.get(spec.type).open(spec, root, secrets=project.secrets) as engine:
+        started = time.monotonic()
+        with pytest.raises(EngineError) as raised:
+            engine.query(statement)
+        assert time.monotonic() - started < 20  # the statement alone would run for minutes
+        assert message in str(raised.value)
+        assert engine.query("SELECT 1") == [(1,)]  # the session goes on

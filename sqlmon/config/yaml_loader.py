@@ -182,6 +182,25 @@ def load_yaml_text(text: str, file_name: str) -> Any:
     return _load_slow(text, file_name)
 
 
+def _too_deep_line(text: str) -> int | None:
+    """The line where the nesting passes MAX_DEPTH, found by PyYAML's scanner, which does not recurse."""
+    opening: tuple[type[yaml.Token], ...] = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken)
+    opening += (yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+    closing = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+    depth = 0
+    try:
+        for token in yaml.scan(text):
+            if isinstance(token, opening):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return int(token.start_mark.line) + 1
+            elif isinstance(token, closing):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
 def _load(loader: _LineLoader, file_name: str) -> Any:
     loader.file_name = file_name
     try:
@@ -200,7 +219,12 @@ def _load_slow(text: str, file_name: str) -> Any:
         return _load(_LineLoader(text), file_name)
     except RecursionError:
         raise ConfigError(
-            ConfigProblem(Location(file_name), "", f"nested more than {MAX_DEPTH} levels deep", "flatten the document")
+            ConfigProblem(
+                Location(file_name, _too_deep_line(text)),
+                "",
+                f"nested more than {MAX_DEPTH} levels deep",
+                "flatten the document",
+            )
         ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

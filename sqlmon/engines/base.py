@@ -60,9 +60,13 @@ class Engine(ABC):
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
-        """The statements inside run while no other sqlmon process does the same for `name` (a results schema):
-        two runs at once must not both create its tables, nor interleave their writes. Where the warehouse already
-        allows one writer (a DuckDB file), or has no locks to take (Spark), the statements simply run."""
+        """Inside a transaction: the rest of it runs while no other sqlmon process does the same for `name` (a results
+        schema), with the dialect's lock (`DialectSpec.schema_lock`), so two runs at once neither both create its
+        tables nor interleave their writes. Where the warehouse already allows one writer (a DuckDB file), or has no
+        locks to take (Spark), the statements simply run."""
+        lock = get_dialect(self.dialect).schema_lock
+        if lock is not None:
+            self.execute(lock(f"sqlmon:{name}").sql(dialect=get_dialect(self.dialect).sqlglot_dialect))
         yield
 
     @contextmanager

@@ -87,13 +87,5 @@ class PostgresEngine(Engine):
         with self._errors("while opening or committing a transaction"), self._con.transaction():
             yield
 
-    @contextmanager
-    def exclusive(self, name: str) -> Iterator[None]:
-        # a transaction-level advisory lock, keyed by the schema's name: released at COMMIT or ROLLBACK, so a run that
-        # dies never leaves it behind; the second run waits for the first to commit, then sees its rows
-        with self.transaction():
-            self.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"sqlmon:{name}"])
-            yield
-
     def close(self) -> None:
         self._con.close()

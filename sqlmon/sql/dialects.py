@@ -30,6 +30,9 @@ class DialectSpec:
     supports_delete: bool = True  # whether the store can DELETE a recomputed window (sqlmon.engines.base.Engine)
     # Whether a session can run statements as one transaction, as the store's writes do (Engine.transaction).
     transactions: bool = True
+    # The statement that makes the rest of a transaction exclusive to one sqlmon process per results schema, given a
+    # key naming it (Engine.exclusive); None where a warehouse has no such lock.
+    schema_lock: Callable[[str], exp.Expression] | None = None
 
     def transaction_statements(self) -> tuple[str, str, str] | None:
         """BEGIN, COMMIT and ROLLBACK as sqlglot writes them here, or None where sessions have no transactions."""
@@ -39,6 +42,12 @@ class DialectSpec:
             node.sql(dialect=self.sqlglot_dialect) for node in (exp.Transaction(), exp.Commit(), exp.Rollback())
         )
         return begin, commit, rollback
+
+
+def _advisory_lock(key: str) -> exp.Expression:
+    # released at COMMIT or ROLLBACK, so a process that dies never leaves it behind
+    hashed = exp.Anonymous(this="hashtextextended", expressions=[exp.Literal.string(key), exp.Literal.number(0)])
+    return exp.select(exp.Anonymous(this="pg_advisory_xact_lock", expressions=[hashed]))
 
 
 def _equals_nan(node: exp.Expression) -> exp.Expression:
@@ -94,7 +103,12 @@ _SPARK_LIKE: _Transforms = {
 DIALECTS: dict[str, DialectSpec] = {
     "duckdb": DialectSpec("duckdb", "duckdb", executed_in_tests=True, utc_session="SET TimeZone = 'UTC'"),
     "postgres": DialectSpec(
-        "postgres", "postgres", _POSTGRES_LIKE, executed_in_tests=True, utc_session="SET TIME ZONE 'UTC'"
+        "postgres",
+        "postgres",
+        _POSTGRES_LIKE,
+        executed_in_tests=True,
+        utc_session="SET TIME ZONE 'UTC'",
+        schema_lock=_advisory_lock,
     ),
     "spark": DialectSpec(
         "spark",
