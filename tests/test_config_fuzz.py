@@ -8,7 +8,6 @@ a traceback.
 from __future__ import annotations
 
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -251,29 +250,22 @@ def project(make_project: Callable[..., Path]) -> Path:
     return make_project(VALID_MONITORS)
 
 
-def test_a_5_mb_monitor_file_loads_in_seconds(project: Path) -> None:
-    """50,000 monitors in one 5 MB file: valid, and loaded well under the time a scheduler would notice."""
+def test_a_5_mb_monitor_file_is_a_valid_project(project: Path) -> None:
+    """50,000 monitors in one 5 MB file: valid, not refused as an alias bomb (its load time: bench/config_load.py)."""
     item = "  - {name: nulls_%05d, type: null_rate, source: events, columns: [amount, country, a_longer_name]}\n"
     lines = ["sources:\n", "  - {name: events, table: main.events}\n", "monitors:\n"]
     lines += [item % i for i in range(50_000)]
     (project / "monitors" / "monitors.yml").write_text("".join(lines))
     size = (project / "monitors" / "monitors.yml").stat().st_size
     assert size > 5_000_000
-    started = time.perf_counter()
-    loaded = load_project(project)
-    seconds = time.perf_counter() - started
-    assert len(loaded.monitors) == 50_000
-    print(f"5 MB monitor file ({size:,} bytes, 50,000 monitors) loaded in {seconds:.1f} s")
-    assert seconds < 30
+    assert len(load_project(project).monitors) == 50_000
 
 
 def test_a_5_mb_text_value_loads(project: Path) -> None:
     """One 5 MB scalar (a description) is a value like any other."""
     text = VALID_MONITORS.replace("    type: null_rate\n", f"    type: null_rate\n    description: {'x' * 5_000_000}\n")
     (project / "monitors" / "monitors.yml").write_text(text)
-    started = time.perf_counter()
     assert valid(project) == "OK (YAML only): 1 source(s), 3 monitor(s) in 1 file(s)."
-    assert time.perf_counter() - started < 30
 
 
 def test_a_duplicate_key_names_the_file_line_and_key(project: Path) -> None:

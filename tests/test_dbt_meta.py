@@ -111,17 +111,17 @@ def test_mistakes_in_a_meta_block_are_reported_at_their_line_in_the_property_fil
     )
     found = problems("validate", "--dbt-project", dbt_project, "--offline")
     marts, raw = "models/marts/predictions.yml", "models/sources.yml"  # relative to the dbt project
-    assert found == [
+    assert found == [  # in file and line order
+        f"{marts}:13: models[0].config.meta.sqlmon.windw: unknown key `windw` (did you mean `window`?)",
         f"{marts}:20: models[0].config.meta.sqlmon.monitors[0].source: a monitor declared in a dbt node's `sqlmon` "
         "block watches that node (remove `source`, or declare the monitor in sqlmon's own YAML)",
+        f"{marts}:34: models[0].columns[2].config.meta.sqlmon[0].type: unknown monitor type `feature_drfit` (did "
+        f"you mean `feature_drift`? known types: {', '.join(sorted(registry.kinds()))})",
         f"{marts}:44: models[0].columns[4].config.meta.sqlmon.monitors[0].columns: a monitor declared on column "
         "`country` watches that column (remove `columns`, or declare the monitor on the model)",
         f"{raw}:12: sources[0].tables[0].config.meta.sqlmon.schema_contract: dbt declares no column with a "
         "`data_type` for `raw_accounts`, so there is no contract to check (give its columns `data_type:` (as "
         "`contract: {enforced: true}` requires), or list `columns:` here)",
-        f"{marts}:13: models[0].config.meta.sqlmon.windw: unknown key `windw` (did you mean `window`?)",
-        f"{marts}:34: models[0].columns[2].config.meta.sqlmon[0].type: unknown monitor type `feature_drfit` (did "
-        f"you mean `feature_drift`? known types: {', '.join(sorted(registry.kinds()))})",
         f"{raw}:13: sources[0].tables[0].config.meta.sqlmon.monitors[0].columns: missing required key `columns` "
         "(add it)",
     ]
