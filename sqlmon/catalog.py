@@ -3,6 +3,8 @@ have meant when one is missing, and the stored profiles."""
 
 from __future__ import annotations
 
+import glob
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -11,7 +13,8 @@ from sqlmon.baselines.profile import Profiles
 from sqlmon.engines.base import Engine
 from sqlmon.errors import SqlmonError
 from sqlmon.sql.compiler import SqlCompiler
-from sqlmon.sql.types import ColumnInfo
+from sqlmon.sql.files import FileTable
+from sqlmon.sql.types import ColumnInfo, logical_type
 from sqlmon.store import Store
 
 if TYPE_CHECKING:
@@ -35,7 +38,9 @@ class Catalog:
 
     def columns(self, table: str) -> dict[str, ColumnInfo] | None:
         if table not in self._tables:
-            self._tables[table] = self.engine.columns(table)
+            self._tables[table] = (
+                _file_columns(self.engine, table) if isinstance(table, FileTable) else (self.engine.columns(table))
+            )
         return self._tables[table]
 
     def table_names(self, table: str) -> list[str]:
@@ -51,6 +56,22 @@ class Catalog:
                 rows = []
             self._names[key] = [".".join(str(part) for part in row) for row in rows]
         return self._names[key]
+
+
+def files_found(files: FileTable) -> bool:
+    """Whether a local path or glob matches a file (DuckDB's globs are Python's: `*`, `**`, `?`, `[…]`); a remote
+    one is DuckDB's to find."""
+    return "://" in files.path or any(Path(p).is_file() for p in glob.iglob(files.path, recursive=True))
+
+
+def _file_columns(engine: Engine, files: FileTable) -> dict[str, ColumnInfo] | None:
+    """The columns DuckDB reads from the files (`DESCRIBE SELECT * FROM read_parquet(…)`), or None when no file
+    matches or the engine is not DuckDB (the checks say which)."""
+    if engine.dialect != "duckdb" or not files_found(files):
+        return None
+    describe = exp.Describe(this=exp.select(exp.Star()).from_(files.expression()))
+    rows = engine.query(describe.sql(dialect="duckdb"))
+    return {str(row[0]): ColumnInfo(str(row[0]), str(row[1]), logical_type(str(row[1]), "duckdb")) for row in rows}
 
 
 SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")

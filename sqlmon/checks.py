@@ -15,6 +15,7 @@ from sqlmon.config.specs import MonitorSpec, SourceSpec
 from sqlmon.errors import ConfigError, ConfigProblem
 from sqlmon.monitors import registry
 from sqlmon.monitors.base import MonitorContext, Relation
+from sqlmon.sql.files import FileTable
 from sqlmon.sql.types import ColumnInfo
 
 TIME_TYPES = ("timestamp", "date")  # the logical types a source's `timestamp` column may have
@@ -105,8 +106,24 @@ def _missing_table_hint(table: str, catalog: Catalog) -> str:
 _NO_TABLE_HINT = "check the name, including its schema"
 
 
+def _files_problem(
+    declared: SourceSpec | MonitorSpec, path: tuple[str, ...], files: FileTable, catalog: Catalog
+) -> ConfigProblem:
+    """Why a `file` source or baseline has no columns: an engine that is not DuckDB, or no file that matches."""
+    where = (declared.locate(*path), declared.key(*path))
+    if catalog.engine.dialect != "duckdb":
+        return ConfigProblem(
+            *where,
+            f"files are read by DuckDB, and this target's warehouse is {catalog.engine.dialect}",
+            "load them into a table of the warehouse, or monitor them from a DuckDB target",
+        )
+    return ConfigProblem(*where, f"no file matches `{files.written}`", f"looked for {files.path}")
+
+
 def _check_source(source: SourceSpec, columns: dict[str, ColumnInfo] | None, catalog: Catalog) -> list[ConfigProblem]:
-    """The source's table exists, and its timestamp column is a date or timestamp."""
+    """The source's table (or files) exists, and its timestamp column is a date or timestamp."""
+    if columns is None and isinstance(source.table, FileTable):
+        return [_files_problem(source, ("file",), source.table, catalog)]
     if columns is None:
         return [
             ConfigProblem(
@@ -168,6 +185,8 @@ def _check_baseline_table(
     catalog: Catalog,
 ) -> list[ConfigProblem]:
     """The baseline table exists, holds the monitored columns, and types them numeric where the source does."""
+    if baseline_columns is None and isinstance(table, FileTable):
+        return [_files_problem(monitor if monitor.baseline else source, ("baseline", "file"), table, catalog)]
     if baseline_columns is None:
         declared = monitor if monitor.baseline else source
         return [

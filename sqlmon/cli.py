@@ -36,9 +36,9 @@ def handle_errors(function: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return function(*args, **kwargs)
         except ConfigError as exc:
-            count = len(exc.problems)
-            header = f"Invalid configuration ({count} problem{'s' if count != 1 else ''}):"
-            _fail("\n".join([header, *(f"  {p}" for p in exc.problems)]), ExitCode.INVALID_CONFIG)
+            from sqlmon.notify.not_started import config_message
+
+            _fail(config_message(exc), ExitCode.INVALID_CONFIG)
         except SqlmonError as exc:
             _fail(f"Error: {exc}", exc.exit_code)
         except click.ClickException:  # a bad option value: click prints the usage error and exits 2
@@ -295,9 +295,10 @@ def run_command(
     from sqlmon import notify
     from sqlmon.runner import run
 
-    dbt = _dbt_options(dbt_project, profiles_dir, target)
-    parsed_start, parsed_end = _parse_time(start, "--start"), _parse_time(end, "--end")
+    parsed_end = None
     try:
+        dbt = _dbt_options(dbt_project, profiles_dir, target)
+        parsed_start, parsed_end = _parse_time(start, "--start"), _parse_time(end, "--end")
         result = run(
             project_dir,
             list(select) or None,
@@ -307,27 +308,18 @@ def run_command(
             dbt=dbt,
             fail_fast=fail_fast,
         )
-    except ConfigError:
+    except Exception as exc:
+        if output_format != "text":
+            # the run failed before it began (an invalid project or --select, a warehouse that cannot be opened):
+            # still a report in the format asked for, with the exit code; stderr gets the message as for text
+            from sqlmon.notify.not_started import not_started_report
+            from sqlmon.session import utcnow
+
+            notify.get(output_format).send(not_started_report(exc, fail_on, parsed_end, utcnow()))
         raise
-    except SqlmonError as exc:
-        if output_format == "text":
-            raise
-        # the warehouse could not even be opened (another writer holds its lock, say): a failed run, reported in
-        # the format asked for like a warehouse error in the middle of a run; the message goes to stderr too
-        result = _not_started(str(exc), parsed_end)
-        click.echo(f"Error: {exc}", err=True)
     code = _run_exit_code(result, fail_on)
     notify.get(output_format).send(notify.Report(result, int(code), fail_on))
     sys.exit(int(code))
-
-
-def _not_started(error: str, end: datetime | None) -> Any:
-    """The result of a run that failed before it began: no run id, nothing computed or stored."""
-    from sqlmon.results import RunResult
-    from sqlmon.session import utcnow
-
-    now = utcnow()
-    return RunResult(run_id="", status="error", started_at=now, finished_at=now, as_of=end or now, error=error)
 
 
 def _run_exit_code(result: Any, fail_on: str) -> ExitCode:
@@ -411,9 +403,18 @@ def dbt_build_command(
     from sqlmon import notify
     from sqlmon.dbt.build import build, combined, summary
 
-    dbt = _dbt_options(dbt_project, profiles_dir, target)
-    parsed_end = _parse_time(end, "--end")
-    result = build(project_dir, dbt, list(dbt_args), list(select) or None, parsed_end, block_on)
+    parsed_end = None
+    try:
+        dbt = _dbt_options(dbt_project, profiles_dir, target)
+        parsed_end = _parse_time(end, "--end")
+        result = build(project_dir, dbt, list(dbt_args), list(select) or None, parsed_end, block_on)
+    except Exception as exc:
+        if output_format != "text":  # as `sqlmon run` does: a report, in the format asked for, of what failed
+            from sqlmon.notify.not_started import not_started_report
+            from sqlmon.session import utcnow
+
+            notify.get(output_format).send(not_started_report(exc, fail_on, parsed_end, utcnow()))
+        raise
     run = combined(result, parsed_end)
     code = _run_exit_code(run, fail_on)
     if code == ExitCode.OK and not result.dbt_success:
@@ -561,9 +562,45 @@ def baseline_drop(project_dir: Path | None, target: str | None, name: str, versi
     help="Folder for the demo project and its warehouse (replaced if it exists).",
 )
 @click.option("--days", type=click.IntRange(1, 30), default=None, help="Simulate only the first N days.")
+@click.option(
+    "--notify",
+    "notify_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="A YAML file with a `notify:` list of channels, added to the demo's sqlmon.yml: each day's run messages them"
+    " (docs/notifications.md).",
+)
 @handle_errors
-def demo(directory: Path, days: int | None) -> None:
+def demo(directory: Path, days: int | None, notify_file: Path | None) -> None:
     """Build the example warehouse day by day, run the monitors after each day, and print the alert timeline."""
-    from sqlmon.demo import print_demo
+    from sqlmon.demo import notify_section, print_demo
 
-    print_demo(directory, days)
+    print_demo(directory, days, notify_section(notify_file) if notify_file else "")
+
+
+@main.group(name="notify")
+def notify_group() -> None:
+    """Notification channels: the `notify:` list of sqlmon.yml (docs/notifications.md)."""
+
+
+@notify_group.command(name="test")
+@project_dir_option
+@click.argument("name", required=False)
+@handle_errors
+def notify_test_command(project_dir: Path | None, name: str | None) -> None:
+    """Send a test message to every channel of `notify:`, or to the channel NAME.
+
+    Prints one line per channel; exit 3 when one could not be reached. Neither the warehouse nor the notification
+    state is touched.
+    """
+    from sqlmon.config.loader import load_project
+    from sqlmon.notify.probe import send_tests
+
+    deliveries = send_tests(load_project(project_dir), name)
+    for delivery in deliveries:
+        click.echo(
+            f"{delivery.channel} ({delivery.type}): "
+            + ("test message sent" if delivery.status == "sent" else f"FAILED: {delivery.error}")
+        )
+    if any(d.status == "failed" for d in deliveries):
+        sys.exit(int(ExitCode.RUNTIME_ERROR))

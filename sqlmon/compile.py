@@ -16,6 +16,7 @@ from sqlmon.monitors import registry
 from sqlmon.plan import latest_window, select_monitors, time_range
 from sqlmon.session import Session, utcnow
 from sqlmon.sql.compiler import SqlCompiler
+from sqlmon.sql.files import READERS, FileTable
 
 if TYPE_CHECKING:
     from sqlmon.dbt.target import DbtOptions
@@ -55,6 +56,11 @@ def compile_project(
                 f"-- source {source.name} ({source.table}), window {window or 'whole table'}: "
                 f"{len(statements)} statement(s)"
             )
+            if isinstance(source.table, FileTable) and compiler.dialect.name != "duckdb":
+                reader = READERS[source.table.file_format]
+                out.append(
+                    f"-- the files are read with DuckDB's {reader}: in {compiler.dialect.name}, load them into a table"
+                )
             if scanning:
                 out.append(f"-- monitors: {', '.join(m.name for m in scanning)}")
             if catalog_only:

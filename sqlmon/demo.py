@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmon.errors import SqlmonError
 from sqlmon.resources import resource_dir
-from sqlmon.results import Alert
+from sqlmon.results import Alert, Delivery, RunResult
 from sqlmon.runner import run
 
 
@@ -36,13 +36,15 @@ class DemoResult:
     incidents: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     expected: int = 0  # incidents with at least one day inside the simulated days (set by `score`)
+    notifications: dict[date, list[Delivery]] = field(default_factory=dict)  # with `notify`: what each day sent
 
 
 MARKER = ".sqlmon-demo"
 
 
-def prepare(folder: Path) -> None:
-    """A fresh demo project: sqlmon.yml and the example monitors; an old demo warehouse is replaced.
+def prepare(folder: Path, notify: str = "") -> None:
+    """A fresh demo project: sqlmon.yml and the example monitors; an old demo warehouse is replaced. `notify` is a
+    `notify:` section (YAML) added to sqlmon.yml, so the demo's runs message those channels (docs/notifications.md).
 
     Only a folder the demo made (it holds a marker file) or an empty one is touched: pointing --dir at a real
     project must not delete it.
@@ -55,6 +57,9 @@ def prepare(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).write_text("made by `sqlmon demo`; the next demo run may replace this folder\n")
     shutil.copy(resource_dir("example_warehouse") / "sqlmon.yml", folder / "sqlmon.yml")
+    if notify:
+        with (folder / "sqlmon.yml").open("a") as file:
+            file.write("\n" + notify.strip() + "\n")
     if (folder / "monitors").exists():
         shutil.rmtree(folder / "monitors")
     shutil.copytree(resource_dir("monitors"), folder / "monitors")
@@ -62,15 +67,39 @@ def prepare(folder: Path) -> None:
         (folder / name).unlink(missing_ok=True)
 
 
+def notify_section(path: Path) -> str:
+    """The text of a file that holds only a `notify:` list (checked, with its lines), for `sqlmon demo --notify`."""
+    from sqlmon.config.yaml_loader import YamlMap, load_yaml_file
+    from sqlmon.errors import ConfigError, ConfigProblem, Location
+
+    data = load_yaml_file(path)
+    others = sorted(str(key) for key in data) if isinstance(data, dict) else []
+    if not isinstance(data, YamlMap) or "notify" not in data or others != ["notify"]:
+        extra = [key for key in others if key != "notify"]
+        line = data.key_lines.get(extra[0]) if isinstance(data, YamlMap) and extra else 1
+        raise ConfigError(
+            ConfigProblem(
+                Location(str(path), line),
+                extra[0] if extra else "",
+                "expected only a `notify:` list of channels here",
+                "the demo's own sqlmon.yml holds the rest",
+            )
+        )
+    return path.read_text(encoding="utf-8")
+
+
 def run_demo(
-    folder: Path, days: int | None = None, on_day: Callable[[date, list[Alert]], None] | None = None
+    folder: Path,
+    days: int | None = None,
+    on_day: Callable[[date, RunResult], None] | None = None,
+    notify: str = "",
 ) -> DemoResult:
     import duckdb
 
     started = time.perf_counter()
     generator = load_generator()
     days = days or generator.DAYS
-    prepare(folder)
+    prepare(folder, notify)
     database = folder / "warehouse.duckdb"
     con = duckdb.connect(str(database))
     try:
@@ -91,8 +120,9 @@ def run_demo(
             raise RuntimeError(outcome.error)
         result.days.append(today)
         result.alerts[today] = outcome.alerts
+        result.notifications[today] = outcome.notifications
         if on_day:
-            on_day(today, outcome.alerts)
+            on_day(today, outcome)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -158,25 +188,35 @@ def score(result: DemoResult) -> tuple[list[str], list[str]]:
     return missed, unexplained
 
 
-def print_demo(folder: Path, days: int | None = None) -> DemoResult:
+def _alert_lines(day: date, alerts: list[Alert]) -> list[str]:
+    """The day's alerts, one line per monitor, errors first."""
+    if not alerts:
+        return [f"{day}  ok"]
+    by_monitor: dict[str, list[Alert]] = {}
+    for alert in sorted(alerts, key=lambda a: (a.severity != "error", a.monitor)):
+        by_monitor.setdefault(alert.monitor, []).append(alert)
+    lines = []
+    for index, (monitor, group) in enumerate(by_monitor.items()):
+        first = group[0]
+        message = first.message if len(first.message) <= 80 else first.message[:77] + "…"
+        more = f"  [+{len(group) - 1} more alert{'s' if len(group) > 2 else ''}]" if len(group) > 1 else ""
+        lines.append(f"{str(day) if index == 0 else '':10}  {first.severity.upper():5}  {monitor}: {message}{more}")
+    return lines
+
+
+def print_demo(folder: Path, days: int | None = None, notify: str = "") -> DemoResult:
     import click
 
     click.echo(f"Building the example warehouse in {folder}/ day by day and running the monitors after each day…\n")
 
-    def on_day(day: date, alerts: list[Alert]) -> None:
-        if not alerts:
-            click.echo(f"{day}  ok")
-            return
-        by_monitor: dict[str, list[Alert]] = {}
-        for alert in sorted(alerts, key=lambda a: (a.severity != "error", a.monitor)):
-            by_monitor.setdefault(alert.monitor, []).append(alert)
-        for index, (monitor, group) in enumerate(by_monitor.items()):
-            first = group[0]
-            message = first.message if len(first.message) <= 80 else first.message[:77] + "…"
-            more = f"  [+{len(group) - 1} more alert{'s' if len(group) > 2 else ''}]" if len(group) > 1 else ""
-            click.echo(f"{str(day) if index == 0 else '':10}  {first.severity.upper():5}  {monitor}: {message}{more}")
+    def on_day(day: date, outcome: RunResult) -> None:
+        for line in _alert_lines(day, outcome.alerts):
+            click.echo(line)
+        for delivery in outcome.notifications:  # with `notify`: what the channels were sent after this day's run
+            if delivery.status != "nothing":
+                click.echo(f"{'':10}  → {delivery.line}")
 
-    result = run_demo(folder, days, on_day)
+    result = run_demo(folder, days, on_day, notify)
     missed, unexplained = score(result)
     click.echo("\nInjected incidents (example_warehouse/ground_truth.json):")
     for incident in result.incidents:

@@ -227,6 +227,71 @@ class SegmentWarning:
         )
 
 
+@dataclass
+class Delivery:
+    """What one notification channel did after a run: `sent` a message, had `nothing` new to say, or `failed`
+    (the run's outcome is unchanged; the alerts are sent again by the next run)."""
+
+    channel: str
+    type: str
+    status: str  # sent | nothing | failed
+    alerts: int = 0
+    resolved: int = 0
+    error: str | None = None  # never holds a secret
+
+    @property
+    def line(self) -> str:
+        where = f"{self.channel} ({self.type})"
+        if self.status == "failed":
+            return f"{where}: FAILED, sent again on the next run: {self.error}"
+        if self.status == "nothing":
+            return f"{where}: nothing new"
+        counts = [f"{self.alerts} alert(s)"] if self.alerts else []
+        counts += [f"{self.resolved} resolved"] if self.resolved else []
+        return f"{where}: sent {', '.join(counts)}" + (f"; {self.error}" if self.error else "")
+
+
+@dataclass
+class NotificationRow:
+    """One alert key in one channel's message (or its failed delivery): one row of `sqlmon_notifications`, from
+    which the next run knows what each channel was told."""
+
+    channel: str
+    event: str  # opened | changed | repeated | resolved
+    monitor: str
+    column: str | None
+    segment: str | None
+    metric: str
+    severity: str
+    value: float | None
+    message: str
+    rule: str | None
+    window_start: datetime | None
+    status: str  # sent | failed
+    error: str | None
+    sent_at: datetime
+
+    def to_row(self, run: RunResult) -> dict[str, Any]:
+        return {
+            "run_id": run.run_id,
+            "channel": self.channel,
+            "event": self.event,
+            "monitor": self.monitor,
+            "column_name": self.column,
+            "segment": self.segment,
+            "metric": self.metric,
+            "severity": self.severity,
+            "value": self.value,
+            "message": self.message,
+            "rule": self.rule,
+            "window_start": self.window_start,
+            "status": self.status,
+            "error": self.error,
+            "as_of": run.as_of,
+            "sent_at": self.sent_at,
+        }
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     lengths: dict[str, int]
@@ -264,6 +329,8 @@ class RunResult:
     replaced: set[tuple[str, datetime]] = field(default_factory=set)
     # per source whose computation failed on the warehouse, the cause; nothing of that source is stored
     failed_sources: dict[str, str] = field(default_factory=dict)
+    # per notification channel (`notify:`), what it did after the results were stored
+    notifications: list[Delivery] = field(default_factory=list)
 
     def to_row(self, run: RunResult | None = None) -> dict[str, Any]:
         return {

@@ -1,4 +1,5 @@
-"""One run, as a pipeline of stages: plan → compute → judge → store, then the caller reports (sqlmon.notify)."""
+"""One run, as a pipeline of stages: plan → compute → judge → store → notify the channels of `notify:`; then the
+caller reports (sqlmon.notify)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ def run_monitors(
     engine = engine or connect(project)
     try:
         session = Session(project, engine)
+        selected = list(monitors)
         broken = _broken_monitors(session, monitors)
         monitors = [m for m in monitors if m.name not in broken]
         session.store.ensure()
@@ -93,6 +95,10 @@ def run_monitors(
                 raise
             # the warehouse went away mid-run: what failed first is the cause to report, not the failed write
             raise EngineError(f"{result.error}\nand the run could not be stored: {exc}") from None
+        if project.channels:  # after the write: what is sent is what is stored, and a failed send undoes nothing
+            from sqlmon.notify.dispatch import notify_run
+
+            result.notifications = notify_run(session, selected, result)
         return result
     finally:
         if owned:

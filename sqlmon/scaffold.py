@@ -25,7 +25,7 @@ EXAMPLE_MONITORS = """\
 # Edit the table and column names, then run `sqlmon validate` and `sqlmon run`.
 sources:
   - name: predictions
-    table: main.predictions          # schema.table
+    table: main.predictions          # schema.table; or  file: data/predictions/*.parquet
     timestamp: scored_at             # windows are cut on this column
     window: 1 day                    # one set of metrics per day
     backfill: 7 days                 # how far back the first run reaches

@@ -132,6 +132,26 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("count", "DOUBLE"),  # valid values below the quantile, in the cell, or of the category
         ("finite_count", "DOUBLE"),  # finite values in the cell
     ),
+    # What each notification channel was told about each alert key (sqlmon.notify.state): the next run sends only
+    # what changed. Append-only; a key's latest `sent` row is its state on that channel.
+    "sqlmon_notifications": (
+        ("run_id", "VARCHAR"),
+        ("channel", "VARCHAR"),
+        ("event", "VARCHAR"),  # opened | changed | repeated | resolved
+        ("monitor", "VARCHAR"),
+        ("column_name", "VARCHAR"),
+        ("segment", "VARCHAR"),
+        ("metric", "VARCHAR"),
+        ("severity", "VARCHAR"),
+        ("value", "DOUBLE"),
+        ("message", "VARCHAR"),
+        ("rule", "VARCHAR"),
+        ("window_start", "TIMESTAMPNTZ"),
+        ("status", "VARCHAR"),  # sent | failed
+        ("error", "VARCHAR"),
+        ("as_of", "TIMESTAMPNTZ"),
+        ("sent_at", "TIMESTAMPNTZ"),
+    ),
     # The layouts of this schema: one row each time a sqlmon created or migrated it to a new layout.
     "sqlmon_layout": (
         ("layout", "INTEGER"),
@@ -152,7 +172,7 @@ LAYOUT_TABLES: dict[int, tuple[str, ...]] = {
     2: ("sqlmon_baselines",),
     3: ("sqlmon_samples",),
     4: ("sqlmon_anomalies",),
-    5: (LAYOUT_TABLE,),
+    5: (LAYOUT_TABLE, "sqlmon_notifications"),
 }
 FIRST_RECORDED_LAYOUT = 5
 VIEWS = {"sqlmon_latest_metrics": "store.views.latest_metrics", "sqlmon_open_alerts": "store.views.open_alerts"}

@@ -110,6 +110,7 @@ SLOW_MODULES = {
     "test_dbt_meta.py",
     "test_dbt_adapter_engine.py",
     "test_demo.py",
+    "test_notify_demo.py",
     "test_example_warehouse.py",
     "test_lint.py",
     "test_packaging.py",

@@ -473,3 +473,153 @@ def test_json_output_is_strict_json_even_when_a_metric_is_infinite(make_project)
     payload = json.loads(result.stdout, parse_constant=refuse)
     [mean] = [m for m in payload["metrics"] if m["metric"] == "mean"]
     assert mean["value"] is None
+
+
+# --- --format json when the run cannot start ------------------------------------------------------------------------
+
+
+def failed_json(root: Path, *args: str) -> tuple[Result, dict]:
+    result = sqlmon("run", "-p", root, "--format", "json", *args)
+    report = json.loads(result.stdout)  # JSON on stdout, whatever went wrong
+    assert (report["run_id"], report["status"], report["metrics"], report["alerts"]) == (None, "error", [], [])
+    assert report["exit_code"] == result.exit_code
+    return result, report
+
+
+def test_json_of_an_invalid_configuration_lists_its_problems_and_exits_2(make_project):
+    root = make_project(NULLS.replace("RULE", "{warn: 0.5, error: 0.1}"), setup_sql=WAREHOUSE)
+    result, report = failed_json(root)
+    assert result.exit_code == 2
+    assert report["problems"] == [
+        {
+            "file": "monitors/monitors.yml",
+            "line": 15,
+            "key": "monitors[0].thresholds.null_rate",
+            "message": "`warn` (0.5) is above `error` (0.1); with direction above, warn ≤ error",
+            "hint": None,
+        }
+    ]
+    assert report["error"] == result.stderr.rstrip("\n")  # the same message as on stderr
+    assert result.stderr.startswith("Invalid configuration (1 problem):\n  monitors/monitors.yml:15: ")
+
+
+def test_json_of_a_select_that_matches_nothing_exits_2(make_project):
+    root = make_project(THREE_MONITORS, setup_sql=WAREHOUSE)
+    result, report = failed_json(root, "--select", "amount_drfit")
+    assert result.exit_code == 2
+    assert report["problems"] == [
+        {
+            "file": None,
+            "line": None,
+            "key": "--select",
+            "message": "`amount_drfit` matches no monitor",
+            "hint": "did you mean `amount_drift`?",
+        }
+    ]
+
+
+def test_json_of_a_missing_database_file_exits_3(make_project):
+    root = make_project(THREE_MONITORS)
+    (root / "warehouse.duckdb").unlink()
+    result, report = failed_json(root)
+    assert result.exit_code == 3
+    message = f"DuckDB file {root / 'warehouse.duckdb'} does not exist; check `connection.path` in sqlmon.yml"
+    assert report["error"] == message and "problems" not in report
+    assert result.stderr == f"Error: {message}\n"
+
+
+def test_json_of_a_bad_option_value_exits_2(make_project):
+    root = make_project(THREE_MONITORS, setup_sql=WAREHOUSE)
+    result, report = failed_json(root, "--end", "tomorrow")
+    assert result.exit_code == 2
+    assert report["error"] == (
+        "Invalid value for --end: `tomorrow` is not a date or time; write e.g. 2026-10-01 or 2026-10-01T06:00"
+    )
+    assert result.stderr.splitlines()[-1] == f"Error: {report['error']}"
+
+
+def test_json_of_an_internal_error_exits_3(make_project, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("sqlmon.runner.run", broken)
+    root = make_project(THREE_MONITORS, setup_sql=WAREHOUSE)
+    result, report = failed_json(root)
+    assert (result.exit_code, report["error"]) == (3, "Internal error: RuntimeError: boom")
+
+
+def test_json_of_a_refused_connection_exits_3(make_project):
+    import socket
+
+    with socket.socket() as sock:  # bound and released: nothing listens there afterwards
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    project = f"connection: {{type: postgres, host: 127.0.0.1, port: {port}, user: monitor, connect_timeout: 2}}\n"
+    root = make_project(THREE_MONITORS, project_yml=project)
+    result, report = failed_json(root)
+    assert result.exit_code == 3
+    assert report["error"].startswith(f"cannot connect to postgres://monitor@127.0.0.1:{port}/postgres: ")
+    assert "Connection refused" in report["error"]
+
+
+# --- the text report: what is fine is folded -----------------------------------------------------------------------
+
+
+def test_a_monitors_ok_values_are_one_line_and_each_alert_keeps_its_own(make_project):
+    """`columns: all` on a wide table: 34 columns, one of them with nulls."""
+    columns = ", ".join(["CASE WHEN i % 4 = 0 THEN NULL ELSE i END AS c00"] + [f"i AS c{n:02}" for n in range(1, 34)])
+    root = make_project(
+        """\
+        sources:
+          - {name: wide, table: main.wide}
+        monitors:
+          - {name: wide_nulls, type: null_rate, source: wide, columns: all, thresholds: {null_rate: {warn: 0.1}}}
+        """,
+        setup_sql=f"CREATE TABLE main.wide AS SELECT {columns} FROM range(8) t(i)",
+    )
+    result = sqlmon("run", "-p", root)
+    assert result.exit_code == 0
+    table = result.stdout.split("metrics with a threshold rule):\n", 1)[1].split("\n(", 1)[0]
+    assert table.splitlines() == [
+        "monitor     window  column      metric     value  status",
+        "----------  ------  ----------  ---------  -----  ------",
+        "wide_nulls  now     c00         null_rate  0.25   WARN",
+        "wide_nulls  now     33 columns  null_rate  -      33 ok",
+    ]
+
+
+def test_segments_fold_with_the_columns_and_a_lone_ok_value_keeps_its_line():
+    from sqlmon.notify.folding import latest_rows
+    from sqlmon.results import MetricRow
+
+    def row(monitor, column, segment, value, status):
+        return MetricRow(monitor, "null_rate", "s", column, "null_rate", value, None, status, segment=segment)
+
+    rows = [
+        row("a", "x", "country=DE", 0.0, "ok"),
+        row("a", "y", "country=DE", 0.5, "error"),
+        row("a", "x", "country=FR", 0.0, "ok"),
+        row("a", "y", "country=FR", 0.0, "ok"),
+        row("b", "x", None, 0.0, "ok"),
+    ]
+    assert latest_rows(rows, segmented=True) == [
+        ["a", "now", "country=DE", "y", "null_rate", 0.5, "ERROR"],
+        ["a", "now", "2 segments", "2 columns", "null_rate", None, "3 ok"],
+        ["b", "now", "(all)", "x", "null_rate", 0.0, "ok"],
+    ]
+
+
+def test_json_of_a_dbt_build_that_cannot_start_exits_2(tmp_path):
+    result = sqlmon("dbt", "build", "--dbt-project", tmp_path, "--format", "json")
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert (report["run_id"], report["exit_code"]) == (None, 2)
+    assert report["problems"] == [
+        {
+            "file": str(tmp_path),
+            "line": None,
+            "key": None,
+            "message": "no dbt_project.yml in this folder",
+            "hint": "--dbt-project names a dbt project",
+        }
+    ]

@@ -70,11 +70,12 @@ def test_an_unknown_key_with_no_near_match_lists_the_allowed_keys(make_project):
           - name: nulls
             type: null_rate
             source: events
-            owner: data-team
+            team: data-team
         """)
     assert offline(root) == [
-        "monitors/monitors.yml:8: monitors[0].owner: unknown key `owner` (allowed keys: name, type, source, "
-        "description, enabled, baseline, thresholds, segment_by, max_segments, columns, nan_as_null, anomaly, trend)"
+        "monitors/monitors.yml:8: monitors[0].team: unknown key `team` (allowed keys: name, type, source, "
+        "description, enabled, baseline, thresholds, segment_by, max_segments, owner, tags, columns, nan_as_null, "
+        "anomaly, trend)"
     ]
 
 

@@ -171,8 +171,8 @@ def test_exactly_one_of_table_ref_and_source(tmp_path):
     root = sqlmon_project(tmp_path / "m", "ref: predictions")
     (root / "monitors" / "monitors.yml").write_text("sources:\n  - name: p\n    ref: p\n    table: main.p\n")
     assert problems("validate", "-p", root, "--offline") == [
-        "monitors/monitors.yml:2: sources[0]: give exactly one of `table` (a table or view), `ref` (a dbt model) or"
-        " `source` (a dbt source, `[source_name, table_name]`)"
+        "monitors/monitors.yml:2: sources[0]: give exactly one of `table` (a table or view), `file` (Parquet, CSV or"
+        " JSON files), `ref` (a dbt model) or `source` (a dbt source, `[source_name, table_name]`)"
     ]
 
 

@@ -118,6 +118,7 @@ def test_the_results_tables_become_a_dbt_source_and_the_monitors_an_exposure(dbt
         "sqlmon_anomalies",
         "sqlmon_schemas",
         "sqlmon_baselines",
+        "sqlmon_notifications",
         "sqlmon_layout",
         "sqlmon_latest_metrics",
         "sqlmon_open_alerts",

@@ -234,3 +234,20 @@ def test_the_json_example_in_the_cli_docs_is_an_excerpt_of_the_real_output(demo_
             assert all(item in real[key] for item in value), key
         elif key not in ("run_id", "started_at", "finished_at"):
             assert value == real[key], key
+
+
+def test_the_json_example_of_a_run_that_cannot_start_is_real_output(demo_copy):
+    [(command, shown)] = _console_blocks("sqlmon run --select input_drfit")
+    real = _invoke(demo_copy, command)
+
+    def masked(text: str) -> str:  # a run that never started is as of the moment it was tried
+        return re.sub(r'"as_of": "[^"]+"', '"as_of": "<now>"', _mask(text))
+
+    assert masked(shown).rstrip() == masked(real).rstrip()
+
+
+def test_the_folded_text_report_in_the_cli_docs_is_real_output(demo_copy):
+    [(command, shown)] = _console_blocks("sqlmon run --select prediction_nulls")
+    real = _invoke(demo_copy, command)
+    assert "10 ok" in real  # the ten columns without nulls, folded
+    assert _mask(shown).rstrip() == _mask(real).rstrip()

@@ -4,6 +4,8 @@ the rows are gone."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -81,6 +83,15 @@ def test_a_profile_gives_the_same_bins_and_categories_as_the_rows_and_bounds_ks(
     )
 
 
+def assert_aligned(lines: list[str]) -> None:
+    """A table: headers, a rule of dashes, and rows whose every cell starts where its header does."""
+    header, rule, *rows = lines
+    starts = [match.start() for match in re.finditer(r"-+", rule)]
+    assert [match.start() for match in re.finditer(r"(?:^|(?<=  ))\S", header)] == starts
+    for row in rows:
+        assert all(row[start - 2 : start] == "  " and row[start] != " " for start in starts[1:]), row
+
+
 def test_a_profile_outlives_its_rows_and_is_versioned(project):
     root, _, _ = project
     assert cli(root, "baseline", "create", "training", "--source", "train").exit_code == 0
@@ -88,9 +99,11 @@ def test_a_profile_outlives_its_rows_and_is_versioned(project):
     assert cli(root, "baseline", "create", "training", "--source", "train").exit_code == 0
     execute(root, "DROP TABLE main.train")
     listed = cli(root, "baseline", "list")
-    assert [line.split()[:2] for line in listed.output.splitlines()[1:]] == [["training", "2"], ["training", "1"]]
+    assert [line.split()[:2] for line in listed.output.splitlines()[2:]] == [["training", "2"], ["training", "1"]]
     shown = cli(root, "baseline", "show", "training", "--version", "1")
     assert "training version 1" in shown.output and "4 categories" in shown.output
+    assert_aligned(listed.output.splitlines())
+    assert_aligned(shown.output.splitlines()[2:])
     (root / "monitors" / "m.yml").write_text(
         "monitors:\n  - {name: pinned, type: feature_drift, source: events, columns: [x, n, c], bins: 8,"
         " baseline: {profile: training, version: 1}}\n"
@@ -99,7 +112,7 @@ def test_a_profile_outlives_its_rows_and_is_versioned(project):
     assert db.metrics("pinned")[("n", "psi")] is not None
     dropped = cli(root, "baseline", "drop", "training", "--version", "2")
     assert dropped.exit_code == 0 and "Dropped 1 version" in dropped.output
-    assert [line.split()[1] for line in cli(root, "baseline", "list").output.splitlines()[1:]] == ["1"]
+    assert [line.split()[1] for line in cli(root, "baseline", "list").output.splitlines()[2:]] == ["1"]
 
 
 def test_what_a_profile_cannot_do_is_a_configuration_error(project):

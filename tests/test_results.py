@@ -6,7 +6,16 @@ from datetime import datetime
 
 from sqlmon.config.durations import Window
 from sqlmon.monitors.base import FailingRow, HistogramBin
-from sqlmon.results import Alert, AnomalyRow, HistogramRow, MetricRow, RunResult, SampleRow, SchemaRow
+from sqlmon.results import (
+    Alert,
+    AnomalyRow,
+    HistogramRow,
+    MetricRow,
+    NotificationRow,
+    RunResult,
+    SampleRow,
+    SchemaRow,
+)
 from sqlmon.store import TABLES
 
 AT = datetime(2026, 10, 2)
@@ -29,6 +38,9 @@ def test_every_row_type_has_exactly_its_tables_columns_in_order() -> None:
         "sqlmon_schemas": SchemaRow("s", "main.t", "c", "DOUBLE", 0, AT).to_row(RUN),
         "sqlmon_anomalies": AnomalyRow(
             "m", None, None, "row_count", window, 9.0, 10.0, 8.0, 12.0, -0.5, 7, "mad", 3.5, "day_of_week", "ok"
+        ).to_row(RUN),
+        "sqlmon_notifications": NotificationRow(
+            "oncall", "opened", "m", "c", None, "null_rate", "warn", 0.5, "…", "threshold > 0.1", AT, "sent", None, AT
         ).to_row(RUN),
     }
     for table, row in rows.items():

@@ -182,12 +182,23 @@ def test_a_refused_postgres_connection_never_shows_the_user_or_password(make_pro
 @pytest.mark.parametrize(
     ("dev", "expect", "message"),
     [
-        # a connection written as a URL with the password inline, written in the file itself: only not quoting the
-        # value back keeps it out
+        # a connection written as a URL with the password inline, written in the file itself: refused by the
+        # server, or invalid (only not quoting the value back keeps it out); and the password beside the URL
         (
-            f"postgresql://monitor:{SECRET}@db.internal/analytics",
+            f"postgresql://monitor:{SECRET}@127.0.0.1:{_free_port()}/analytics?connect_timeout=2",
+            3,
+            "Error: cannot connect to postgres://monitor@127.0.0.1:",
+        ),
+        (
+            f"postgresql://monitor:{SECRET}@127.0.0.1:5x/analytics",
             2,
-            "sqlmon.yml:3: targets.dev: a connection is a mapping of keys",
+            "sqlmon.yml:3: targets.dev: the port in `url` is not a number from 1 to 65535",
+        ),
+        (
+            f"url: postgresql://monitor@127.0.0.1:{_free_port()}/analytics?connect_timeout=2\n"
+            f"password: ${{{VARIABLE}}}\n",
+            3,
+            "Error: cannot connect to postgres://monitor@127.0.0.1:",
         ),
         # a value of the wrong type, or a type that does not exist, quoted back in the problem
         (f"type: postgres\nport: ${{{VARIABLE}}}\n", 2, "sqlmon.yml:5: targets.dev.port: Input should be"),
@@ -197,7 +208,7 @@ def test_a_refused_postgres_connection_never_shows_the_user_or_password(make_pro
         (f"type: duckdb\npath: ${{{VARIABLE}}}.duckdb\n", 3, "Error: DuckDB file "),
         (f"type: duckdb\nmemory_limit: ${{{VARIABLE}}}\n", 3, "Error: cannot open DuckDB database "),
     ],
-    ids=["url", "port", "type", "threads", "duckdb-path", "duckdb-setting"],
+    ids=["url", "invalid-url", "url-and-password", "port", "type", "threads", "duckdb-path", "duckdb-setting"],
 )
 def test_an_invalid_connection_never_repeats_a_secret(make_project, dev, expect, message):
     if dev.startswith("postgresql://"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlmon.aligned import table as aligned
 from sqlmon.baselines.profile import DEFAULT_CELLS, Profile
 from sqlmon.config.durations import Window
 from sqlmon.config.errors_pydantic import suggest
@@ -61,11 +62,12 @@ def listing(root: Path | None, target: str | None) -> list[str]:
         session.engine.close()
     if not rows:
         return ["No baseline profiles yet; make one with `sqlmon baseline create NAME --source SOURCE`."]
-    lines = ["name  version  created (UTC)  source  table  rows from … to  columns"]
-    for name, version, created, source, table, start, end, columns in rows:
-        span = f"{start or '…'} … {end or '…'}" if start or end else "all rows"
-        lines.append(f"{name}  {version}  {created}  {source}  {table}  {span}  {columns}")
-    return lines
+    listed = [
+        [name, version, created, source, table, f"{start or '…'} … {end or '…'}" if start or end else "all rows", n]
+        for name, version, created, source, table, start, end, n in rows
+    ]
+    headers = ["name", "version", "created (UTC)", "source", "table", "rows from … to", "columns"]
+    return aligned(headers, listed).splitlines()
 
 
 def show(root: Path | None, target: str | None, name: str, version: int | None) -> list[str]:
@@ -80,8 +82,9 @@ def show(root: Path | None, target: str | None, name: str, version: int | None) 
     lines = [
         f"{profile.name} version {profile.version}: source {profile.source} ({profile.table}), {span}, "
         f"created {profile.created_at} UTC; {profile.cells:,} cells per numeric column",
-        "column  type  valid  summary",
+        "",
     ]
+    columns = []
     for column in sorted(profile.columns.values(), key=lambda c: c.ordinal):
         stats = column.stats
         if column.quantiles:
@@ -99,9 +102,8 @@ def show(root: Path | None, target: str | None, name: str, version: int | None) 
             valid = sum(column.categories.values())
         else:
             summary, valid = "schema only", None
-        shown = f"{valid:,.0f}" if valid is not None else "-"
-        lines.append(f"{column.name}  {column.data_type}  {shown}  {summary}")
-    return lines
+        columns.append([column.name, column.data_type, f"{valid:,.0f}" if valid is not None else "-", summary])
+    return lines + aligned(["column", "type", "valid", "summary"], columns).splitlines()
 
 
 def drop(root: Path | None, target: str | None, name: str, version: int | None) -> str:

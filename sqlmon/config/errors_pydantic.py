@@ -109,9 +109,9 @@ def problems_from_validation(
             message = f"`{value}` is not a valid name: use letters, digits and `_`, not starting with a digit"
             hint = f"did you mean `{re.sub(r'^(?=[0-9])', '_', re.sub(r'[^A-Za-z0-9_]', '_', value))}`?"
         elif _secret_bearing(prefix + path) and kind in ("model_type", "dict_type", "model_attributes_type"):
-            # a connection written as a URL or string may hold a password: never echo it, nor a class name
+            # whatever was written there may hold a password: never echo it, nor a class name
             message = "a connection is a mapping of keys, such as `{type: postgres, host: …, password: ${PG_PASSWORD}}`"
-            hint = "write its keys one by one (docs/engines.md); a connection URL is not accepted"
+            hint = "or a PostgreSQL URL, `postgresql://user@host:5432/dbname` (docs/engines.md)"
         else:
             message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
             value = error.get("input")

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from sqlmon.config.channels import load_channels
 from sqlmon.config.errors_pydantic import problems_from_validation, suggest
 from sqlmon.config.extensions import monitor_model, project_model
+from sqlmon.config.file_sources import resolve_files
 from sqlmon.config.files import PROJECT_FILE, display, read_monitor_files
 from sqlmon.config.references import add_unique, monitor_references, refuse_dbt_relations
 from sqlmon.config.specs import (
@@ -30,6 +32,7 @@ from sqlmon.errors import ConfigError, ConfigProblem, Location, keep_secrets
 from sqlmon.monitors import registry
 
 if TYPE_CHECKING:
+    from sqlmon.config.channels import ChannelSpec
     from sqlmon.dbt.target import DbtAdapterConnection, DbtOptions, DbtTarget
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -45,6 +48,7 @@ class Project:
     target: str = "default"
     secrets: list[str] = field(default_factory=list)  # values from ${ENV} or password keys; redacted from output
     dbt_connection: ConnectionSpec | DbtAdapterConnection | None = None  # the dbt target's; replaces sqlmon.yml's
+    channels: dict[str, ChannelSpec] = field(default_factory=dict)  # `notify:`, by name (docs/notifications.md)
 
     @property
     def connection(self) -> ConnectionSpec | DbtAdapterConnection:
@@ -203,6 +207,7 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
     raw_sources: list[SourceSpec] = []
     broken: set[str] = set()  # sources already reported invalid: their monitors need not say they are unknown
     _add_sources(((item.file, item.node, item.prefix) for item in declared.sources), raw_sources, broken, problems)
+    resolve_files(root, raw_sources)
     raw_monitors = [(item.file, item.node, item.prefix) for item in declared.monitors]
 
     if dbt is not None:
@@ -214,16 +219,28 @@ def load_project(root: Path | None = None, target: str | None = None, dbt: DbtOp
     for name, node, prefix in raw_monitors:
         monitor = _load_monitor(name, node, prefix, project, problems, broken)
         if monitor is not None:
+            resolve_files(root, (), [monitor])
             add_unique(project.monitors, monitor, "monitor", problems)
 
+    project.channels = load_channels(data.get("notify"), project.monitors, project.sources, problems)
+    if project.channels:  # a webhook URL or routing key written in the file is as secret as one from ${ENV}
+        project.secrets = _with_channel_secrets(project.secrets, project.channels)
+        keep_secrets(project.secrets)
     if problems:
         raise ConfigError(problems)
     return project
 
 
+def _with_channel_secrets(secrets: list[str], channels: dict[str, ChannelSpec]) -> list[str]:
+    from sqlmon.config.channels import secret_values
+
+    found = [value for spec in channels.values() for value in secret_values(spec)]
+    return sorted(set(secrets + found), key=len, reverse=True)
+
+
 def _project_with_target(root: Path, spec: ProjectSpec, doc: Any, target: str | None, secrets: list[str]) -> Project:
     try:
-        chosen, connection = spec.resolve(target)
+        chosen, _ = spec.resolve(target)
     except KeyError:
         hint = suggest(str(target), spec.target_names())
         raise ConfigError(
@@ -234,7 +251,9 @@ def _project_with_target(root: Path, spec: ProjectSpec, doc: Any, target: str | 
                 hint or f"targets: {', '.join(spec.target_names())}",
             )
         ) from None
-    secrets += [str(getattr(connection, key)) for key in SECRET_KEYS if getattr(connection, key, None)]
+    # every target's, not only the chosen one's: a password written in a URL of another target is as secret
+    every = [spec.connection, *spec.targets.values()]
+    secrets += [str(getattr(each, key)) for each in every for key in SECRET_KEYS if getattr(each, key, None)]
     return Project(root=root, spec=spec, target=chosen, secrets=sorted(set(secrets), key=len, reverse=True))
 
 

@@ -104,16 +104,28 @@ class DuckDBConnection(StrictModel):
 
 class PostgresConnection(StrictModel):
     type: Literal["postgres"]
+    url: str | None = Field(
+        default=None,
+        description="`postgresql://user@host:5432/dbname?sslmode=require`, instead of the keys it holds; kept"
+        " without its password",
+    )
     host: str = "localhost"
     port: int = Field(default=5432, ge=1, le=65535)
     user: str | None = None
-    password: str | None = Field(default=None, description="write `${ENV_VAR}`; never stored or printed")
+    password: str | None = Field(default=None, repr=False, description="write `${ENV_VAR}`; never stored or printed")
     dbname: str = "postgres"
     sslmode: str | None = None
     connect_timeout: int = Field(default=10, ge=1)
     statement_timeout: int | None = Field(
         default=None, ge=1, description="seconds one statement may run before it is cancelled (the source then fails)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_url(cls, data: Any) -> Any:
+        from sqlmon.config.urls import connection_from_url
+
+        return connection_from_url(data)
 
 
 class SparkConnection(StrictModel):
@@ -131,9 +143,12 @@ class SparkConnection(StrictModel):
 
 
 def _connection_type(value: Any) -> str:
-    """A connection without `type` is the embedded default, DuckDB."""
+    """A connection without `type` is the embedded default, DuckDB, unless it is a URL (a string, or `url:`), which
+    PostgresConnection reads, or refuses saying what a connection is."""
+    if isinstance(value, str):
+        return "postgres"
     if isinstance(value, dict):
-        return str(value.get("type", "duckdb"))
+        return str(value.get("type", "postgres" if "url" in value else "duckdb"))
     return str(getattr(value, "type", "duckdb"))
 
 
@@ -158,6 +173,8 @@ class ProjectSpec(StrictModel):
     target: str | None = Field(default=None, description="the target used without --target")
     results_schema: str = Field(default="sqlmon", pattern=IDENTIFIER_PATTERN)
     monitor_paths: list[str] = Field(default_factory=lambda: ["monitors"])
+    # each item is validated by its channel type's own model (sqlmon.config.channels), as monitors are by their kind's
+    notify: list[Any] = Field(default_factory=list, description="notification channels (docs/notifications.md)")
     dbt_engine: Literal["auto", "adapter"] = Field(
         default="auto",
         description="with --dbt-project: `auto` uses sqlmon's own engine for duckdb and postgres targets and the dbt"
@@ -209,6 +226,23 @@ def project_spec_class(connections: dict[str, type[StrictModel]]) -> type[Projec
 # --- sources and baselines ----------------------------------------------------------------------------------------
 
 
+FileFormat = Literal["parquet", "csv", "json"]
+
+
+def _file_format(file: str | None, given: FileFormat | None) -> FileFormat | None:
+    """`format`, or the one the file's name says; `format` without `file` says nothing and is refused."""
+    from sqlmon.sql.files import format_of
+
+    if file is None:
+        if given is not None:
+            raise ValueError("`format` goes with `file`")
+        return None
+    found = given or format_of(file)
+    if found is None:
+        raise ValueError("cannot tell the format of `file` from its name: add `format: parquet`, `csv` or `json`")
+    return found  # type: ignore[return-value]  # one of READERS' keys
+
+
 def coerce_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
@@ -222,6 +256,8 @@ class BaselineSpec(StrictModel):
     profile frozen by `sqlmon baseline create`."""
 
     table: str | None = Field(default=None, description="a table or view, `schema.table`")
+    file: str | None = Field(default=None, description="Parquet, CSV or JSON files, as a source's `file` (DuckDB)")
+    format: FileFormat | None = Field(default=None, description="of `file`; by default its name's extension")
     previous: timedelta | None = Field(default=None, description="the span right before each window, e.g. `7 days`")
     profile: str | None = Field(default=None, description="a frozen baseline made by `sqlmon baseline create NAME`")
     version: int | None = Field(default=None, ge=1, description="the profile's version; the latest when not given")
@@ -233,20 +269,25 @@ class BaselineSpec(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> BaselineSpec:
-        given = [k for k in ("table", "previous", "profile") if getattr(self, k) is not None]
+        given = [k for k in ("table", "file", "previous", "profile") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                "give exactly one of `table` (a baseline table), `previous` (e.g. `7 days`) or `profile` (a frozen"
-                " baseline)"
+                "give exactly one of `table` (a baseline table), `file` (baseline files), `previous` (e.g. `7 days`)"
+                " or `profile` (a frozen baseline)"
             )
         if self.version is not None and self.profile is None:
             raise ValueError("`version` goes with `profile`")
+        self.format = _file_format(self.file, self.format)
         return self
 
 
 class SourceSpec(OriginMixin, StrictModel):
     name: str = Field(pattern=IDENTIFIER_PATTERN)
     table: str | None = Field(default=None, description="the table or view to watch, `schema.table` or `table`")
+    file: str | None = Field(
+        default=None, description="Parquet, CSV or JSON files (a glob) read in place by DuckDB, relative to the project"
+    )
+    format: FileFormat | None = Field(default=None, description="of `file`; by default its name's extension")
     ref: str | None = Field(default=None, description="a dbt model, seed or snapshot (needs --dbt-project)")
     dbt_source: tuple[str, str] | None = Field(
         default=None, alias="source", description="a dbt source as `[source_name, table_name]` (needs --dbt-project)"
@@ -286,12 +327,14 @@ class SourceSpec(OriginMixin, StrictModel):
 
     @model_validator(mode="after")
     def _one_relation(self) -> SourceSpec:
-        given = [key for key, value in (("table", self.table), ("ref", self.ref), ("source", self.dbt_source)) if value]
+        relations = (("table", self.table), ("file", self.file), ("ref", self.ref), ("source", self.dbt_source))
+        given = [key for key, value in relations if value]
         if len(given) != 1:
             raise ValueError(
-                "give exactly one of `table` (a table or view), `ref` (a dbt model) or `source` (a dbt source,"
-                " `[source_name, table_name]`)"
+                "give exactly one of `table` (a table or view), `file` (Parquet, CSV or JSON files), `ref` (a dbt"
+                " model) or `source` (a dbt source, `[source_name, table_name]`)"
             )
+        self.format = _file_format(self.file, self.format)
         return self
 
     @model_validator(mode="after")
@@ -421,6 +464,8 @@ class MonitorSpec(OriginMixin, StrictModel):
     max_segments: int = Field(
         default=DEFAULT_MAX_SEGMENTS, ge=1, description="segments kept per window, the largest by rows; a cut warns"
     )
+    owner: str | None = Field(default=None, description="who answers for it; notification channels route by it")
+    tags: list[str] = Field(default_factory=list, description="labels that notification channels route by")
 
     @field_validator("segment_by")
     @classmethod

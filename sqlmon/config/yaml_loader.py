@@ -237,6 +237,10 @@ def _load_slow(text: str, file_name: str) -> Any:
                 line = opened
         tab = "'\\t'" in (exc.problem or "")  # PyYAML's words for a tab where a token or indentation should be
         hint = "indent with spaces: YAML does not allow tabs for indentation" if tab else "fix the syntax"
+        lines = text.splitlines()
+        if not tab and line is not None and 0 < line <= len(lines) and "${" in lines[line - 1]:
+            # `{a: ${X}}`: inside a flow mapping or list, YAML reads the braces of ${X} as a nested mapping
+            hint = "inside `{…}` or `[…]`, quote a `${VAR}` value: `key: '${VAR}'`, or write the mapping as a block"
         raise ConfigError(ConfigProblem(Location(file_name, line), "", message, hint)) from None
     except yaml.reader.ReaderError as exc:
         raise ConfigError(_unprintable(text, exc, file_name)) from None

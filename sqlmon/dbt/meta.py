@@ -205,6 +205,7 @@ def _declare(
     found.sources.append(Declared(file, source, prefix))
     name = source["name"]
 
+    first = len(found.monitors)
     for item, path in _monitor_items(written.get("monitors"), file, (*prefix, "monitors"), found.problems):
         kind = item.get("type")
         if _gives_source(item, path, file, line, found.problems):
@@ -245,6 +246,25 @@ def _declare(
             declared = _column_monitor(item, item_path, column, name, file, line, found.problems)
             if declared is not None:
                 found.monitors.append(declared)
+    for declared in found.monitors[first:]:
+        for key, value in _routing(node).items():
+            if key not in declared.data:
+                declared.data[key] = value
+                declared.data.key_lines[key] = declared.data.line
+
+
+def _routing(node: dict[str, Any]) -> dict[str, Any]:
+    """The node's dbt `tags` and `meta.owner`, which its monitors carry unless they set their own: notification
+    channels route by them (docs/notifications.md)."""
+    found: dict[str, Any] = {}
+    tags = node.get("tags") or (node.get("config") or {}).get("tags")
+    if isinstance(tags, list) and tags:
+        found["tags"] = [str(t) for t in tags]
+    for meta in ((node.get("config") or {}).get("meta"), node.get("meta")):
+        if isinstance(meta, dict) and isinstance(meta.get("owner"), str):
+            found["owner"] = meta["owner"]
+            break
+    return found
 
 
 def _gives_source(

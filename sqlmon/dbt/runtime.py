@@ -32,7 +32,9 @@ def require_dbt() -> None:
         import dbt.version  # noqa: F401
     except ImportError:
         raise config_error(
-            "--dbt-project", "dbt is not installed", "pip install 'sqlmon[dbt]' (dbt-core with dbt-duckdb/dbt-postgres)"
+            "--dbt-project",
+            "dbt is not installed",
+            "pip install '.[dbt]' in a clone of sqlmon (dbt-core with dbt-duckdb/dbt-postgres)",
         ) from None
 
 

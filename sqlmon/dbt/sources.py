@@ -30,6 +30,7 @@ DESCRIPTIONS = {
     "sqlmon_anomalies": "Every anomaly rule's band per judged window: expected value, lower, upper, score, status.",
     "sqlmon_schemas": "The columns and types each run saw in each source table (schema_contract's history).",
     "sqlmon_baselines": "Frozen baseline profiles (`sqlmon baseline create`), one row per stored number.",
+    "sqlmon_notifications": "What each notification channel was sent per alert key (opened, changed, resolved).",
     "sqlmon_layout": "The layout versions of this schema: one row each time sqlmon created or migrated it.",
     "sqlmon_latest_metrics": "View: the latest window's value of each monitor, column, segment and metric.",
     "sqlmon_open_alerts": "View: the alerts of each monitor's latest window.",

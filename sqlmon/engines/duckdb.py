@@ -37,6 +37,9 @@ class DuckDBEngine(Engine):
             config["memory_limit"] = spec.memory_limit
         if spec.threads:
             config["threads"] = spec.threads
+        # an in-memory database cannot be opened read-only (DuckDB refuses), nor needs to be: nothing of it outlives
+        # the process, so a read-only command leaves nothing behind either way
+        read_only = read_only and path != ":memory:"
         with wrap_errors(f"cannot open DuckDB database {path}", errors=duckdb.Error):
             con = duckdb.connect(path, read_only=read_only, config=config)
         engine = cls(con, path, spec.statement_timeout)

@@ -1,4 +1,4 @@
-"""PostgreSQL through psycopg 3 (`pip install 'sqlmon[postgres]'`)."""
+"""PostgreSQL through psycopg 3 (the `postgres` extra: `pip install '.[postgres]'` from a clone)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ class PostgresEngine(Engine):
         try:
             import psycopg
         except ImportError:
-            raise EngineError("the postgres engine needs psycopg: pip install 'sqlmon[postgres]'") from None
+            # named by the driver's own package, which installs the same wherever sqlmon came from
+            raise EngineError("the postgres engine needs psycopg: pip install 'psycopg[binary]>=3.1'") from None
         secrets = list(secrets or [])
         settings: dict[str, Any] = {"host": spec.host, "port": spec.port, "dbname": spec.dbname}
         settings.update({k: v for k, v in (("user", spec.user), ("password", spec.password)) if v is not None})

@@ -1,4 +1,4 @@
-"""Spark SQL through pyspark (`pip install 'sqlmon[spark]'`): a local session, a Spark Connect server, or a session
+"""Spark SQL through pyspark (the `spark` extra): a local session, a Spark Connect server, or a session
 the caller already has (`SparkEngine(spark_session)`, e.g. in a Databricks notebook)."""
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ class SparkEngine(Engine):
         self.table_format = table_format
         self._secrets = list(secrets or [])
         self._timeout = statement_timeout
+        self._tag = f"sqlmon-{id(self):x}"
+        if statement_timeout:
+            self._tag_statements()
         self.description = f"spark {session.version}"
 
     @property
@@ -43,7 +46,7 @@ class SparkEngine(Engine):
         try:
             from pyspark.sql import SparkSession
         except ImportError:
-            raise EngineError("the spark engine needs pyspark: pip install 'sqlmon[spark]'") from None
+            raise EngineError("the spark engine needs pyspark: pip install 'pyspark>=3.5'") from None
         builder = SparkSession.builder.appName("sqlmon")
         if spec.remote:
             builder = builder.remote(spec.remote)
@@ -71,11 +74,18 @@ class SparkEngine(Engine):
             return rows
 
     def _cancel(self) -> None:
-        # a local session cancels through its SparkContext; a Spark Connect session has no context, only interrupts
-        if hasattr(self._spark, "interruptAll"):
-            self._spark.interruptAll()
+        # Only sqlmon's own statements: a session shared with a notebook may be running the user's jobs too. Tags
+        # (Spark 3.5 Connect, 4.0 classic) mark this thread's operations; older classic sessions use a job group.
+        if hasattr(self._spark, "interruptTag"):
+            self._spark.interruptTag(self._tag)
         else:
-            self._spark.sparkContext.cancelAllJobs()
+            self._spark.sparkContext.cancelJobGroup(self._tag)
+
+    def _tag_statements(self) -> None:
+        if hasattr(self._spark, "addTag"):
+            self._spark.addTag(self._tag)
+        else:
+            self._spark.sparkContext.setJobGroup(self._tag, "sqlmon", interruptOnCancel=True)
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
         if parameters:
@@ -109,8 +119,10 @@ class SparkEngine(Engine):
         return exp.Properties(expressions=[exp.FileFormatProperty(this=exp.Var(this=self.table_format.upper()))])
 
     def close(self) -> None:
-        # A session may be shared with the caller (notebooks, the test suite); stopping it is theirs to decide.
-        pass
+        # A session may be shared with the caller (notebooks, the test suite); stopping it is theirs to decide, but
+        # the tag marking sqlmon's statements goes
+        if self._timeout and hasattr(self._spark, "removeTag"):
+            self._spark.removeTag(self._tag)
 
 
 def _literal(value: Any) -> exp.Expression:

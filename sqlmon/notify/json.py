@@ -91,6 +91,8 @@ def json_report(result: RunResult, exit_code: int, extra: dict[str, Any] | None 
             }
             for w in result.warnings
         ],
+        # what each channel of `notify:` did; present only when the project has channels and the run stored
+        **({"notifications": [vars(d) for d in result.notifications]} if result.notifications else {}),
         **(extra or {}),
     }
     return json.dumps(_finite(payload), indent=2, allow_nan=False)

@@ -6,30 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmon.config.durations import span_text
+from sqlmon.aligned import table
 from sqlmon.notify.base import Notifier, Report
+from sqlmon.notify.folding import latest_rows
 from sqlmon.results import Alert, MetricRow, RunResult
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain aligned text table (no terminal library needed; pipes and CI logs read it as it is)."""
-    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return f"{int(value):,}"  # counts read as counts
-        return f"{value:.4g}"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    return str(value)
 
 
 def _latest(metrics: Sequence[MetricRow]) -> list[MetricRow]:
@@ -73,18 +53,7 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
         lines.append(
             table(
                 ["monitor", "window", *(["segment"] if segmented else []), "column", "metric", "value", "status"],
-                [
-                    [
-                        r.monitor,
-                        f"{r.window.start:%Y-%m-%d %H:%M}" if r.window else "now",
-                        *([r.segment or "(all)"] if segmented else []),
-                        r.column,
-                        r.metric,
-                        span_text(r.value) if r.unit == "seconds" and r.value is not None else r.value,
-                        r.status.upper() if r.status != "ok" else "ok",
-                    ]
-                    for r in rows
-                ],
+                latest_rows(rows, segmented),
             )
         )
     if len(latest) > len(rows):
@@ -111,6 +80,9 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
     if result.open_alerts:
         lines += ["", f"Still open from earlier runs ({len(result.open_alerts)}): the latest window of these monitors"]
         lines.append(_alert_table(result.open_alerts))
+    if result.notifications:
+        lines += ["", "Notifications (after the results were stored):"]
+        lines += [f"  {delivery.line}" for delivery in result.notifications]
     current = result.current_alerts
     errors = sum(a.severity == "error" for a in current)
     warns = len(current) - errors

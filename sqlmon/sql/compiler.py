@@ -21,6 +21,7 @@ from sqlmon.errors import SqlmonError
 from sqlmon.plugins import Registry
 from sqlmon.resources import resource_dir
 from sqlmon.sql.dialects import CANONICAL, DialectSpec, apply_transforms, get_dialect
+from sqlmon.sql.files import FileTable
 
 
 def quote_identifier(name: str) -> str:
@@ -28,7 +29,10 @@ def quote_identifier(name: str) -> str:
 
 
 def table_expression(name: str) -> exp.Table:
-    """`schema.table` as a table whose every part is quoted, so names with dots must be written as parts."""
+    """`schema.table` as a table whose every part is quoted, so names with dots must be written as parts; the files
+    of a file source as DuckDB's table function that reads them."""
+    if isinstance(name, FileTable):
+        return name.expression()
     parts = [part for part in str(name).split(".")]
     return exp.Table(
         this=exp.to_identifier(parts[-1], quoted=True),
