@@ -670,15 +670,15 @@ def test_a_failed_transaction_is_rolled_back_where_the_engine_has_transactions(n
             engine.execute(f"DROP TABLE {schema}.tx_check")
 
 
+# each runs for minutes uncancelled, but not for ever: a cancel that does not work fails the test, not the suite
 SLOW = {
     "duckdb": ("SELECT SUM(range % 7) FROM range(100000000000)", "statement cancelled after 1 s"),
     "postgres": ("SELECT pg_sleep(60)", "PostgreSQL: canceling statement due to statement timeout"),
-    "spark": ("SELECT SUM(id % 7) FROM range(100000000000)", "statement cancelled after 1 s"),
 }
 
 
 @pytest.mark.parametrize("name", list(SLOW))
-def test_statement_timeout_cancels_a_long_statement_on_every_engine(name, request):
+def test_statement_timeout_cancels_a_long_statement_on_duckdb_and_postgres(name, request):
     import time
 
     from sqlmon.config.loader import load_project

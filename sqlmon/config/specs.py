@@ -137,9 +137,6 @@ class SparkConnection(StrictModel):
         default="parquet", description="format of the results tables; delta allows in-place deletes"
     )
     conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
-    statement_timeout: int | None = Field(
-        default=None, ge=1, description="seconds one statement may run before it is cancelled (the source then fails)"
-    )
 
 
 def _connection_type(value: Any) -> str:

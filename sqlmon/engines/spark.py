@@ -10,7 +10,7 @@ from typing import Any
 from sqlglot import exp
 
 from sqlmon.config.specs import SparkConnection
-from sqlmon.engines.base import Engine, deadline, first_line, wrap_errors
+from sqlmon.engines.base import Engine, first_line, wrap_errors
 from sqlmon.errors import EngineError
 
 
@@ -22,15 +22,10 @@ class SparkEngine(Engine):
         session: Any,
         table_format: str = "parquet",
         secrets: list[str] | None = None,
-        statement_timeout: int | None = None,
     ):
         self._spark = session
         self.table_format = table_format
         self._secrets = list(secrets or [])
-        self._timeout = statement_timeout
-        self._tag = f"sqlmon-{id(self):x}"
-        if statement_timeout:
-            self._tag_statements()
         self.description = f"spark {session.version}"
 
     @property
@@ -62,30 +57,12 @@ class SparkEngine(Engine):
             session = builder.getOrCreate()
             if "spark.sql.session.timeZone" not in spec.conf:
                 session.conf.set("spark.sql.session.timeZone", "UTC")  # also for Spark Connect and reused sessions
-        return cls(session, spec.table_format, secrets, spec.statement_timeout)
+        return cls(session, spec.table_format, secrets)
 
     def _collect(self, sql: str) -> list[Any]:
-        during = f"while running:\n{sql}"
-        with (
-            deadline(self._timeout, self._cancel, during),
-            wrap_errors("Spark", self._secrets, text=first_line, during=during),
-        ):
+        with wrap_errors("Spark", self._secrets, text=first_line, during=f"while running:\n{sql}"):
             rows: list[Any] = self._spark.sql(sql).collect()
             return rows
-
-    def _cancel(self) -> None:
-        # Only sqlmon's own statements: a session shared with a notebook may be running the user's jobs too. Tags
-        # (Spark 3.5 Connect, 4.0 classic) mark this thread's operations; older classic sessions use a job group.
-        if hasattr(self._spark, "interruptTag"):
-            self._spark.interruptTag(self._tag)
-        else:
-            self._spark.sparkContext.cancelJobGroup(self._tag)
-
-    def _tag_statements(self) -> None:
-        if hasattr(self._spark, "addTag"):
-            self._spark.addTag(self._tag)
-        else:
-            self._spark.sparkContext.setJobGroup(self._tag, "sqlmon", interruptOnCancel=True)
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
         if parameters:
@@ -119,10 +96,8 @@ class SparkEngine(Engine):
         return exp.Properties(expressions=[exp.FileFormatProperty(this=exp.Var(this=self.table_format.upper()))])
 
     def close(self) -> None:
-        # A session may be shared with the caller (notebooks, the test suite); stopping it is theirs to decide, but
-        # the tag marking sqlmon's statements goes
-        if self._timeout and hasattr(self._spark, "removeTag"):
-            self._spark.removeTag(self._tag)
+        # A session may be shared with the caller (notebooks, the test suite); stopping it is theirs to decide.
+        pass
 
 
 def _literal(value: Any) -> exp.Expression:
