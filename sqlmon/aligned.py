@@ -3,16 +3,28 @@ and CI logs read them as they are)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Columns padded to their widest cell, a rule of dashes under the headers, no trailing spaces."""
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], paint: Callable[[str, str], str] | None = None) -> str:
+    """Columns padded to their widest cell, a rule of dashes under the headers, no trailing spaces.
+
+    `paint(header, text)` may wrap a body cell in colour codes: it gets the text before padding, so the codes never
+    count towards a column's width.
+    """
     cells = [[str(h) for h in headers]] + [[cell(v) for v in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip() for row in cells]
+
+    def pad(header: str, value: str, width: int, body: bool) -> str:
+        shown = paint(header, value) if paint and body else value
+        return shown + " " * (width - len(value))
+
+    lines = [
+        "  ".join(pad(h, value, width, n > 0) for h, value, width in zip(headers, row, widths, strict=True)).rstrip()
+        for n, row in enumerate(cells)
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

@@ -275,6 +275,18 @@ def compile_command(
     help="Stop at the first source that fails on the warehouse and store nothing (default: the other sources run).",
 )
 @format_option
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing when the run succeeds without alerts (the exit code says it); errors and alerts still print.",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Print each SQL statement on stderr as it finishes: its time in ms, what it is for, its start on one line.",
+)
 @handle_errors
 def run_command(
     project_dir: Path | None,
@@ -287,14 +299,21 @@ def run_command(
     fail_on: str,
     fail_fast: bool,
     output_format: str,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Compute the monitors' metrics in the warehouse, store them, and report alerts.
 
     Windows not yet computed are computed (incremental); --start recomputes from a date, replacing what was stored.
+    On a terminal, a progress bar on stderr shows the sources, windows and statements done; a pipe gets none.
     """
     from sqlmon import notify
     from sqlmon.runner import run
+    from sqlmon.terminal import Terminal
 
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose exclude each other; give one.")
+    progress = Terminal(sys.stderr, bar=not quiet and sys.stderr.isatty(), verbose=verbose)
     parsed_end = None
     try:
         dbt = _dbt_options(dbt_project, profiles_dir, target)
@@ -307,8 +326,10 @@ def run_command(
             target=None if dbt else target,
             dbt=dbt,
             fail_fast=fail_fast,
+            progress=progress,
         )
     except Exception as exc:
+        progress.clear()
         if output_format != "text":
             # the run failed before it began (an invalid project or --select, a warehouse that cannot be opened):
             # still a report in the format asked for, with the exit code; stderr gets the message as for text
@@ -317,8 +338,13 @@ def run_command(
 
             notify.get(output_format).send(not_started_report(exc, fail_on, parsed_end, utcnow()))
         raise
+    finally:
+        progress.clear()
     code = _run_exit_code(result, fail_on)
-    notify.get(output_format).send(notify.Report(result, int(code), fail_on))
+    clean = code == ExitCode.OK and not result.current_alerts
+    # a machine asked for JSON reads it whatever happened; --quiet silences only what people read
+    if not (quiet and clean and output_format == "text"):
+        notify.get(output_format).send(notify.Report(result, int(code), fail_on))
     sys.exit(int(code))
 
 

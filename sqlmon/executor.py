@@ -9,6 +9,7 @@ monitor asks) is a statement of its own.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,7 @@ from sqlmon.monitors.base import (
     Segment,
     segment_label,
 )
+from sqlmon.progress import Progress, Silent
 from sqlmon.sql.compiler import SqlCompiler
 
 
@@ -110,10 +112,18 @@ def _role(relation: Relation, window: Window | None, aggregates: Sequence[Aggreg
 class Executor:
     """Runs batches of requests, caching results for the run. With `execute=False` it only writes the SQL down."""
 
-    def __init__(self, engine: Engine | None, compiler: SqlCompiler, log: QueryLog | None = None, profiles: Any = None):
+    def __init__(
+        self,
+        engine: Engine | None,
+        compiler: SqlCompiler,
+        log: QueryLog | None = None,
+        profiles: Any = None,
+        progress: Progress | None = None,
+    ):
         self.engine = engine
         self.compiler = compiler
         self.log = log or QueryLog()
+        self.progress = progress or Silent()
         self.cache: dict[Request, Any] = {}
         self.profiles = profiles  # sqlmon.baselines.profile.Profiles: answers what a frozen baseline stands in for
         self.cuts: dict[tuple[Relation, tuple[str, ...], int], SegmentCut] = {}
@@ -197,7 +207,10 @@ class Executor:
         self.log.statements.append(Statement(source, window, purpose, sql, tree))
         if not execute or self.engine is None:
             return None
-        return self.engine.query(sql)
+        began = time.perf_counter()
+        rows = self.engine.query(sql)
+        self.progress.statement_done(purpose, sql, time.perf_counter() - began)
+        return rows
 
     def _aggregates(
         self, relation: Relation, aggregates: Sequence[Aggregate], source: str, window: Window | None, execute: bool

@@ -20,6 +20,7 @@ from sqlmon.engines.base import Engine
 from sqlmon.errors import ConfigError, ConfigProblem, EngineError, SqlmonError
 from sqlmon.judge import RunHistory, judge
 from sqlmon.plan import latest_window, plan_source, select_monitors
+from sqlmon.progress import Progress
 from sqlmon.results import Alert, RunResult, SegmentWarning
 from sqlmon.session import Session, utcnow
 
@@ -37,10 +38,12 @@ def run(
     target: str | None = None,
     dbt: DbtOptions | None = None,
     fail_fast: bool = False,
+    progress: Progress | None = None,
 ) -> RunResult:
-    """Compute the windows not yet computed (or those from `start`), store the results, and return them."""
+    """Compute the windows not yet computed (or those from `start`), store the results, and return them; `progress`
+    is told of each source, window and statement as the run goes."""
     project = load_project(root, target, dbt)
-    return run_monitors(project, select_monitors(project, select), start, end, fail_fast=fail_fast)
+    return run_monitors(project, select_monitors(project, select), start, end, fail_fast=fail_fast, progress=progress)
 
 
 def run_monitors(
@@ -50,6 +53,7 @@ def run_monitors(
     end: datetime | None = None,
     engine: Engine | None = None,
     fail_fast: bool = False,
+    progress: Progress | None = None,
 ) -> RunResult:
     """One run of these monitors of a loaded project (see `run`), on `engine` when given (its caller closes it).
 
@@ -61,7 +65,7 @@ def run_monitors(
     owned = engine is None
     engine = engine or connect(project)
     try:
-        session = Session(project, engine)
+        session = Session(project, engine, progress=progress)
         selected = list(monitors)
         broken = _broken_monitors(session, monitors)
         monitors = [m for m in monitors if m.name not in broken]
@@ -152,10 +156,12 @@ def _compute_all(
     by_source: dict[str, list[MonitorSpec]] = defaultdict(list)
     for monitor in monitors:
         by_source[monitor.source].append(monitor)
-    for source_name, source_monitors in by_source.items():
+    for index, (source_name, source_monitors) in enumerate(by_source.items(), 1):
         mark = result.checkpoint()
         try:
-            _compute_source(session, source_name, source_monitors, start, stored, history, result)
+            _compute_source(
+                session, source_name, source_monitors, start, stored, history, result, (index, len(by_source))
+            )
         except SqlmonError as exc:
             if fail_fast:
                 raise
@@ -185,9 +191,11 @@ def _compute_source(
     stored: dict[str, dict[datetime, datetime]],
     history: RunHistory,
     result: RunResult,
+    place: tuple[int, int] = (1, 1),
 ) -> None:
     source = session.project.sources[source_name]
     plan = plan_source(session, source, monitors, result.as_of, start, stored)
+    session.progress.source_started(source.name, *place, len(plan.steps))
     result.schemas += plan.schema
     result.windows[source.name] = plan.windows
     if plan.note:
@@ -203,6 +211,7 @@ def _compute_source(
         )
         for monitor in step.monitors:
             _judge_computed(monitor, step.window, outputs[monitor.name], history, result, source.window)
+        session.progress.window_done(source.name)
 
 
 def _still_open(session: Session, monitors: list[MonitorSpec], result: RunResult) -> list[Alert]:

@@ -12,6 +12,7 @@ from sqlmon.config.loader import Project, load_project
 from sqlmon.engines import connect
 from sqlmon.engines.base import Engine
 from sqlmon.executor import Executor, QueryLog
+from sqlmon.progress import Progress, Silent
 from sqlmon.sql.compiler import SqlCompiler
 from sqlmon.store import Store
 
@@ -24,15 +25,16 @@ def utcnow() -> datetime:
 
 
 class Session:
-    def __init__(self, project: Project, engine: Engine, log: QueryLog | None = None):
+    def __init__(self, project: Project, engine: Engine, log: QueryLog | None = None, progress: Progress | None = None):
         self.project = project
         self.engine = engine
         self.compiler = SqlCompiler(engine.dialect)
         self.catalog = Catalog(engine)
         self.log = log or QueryLog()
+        self.progress = progress or Silent()
         self.store = Store(engine, self.compiler, project.spec.results_schema)
         self.profiles = Profiles(self.store)
-        self.executor = Executor(engine, self.compiler, self.log, self.profiles)
+        self.executor = Executor(engine, self.compiler, self.log, self.profiles, self.progress)
 
     @classmethod
     def open(

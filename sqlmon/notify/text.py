@@ -1,10 +1,18 @@
-"""The text report: a summary of the run for people, in a terminal or a CI log."""
+"""The text report: a summary of the run for people, in a terminal or a CI log.
+
+On a terminal, severities and statuses are coloured (unless NO_COLOR is set, https://no-color.org); in a pipe or a
+file, and in every message built from `render`, the text is plain.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import sys
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
+
+import click
 
 from sqlmon.aligned import table
 from sqlmon.notify.base import Notifier, Report
@@ -22,8 +30,30 @@ def _latest(metrics: Sequence[MetricRow]) -> list[MetricRow]:
     return [r for r in metrics if (r.window.start if r.window else None) == latest[r.monitor]]
 
 
-def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
-    lines = [f"sqlmon run {result.run_id[:12]}: {result.status}, as of {result.as_of.isoformat(sep=' ')}"]
+COLOURS = {"error": "red", "warn": "yellow", "ok": "green", "success": "green"}
+COLOURED = {"status", "severity"}  # the table columns that carry a severity
+
+
+def wants_colour(stream: TextIO) -> bool:
+    """A terminal, and no NO_COLOR of any non-empty value."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+
+def _colour(text: str) -> str:
+    word = text.split()[-1].lower() if text.strip() else ""
+    colour = COLOURS.get(word)
+    return click.style(text, fg=colour, bold=True if word == "error" else None) if colour else text
+
+
+def _painter(colour: bool) -> Callable[[str, str], str] | None:
+    return (lambda header, text: _colour(text) if header in COLOURED else text) if colour else None
+
+
+def text_report(result: RunResult, fail_on: str, exit_code: int, colour: bool = False) -> str:
+    paint = _painter(colour)
+    status = _colour(result.status) if colour else result.status
+    lines = [f"sqlmon run {result.run_id[:12]}: {status}, as of {result.as_of.isoformat(sep=' ')}"]
     for source, windows in result.windows.items():
         if windows:
             lines.append(
@@ -54,6 +84,7 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
             table(
                 ["monitor", "window", *(["segment"] if segmented else []), "column", "metric", "value", "status"],
                 latest_rows(rows, segmented),
+                paint,
             )
         )
     if len(latest) > len(rows):
@@ -72,14 +103,14 @@ def text_report(result: RunResult, fail_on: str, exit_code: int) -> str:
         lines.append("")
     if result.alerts:
         lines.append(f"Alerts ({len(result.alerts)}):")
-        lines.append(_alert_table(result.alerts))
+        lines.append(_alert_table(result.alerts, paint))
     elif not result.open_alerts:
         lines.append("No alerts.")
     else:
         lines.append("No new alerts.")
     if result.open_alerts:
         lines += ["", f"Still open from earlier runs ({len(result.open_alerts)}): the latest window of these monitors"]
-        lines.append(_alert_table(result.open_alerts))
+        lines.append(_alert_table(result.open_alerts, paint))
     if result.notifications:
         lines += ["", "Notifications (after the results were stored):"]
         lines += [f"  {delivery.line}" for delivery in result.notifications]
@@ -114,7 +145,7 @@ def _not_judged(latest: Sequence[MetricRow]) -> list[str]:
     return lines
 
 
-def _alert_table(alerts: Sequence[Alert]) -> str:
+def _alert_table(alerts: Sequence[Alert], paint: Callable[[str, str], str] | None) -> str:
     return table(
         ["window", "severity", "monitor", "message"],
         [
@@ -126,6 +157,7 @@ def _alert_table(alerts: Sequence[Alert]) -> str:
             ]
             for a in sorted(alerts, key=lambda a: (a.window_start or datetime.min, a.monitor))
         ],
+        paint,
     )
 
 
@@ -134,3 +166,8 @@ class TextNotifier(Notifier):
 
     def render(self, report: Report) -> str:
         return text_report(report.run, report.fail_on, report.exit_code)
+
+    def send(self, report: Report) -> None:
+        # the decision is made here, not left to click's own stripping, so NO_COLOR is honoured on a terminal too
+        colour = wants_colour(sys.stdout)
+        click.echo(text_report(report.run, report.fail_on, report.exit_code, colour), color=colour)
