@@ -81,10 +81,7 @@ def run_monitors(
         )
         _report_broken(project, broken, result)
         try:
-            try:
-                _compute_all(session, monitors, start, result, fail_fast)
-            except SourcesFailed as exc:
-                result.status, result.error = "error", str(exc)
+            _compute_all(session, monitors, start, result, fail_fast)
             result.open_alerts = _still_open(session, monitors, result)
         except SqlmonError as exc:
             result.status = "error"
@@ -172,15 +169,14 @@ def _compute_all(
         failed = result.failed_sources
         if len(failed) == 1:
             [(name, cause)] = failed.items()
-            raise SourcesFailed(f"source `{name}` failed, nothing of it stored: {cause}")
-        raise SourcesFailed(
-            f"{len(failed)} of {len(by_source)} sources failed, nothing of them stored: "
-            + "; ".join(f"`{name}`: {cause}" for name, cause in failed.items())
-        )
-
-
-class SourcesFailed(SqlmonError):
-    """Some sources failed; what the others computed stands and is stored."""
+            message = f"source `{name}` failed, nothing of it stored: {cause}"
+        else:
+            message = f"{len(failed)} of {len(by_source)} sources failed, nothing of them stored: " + "; ".join(
+                f"`{name}`: {cause}" for name, cause in failed.items()
+            )
+        # what the other sources computed stands: the run is an error, and is stored
+        result.status = "error"
+        result.error = f"{result.error}\n{message}" if result.error else message
 
 
 def _compute_source(
