@@ -92,6 +92,16 @@ def query(root: Path, sql: str, parameters: list | None = None) -> list[tuple]:
         con.close()
 
 
+@pytest.fixture(scope="module")
+def postgres():
+    """A PostgreSQL server of the module's own, started from the machine's binaries (tests/engines.py)."""
+    from tests import engines
+
+    server = engines.start_postgres()
+    yield server
+    server.stop()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """With SQLMON_REQUIRE_ENGINES=1 (CI sets it) a skipped test fails: CI must have every engine the suite uses."""

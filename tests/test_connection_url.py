@@ -90,15 +90,6 @@ def test_a_key_given_in_the_url_and_beside_it_is_refused(make_project):
     assert [p.message for p in caught.value.problems] == ["`dbname` is given in `url` and as a key; give it once"]
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    from tests import engines
-
-    server = engines.start_postgres()
-    yield server
-    server.stop()
-
-
 def test_a_run_on_a_real_server_connected_by_url(postgres, make_project, monkeypatch):
     from click.testing import CliRunner
 

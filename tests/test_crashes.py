@@ -238,13 +238,6 @@ def _iso(value: str) -> str:
 # --- the trials --------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    server = engines.start_postgres()
-    yield server
-    server.stop()
-
-
 def _engine(name: str, tmp_path: Path, request: pytest.FixtureRequest) -> Duck | Postgres | Spark:
     root = tmp_path / "project"
     if name == "duckdb":

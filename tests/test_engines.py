@@ -219,13 +219,6 @@ def data() -> dict[str, tuple[dict[str, str], list[tuple]]]:
 
 
 @pytest.fixture(scope="module")
-def postgres():
-    server = engines.start_postgres()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def spark(tmp_path_factory):
     session = engines.start_spark(tmp_path_factory.mktemp("spark-warehouse"))
     yield session

@@ -207,15 +207,6 @@ def test_compile_for_another_dialect_says_the_files_need_a_table_there(make_proj
     assert "-- the files are read with DuckDB's read_parquet: in postgres, load them into a table\n" in out
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    from tests import engines
-
-    server = engines.start_postgres()
-    yield server
-    server.stop()
-
-
 def test_a_file_source_on_postgres_is_a_clear_configuration_error(postgres, make_project, monkeypatch):
     monkeypatch.setenv("SQLMON_TEST_PG_PASSWORD", postgres.password)
     root = make_project(SIMPLE.replace("FILE", "file: data/*.parquet"), project_yml=postgres.connection_yaml())

@@ -226,15 +226,6 @@ def test_notify_test_sends_to_each_channel_or_the_named_one(project, server):
 
 
 @pytest.fixture(scope="module")
-def postgres():
-    from tests import engines
-
-    pg = engines.start_postgres()
-    yield pg
-    pg.stop()
-
-
-@pytest.fixture(scope="module")
 def spark(tmp_path_factory):
     from tests import engines
 

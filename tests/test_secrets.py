@@ -241,15 +241,6 @@ def test_an_internal_error_and_its_debug_traceback_mask_a_secret(make_project, m
         assert SECRET not in result.output + result.stderr
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    from tests import engines
-
-    server = engines.start_postgres()
-    yield server
-    server.stop()
-
-
 def test_runs_on_a_real_postgres_never_show_its_password(postgres, make_project, monkeypatch):
     """The server's real password, from the environment, through a run that succeeds, one that fails on the
     warehouse, and a wrong password; then every table of the results schema is searched for it."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -155,13 +154,6 @@ class Warehouse:
         names = sorted({name for name, _, _ in self.relations()})
         rows = {name: sorted(self.query(f"SELECT * FROM sqlmon.{name}"), key=repr) for name in names}
         return {"(layout)": self.relations(), **rows}
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[engines.PostgresServer]:
-    server = engines.start_postgres()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

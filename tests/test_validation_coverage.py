@@ -119,15 +119,6 @@ def test_a_misspelled_baseline_table_gets_a_suggestion(make_project):
     ]
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    from tests import engines
-
-    server = engines.start_postgres()
-    yield server
-    server.stop()
-
-
 def test_a_misspelled_table_on_postgres_gets_a_suggestion(postgres, make_project):
     postgres.create_database("coverage")
     with postgres.connect("coverage") as con:

@@ -9,7 +9,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from sqlmon.cli import main
@@ -115,13 +114,6 @@ def test_a_statement_past_statement_timeout_is_cancelled_and_its_source_fails(ma
 
 
 # --- PostgreSQL: a real server, a connection that goes away, a permission that is missing ------------------------
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = engines.start_postgres()
-    yield server
-    server.stop()
 
 
 def _pg_project(make_project, postgres, dbname: str, extra: str = "") -> Path:
