@@ -217,6 +217,18 @@ class Project:
         with connect(self._project, read_only=True) as engine:
             check_project(self._project, list(self._project.monitors.values()), Catalog(engine), every_source=True)
 
+    def report(
+        self, out: str | Path = "report.html", days: int = 30, select: str | Sequence[str] | None = None
+    ) -> Path:
+        """`sqlmon report`: write the self-contained HTML report of the stored results to `out` (docs/report.md)
+        and return its path. Raises `sqlmon.SqlmonError` when the results schema holds no results yet."""
+        from sqlmon.errors import keep_secrets
+        from sqlmon.report import report_project
+
+        keep_secrets(self._project.secrets)
+        selectors = [select] if isinstance(select, str) else list(select or [])
+        return report_project(self._project, Path(out), days, selectors or None).path
+
     def run(
         self,
         start: Moment | None = None,

@@ -604,6 +604,50 @@ def demo(directory: Path, days: int | None, notify_file: Path | None) -> None:
     print_demo(directory, days, notify_section(notify_file) if notify_file else "")
 
 
+@main.command(name="report")
+@project_dir_option
+@dbt_target_option
+@dbt_project_option
+@profiles_dir_option
+@select_option
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="Where to write the HTML file (replaced whole, never half-written).",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3660),
+    default=30,
+    show_default=True,
+    help="How many days of windows to show, counted back from the newest stored window.",
+)
+@handle_errors
+def report_command(
+    project_dir: Path | None,
+    target: str | None,
+    dbt_project: Path | None,
+    profiles_dir: Path | None,
+    select: tuple[str, ...],
+    out: Path,
+    days: int,
+) -> None:
+    """Write one self-contained HTML page of the stored results: an overview, each monitor's metrics over time with
+    their thresholds, anomaly bands and alerts, histograms, reliability diagrams and schema changes.
+
+    It reads the results schema only (no monitor runs), works offline and fetches nothing; each monitor has a
+    permalink, report.html#monitor-NAME, which notifications with `report_url` link to.
+    """
+    from sqlmon.report import write_report
+
+    dbt = _dbt_options(dbt_project, profiles_dir, target)
+    summary = write_report(project_dir, out, days, list(select) or None, None if dbt else target, dbt)
+    click.echo(summary.line)
+
+
 @main.group(name="notify")
 def notify_group() -> None:
     """Notification channels: the `notify:` list of sqlmon.yml (docs/notifications.md)."""

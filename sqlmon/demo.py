@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from sqlmon.errors import SqlmonError
+from sqlmon.report import ReportSummary
 from sqlmon.resources import resource_dir
 from sqlmon.results import Alert, Delivery, RunResult
 from sqlmon.runner import run
@@ -37,6 +38,7 @@ class DemoResult:
     seconds: float = 0.0
     expected: int = 0  # incidents with at least one day inside the simulated days (set by `score`)
     notifications: dict[date, list[Delivery]] = field(default_factory=dict)  # with `notify`: what each day sent
+    report: ReportSummary | None = None  # the HTML report written at the end
 
 
 MARKER = ".sqlmon-demo"
@@ -123,6 +125,10 @@ def run_demo(
         result.notifications[today] = outcome.notifications
         if on_day:
             on_day(today, outcome)
+    from sqlmon.report import write_report
+
+    # what a team would open the morning after: the report of the whole month
+    result.report = write_report(folder, folder / "report.html")
     result.seconds = time.perf_counter() - started
     return result
 
@@ -234,11 +240,14 @@ def print_demo(folder: Path, days: int | None = None, notify: str = "") -> DemoR
         click.echo(f"  missed: {line}")
     for line in unexplained:
         click.echo(f"  unexplained: {line}")
+    if result.report is not None:
+        click.echo(f"\n{result.report.line}")
     click.echo(
         f"\nThe metrics and alerts are in {folder / 'warehouse.duckdb'}, schema `sqlmon` (sqlmon_metrics, "
         "sqlmon_alerts, sqlmon_histograms, sqlmon_samples, sqlmon_anomalies; views sqlmon_latest_metrics, "
         "sqlmon_open_alerts). Next:\n"
         f"  cd {folder} && sqlmon compile        # the SQL each monitor runs\n"
-        f"  cd {folder} && sqlmon run --start 2026-10-25 --end 2026-10-31 --fail-on never   # recompute a week"
+        f"  cd {folder} && sqlmon run --start 2026-10-25 --end 2026-10-31 --fail-on never   # recompute a week\n"
+        f"  cd {folder} && sqlmon report --days 7 --select source:orders   # a report of one source's week"
     )
     return result

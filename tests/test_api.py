@@ -150,3 +150,15 @@ def test_a_run_that_fails_on_the_warehouse_is_returned_as_failed(make_project):
     assert run.failed_sources.keys() == {"broken"} and run.exit_code() == 3
     with pytest.raises(sqlmon.RunFailed, match="failed: source `broken` failed"):
         run.check()
+
+
+def test_report_writes_the_html_report_of_the_stored_results(make_project, tmp_path):
+    """What `sqlmon report` writes, from Python: a notebook or a scheduler task can publish it after the run."""
+    project = sqlmon.Project.load(make_project(ERROR_RULE, setup_sql=WAREHOUSE))
+    with pytest.raises(sqlmon.SqlmonError, match="holds no results yet"):
+        project.report(tmp_path / "early.html")
+    project.run(start="2026-01-01", end="2026-01-03")
+    path = project.report(tmp_path / "out" / "report.html", days=7, select="amount_nulls")
+    assert path == tmp_path / "out" / "report.html"
+    html = path.read_text(encoding="utf-8")
+    assert 'id="monitor-amount_nulls"' in html and 'data-status="error"' in html

@@ -266,6 +266,8 @@ class MonitorKind(Generic[SpecT]):
 
     # The metrics an `anomaly:` block without `metrics:` watches: the ones a person looks at first.
     headline: ClassVar[tuple[str, ...]] = ()
+    # The unit of metrics that are not plain numbers (`seconds`), so the report's axes read as durations.
+    units: ClassVar[dict[str, str]] = {}
     # The `anomaly:` settings every monitor of the kind gets unless it sets its own (`anomaly: null` switches them
     # off); None: no anomaly rule by default.
     default_anomaly: ClassVar[dict[str, Any] | None] = None

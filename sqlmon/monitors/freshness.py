@@ -118,6 +118,7 @@ class Freshness(MonitorKind[FreshnessSpec]):
     column_keys = ("column",)
     metrics = ("lag", "max_gap", "no_data", "deadline_missed")
     headline = ("lag",)
+    units: ClassVar[dict[str, str]] = {"lag": "seconds", "max_gap": "seconds"}
     # a lag shorter than usual is no incident, and one within an hour of usual is noise (lags have exponential tails)
     default_anomaly: ClassVar[dict[str, Any] | None] = {
         "metrics": ["lag"],
