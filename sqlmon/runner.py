@@ -21,7 +21,7 @@ from sqlmon.errors import ConfigError, ConfigProblem, EngineError, SqlmonError
 from sqlmon.judge import RunHistory, judge
 from sqlmon.plan import latest_window, plan_source, select_monitors
 from sqlmon.progress import Progress
-from sqlmon.results import Alert, RunResult, SegmentWarning
+from sqlmon.results import Alert, Delivery, RunResult, SegmentWarning
 from sqlmon.session import Session, utcnow
 
 if TYPE_CHECKING:
@@ -54,8 +54,11 @@ def run_monitors(
     engine: Engine | None = None,
     fail_fast: bool = False,
     progress: Progress | None = None,
+    notify: bool = True,
 ) -> RunResult:
     """One run of these monitors of a loaded project (see `run`), on `engine` when given (its caller closes it).
+    With `notify=False` the channels are not told: a caller that makes several runs (`sqlmon dbt build`) sends one
+    message for all of them (`notify_runs`).
 
     A source whose statements fail on the warehouse stores nothing and makes the run an error, while the other
     sources' monitors still run and store their windows; with `fail_fast` the first failure ends the run, which then
@@ -96,7 +99,9 @@ def run_monitors(
                 raise
             # the warehouse went away mid-run: what failed first is the cause to report, not the failed write
             raise EngineError(f"{result.error}\nand the run could not be stored: {exc}") from None
-        if project.channels:  # after the write: what is sent is what is stored, and a failed send undoes nothing
+        if (
+            project.channels and notify
+        ):  # after the write: what is sent is what is stored, and a failed send undoes nothing
             from sqlmon.notify.dispatch import notify_run
 
             result.notifications = notify_run(session, selected, result)
@@ -245,3 +250,19 @@ def _judge_computed(
     judge(monitor, window, None, computed.overall, history, result, period)
     for label, output in computed.segments.items():
         judge(monitor, window, label, output, history, result, period)
+
+
+def notify_runs(
+    project: Project, monitors: list[MonitorSpec], result: RunResult, engine: Engine | None = None
+) -> list[Delivery]:
+    """Tell the channels about stored runs of these monitors at once (`result` merges them): one message per
+    channel, as one `sqlmon run` would send."""
+    from sqlmon.notify.dispatch import notify_run
+
+    owned = engine is None
+    engine = engine or connect(project)
+    try:
+        return notify_run(Session(project, engine), monitors, result)
+    finally:
+        if owned:
+            engine.close()

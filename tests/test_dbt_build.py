@@ -180,3 +180,31 @@ def test_block_on_reports_a_model_with_alerts_as_failed_so_dbt_skips_what_depend
     # without --block-on (the default), the same alerts leave dbt's graph alone
     code, stdout, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project, *END)
     assert json.loads(stdout)["dbt"]["nodes"] == {"success": 5}
+
+
+def test_a_build_sends_one_message_per_channel_for_all_its_runs(dbt_project):
+    """Each model's monitors run right after dbt builds it, but a channel hears of the build once: the alerts of
+    every run in one message, as one `sqlmon run` would send, after everything is stored."""
+    from tests.notify_server import Recorder
+
+    sources = dbt_project / "models" / "sources.yml"
+    alerting = ACCOUNT_MONITOR.replace("columns: all}", "columns: all, thresholds: {row_count: {error: 1}}}")
+    sources.write_text(sources.read_text() + alerting)  # a dbt source, monitored after the build; it alerts
+    with Recorder() as server:
+        channel = f"  - {{name: feed, type: webhook, url: '{server.url}/hook'}}\n"
+        (dbt_project / "sqlmon.yml").write_text("monitor_paths: []\nnotify:\n" + channel)
+        code, stdout, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project, *END, "--fail-on", "never")
+        assert code == 0, stderr
+        payload = json.loads(stdout)
+        assert len(payload["dbt"]["runs"]) == 2  # the model's run inside the build, the source's after it
+        [request] = server.on("/hook")
+        alerted = {(alert["source"], alert["metric"]) for alert in request.json()["alerts"]}
+        assert alerted == {("predictions", "null_rate"), ("raw__raw_accounts", "row_count")}
+        sent = len(request.json()["alerts"])  # null_rate of the predictions, row_count of each account column
+        assert payload["notifications"] == [
+            {"channel": "feed", "type": "webhook", "status": "sent", "alerts": sent, "resolved": 0, "error": None}
+        ]
+        # the same build again: nothing changed, nothing is sent
+        code, stdout, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project, *END, "--fail-on", "never")
+        assert code == 0, stderr
+        assert len(server.on("/hook")) == 1

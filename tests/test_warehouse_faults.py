@@ -217,3 +217,33 @@ def test_a_refused_connection_is_one_line_and_exit_3(make_project):
     assert result.exit_code == 3
     assert result.stderr.startswith(f"Error: cannot connect to postgres://u@127.0.0.1:{port}/postgres:")
     assert "Traceback" not in result.output
+
+
+def test_the_monitors_of_a_failed_source_reach_the_channels_as_errors_once_and_resolve(make_project):
+    """A failure of the warehouse is not silence: each channel is told, once, that the source's monitors could not
+    run, with the cause; the run that computes them again sends the resolution."""
+    import duckdb
+
+    from tests.notify_server import Recorder
+
+    with Recorder() as server:
+        project = f"{'connection: {type: duckdb, path: warehouse.duckdb}'}\nmonitor_paths: [monitors]\nnotify:\n"
+        project += f"  - {{name: feed, type: webhook, url: '{server.url}/hook'}}\n"
+        root = make_project(MONITORS, setup_sql=TABLES, project_yml=project)
+        assert _run(root).exit_code == 3
+        [first] = server.on("/hook")
+        [alert] = first.json()["alerts"]
+        assert (alert["event"], alert["monitor"], alert["metric"], alert["severity"]) == (
+            "opened",
+            "bad_nulls",
+            "monitor_error",
+            "error",
+        )
+        assert alert["message"].startswith("not computed: source `bad` failed on the warehouse: DuckDB: Conversion")
+        assert _run(root).exit_code == 3  # still failing: nothing new to say
+        assert len(server.on("/hook")) == 1
+        with duckdb.connect(str(root / "warehouse.duckdb")) as con:
+            con.execute("CREATE OR REPLACE VIEW main.bad AS SELECT ts, TRY_CAST(s AS INTEGER) AS x FROM main.raw")
+        assert _run(root).exit_code == 0
+        last = server.on("/hook")[-1].json()
+        assert [(r["monitor"], r["metric"]) for r in last["resolved"]] == [("bad_nulls", "monitor_error")]

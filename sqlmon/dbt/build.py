@@ -28,8 +28,8 @@ from sqlmon.dbt.runtime import invoke
 from sqlmon.dbt.target import DbtOptions, find_profiles
 from sqlmon.errors import SqlmonError
 from sqlmon.plan import select_monitors
-from sqlmon.results import RunResult, at_or_above
-from sqlmon.runner import run_monitors
+from sqlmon.results import Delivery, RunResult, at_or_above
+from sqlmon.runner import notify_runs, run_monitors
 from sqlmon.session import utcnow
 
 
@@ -55,6 +55,7 @@ class BuildResult:
     counts: dict[str, int]  # dbt node status → how many nodes
     runs: list[Monitored] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    notifications: list[Delivery] = field(default_factory=list)  # what each channel was sent for the build
 
 
 class MonitorsBlocked(Exception):
@@ -79,6 +80,7 @@ class _Monitoring:
         self.block_on = block_on
         self.adapter = project.warehouse
         self.runs: list[Monitored] = []
+        self.ran: list[MonitorSpec] = []  # the monitors of every run, for the build's one message per channel
         self.statuses: dict[str, tuple[str, str]] = {}  # relation → (what dbt built, its status)
         self._lock = threading.Lock()  # dbt may finish nodes on several threads; sqlmon's runs take turns
 
@@ -105,6 +107,8 @@ class _Monitoring:
             raise result
         blocked = self.block_on != "never" and at_or_above(result.current_alerts, self.block_on)
         self.runs.append(Monitored(info.unique_id, result, blocked))
+        if result.run_id:  # a run that stored something (not one sqlmon could not start)
+            self.ran += monitors
         if blocked:
             worst = [a for a in result.current_alerts if at_or_above([a], self.block_on)]
             detail = "; ".join(f"{a.monitor}: {a.message}" for a in worst[:3])
@@ -120,7 +124,7 @@ class _Monitoring:
         try:
             engine = DbtAdapterEngine.attach(self.adapter, self.project.secrets)
             try:
-                outcome.append(run_monitors(self.project, monitors, end=self.end, engine=engine))
+                outcome.append(run_monitors(self.project, monitors, end=self.end, engine=engine, notify=False))
             finally:
                 engine.close()
         except SqlmonError as exc:  # sqlmon could not run here: reported with the runs; dbt's build goes on
@@ -169,8 +173,13 @@ def build(
             what, status = monitoring.statuses.get(relation, unbuilt)
             if status != "success":
                 outcome.skipped.append(Skipped(source_name, relation, f"{what}: {status}"))
+    ran = list(monitoring.ran)
     if after:
-        outcome.runs.append(Monitored(None, run_monitors(project, after, end=end)))
+        outcome.runs.append(Monitored(None, run_monitors(project, after, end=end, notify=False)))
+        ran += after
+    if project.channels and ran:
+        # one message per channel for the whole build, after every run is stored, as for one `sqlmon run`
+        outcome.notifications = notify_runs(project, ran, combined(outcome, end))
     return outcome
 
 
@@ -189,6 +198,8 @@ def combined(result: BuildResult, end: datetime | None) -> RunResult:
         as_of=runs[0].as_of,
         statements=sum(r.statements for r in runs),
         error="; ".join(r.error for r in runs if r.error) or None,
+        target=runs[0].target,
+        notifications=list(result.notifications),
     )
     for run in runs:
         merged.metrics += run.metrics

@@ -89,8 +89,9 @@ def _now() -> datetime:
 
 def current_items(session: Session, monitors: list[MonitorSpec], result: RunResult) -> list[Item]:
     """One item per alert key that is wrong now: the stored alerts of each monitor's latest window (what the run
-    left, whichever run raised them), and this run's `monitor error` alerts (a monitor that could not run has no
-    new window). Of two alerts of one key (a threshold and an anomaly rule) the worse is kept."""
+    left, whichever run raised them), and a `monitor error` alert for each monitor that could not run (broken by an
+    upstream change, or of a source that failed on the warehouse): it has no new window. Of two alerts of one key
+    (a threshold and an anomaly rule) the worse is kept."""
     by_name = {m.name: m for m in monitors}
     stored = [
         Alert(
@@ -110,6 +111,22 @@ def current_items(session: Session, monitors: list[MonitorSpec], result: RunResu
         )
     ]
     broken = [a for a in result.alerts if a.metric == "monitor_error"]
+    # a source that failed on the warehouse stored nothing: its monitors are errors now, not silently unchanged
+    broken += [
+        Alert(
+            m.name,
+            m.type,
+            None,
+            "monitor_error",
+            None,
+            "error",
+            "monitor error",
+            f"not computed: source `{m.source}` failed on the warehouse: {result.failed_sources[m.source]}",
+            result.as_of,
+        )
+        for m in monitors
+        if m.source in result.failed_sources
+    ]
     worst: dict[AlertKey, Alert] = {}
     for alert in _ordered([*stored, *broken]):
         key = (alert.monitor, alert.column, alert.segment, alert.metric)
