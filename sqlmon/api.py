@@ -227,7 +227,7 @@ class Project:
 
         keep_secrets(self._project.secrets)
         selectors = [select] if isinstance(select, str) else list(select or [])
-        return report_project(self._project, Path(out), days, selectors or None).path
+        return report_project(self._project, Path(out), days, selectors or None).path.resolve()
 
     def run(
         self,

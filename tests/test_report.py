@@ -324,3 +324,24 @@ def test_the_report_reads_postgresql_results_as_it_reads_duckdbs(postgres, make_
     assert {n: s.attrs for n, s in duck_page.sections.items()} == {n: s.attrs for n, s in pg_page.sections.items()}
     assert {n: s.classes for n, s in duck_page.sections.items()} == {n: s.classes for n, s in pg_page.sections.items()}
     assert {n: s.titles for n, s in duck_page.sections.items()} == {n: s.titles for n, s in pg_page.sections.items()}
+
+
+def test_a_level_read_back_from_alerts_belongs_to_the_segment_that_alerted():
+    """A drift rule picks its test by the sample size: a segment's `ks_pvalue < 0.001` is no level of the whole
+    window's chart, which gets its own alerts' levels or none."""
+    from sqlmon.monitors.feature_drift import FeatureDriftSpec
+    from sqlmon.report.data import AlertMark, MonitorData
+    from sqlmon.report.page import chart_levels
+
+    spec = FeatureDriftSpec(name="d", type="feature_drift", source="s", columns=["x"], segment_by=["region"])
+    item = MonitorData(spec, None, ("psi",), {}, {})
+    when = datetime(2026, 1, 1)
+    item.alerts = [
+        AlertMark("ks_pvalue", "x", "region=apac", when, 1e-9, "error", "threshold < 0.001", "…"),
+        AlertMark("lag", None, None, when, 93600.0, "error", "threshold > 1 day 2 hours", "…"),
+    ]
+    [level] = chart_levels(item, "ks_pvalue", "region=apac", None)
+    assert (level.severity, level.value, level.text) == ("error", 0.001, "error < 0.001")
+    assert chart_levels(item, "ks_pvalue", None, None) == []
+    [lag] = chart_levels(item, "lag", None, "seconds")
+    assert (lag.value, lag.text) == (93600.0, "error > 1 day 2 hours")

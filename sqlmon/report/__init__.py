@@ -20,7 +20,7 @@ DEFAULT_DAYS = 30
 
 @dataclass(frozen=True)
 class ReportSummary:
-    path: Path
+    path: Path  # as given: relative paths print as the user wrote them
     bytes: int
     monitors: int
     statuses: dict[str, int]  # monitors per status: ok, warn, error, no_data
@@ -63,12 +63,12 @@ def report_project(
         session = Session(project, engine)
         data = read_report(session.store, monitors, days, project.spec.name, project.target, project.warehouse)
     html = render(data, utcnow()).encode("utf-8")
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
+    target = out.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
     try:
         partial.write_bytes(html)
-        os.replace(partial, out)
+        os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     statuses = dict.fromkeys(("error", "warn", "ok", "no_data"), 0)

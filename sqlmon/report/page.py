@@ -77,13 +77,14 @@ def _level_value(text: str, unit: str | None) -> float | None:
         return None
 
 
-def alerted_levels(item: MonitorData, metric: str, unit: str | None) -> list[Level]:
+def alerted_levels(item: MonitorData, metric: str, segment: str | None, unit: str | None) -> list[Level]:
     """The levels of the newest threshold alert of each severity on a metric, read back from its rule text: for
     rules the kind sets per value (drift levels that follow the sample size, freshness from `warn_after`), which
-    are not in the configuration."""
+    are not in the configuration. Only the chart's own segment counts: a drift rule picks its test by the sample
+    size, so a segment's level says nothing of the whole window's."""
     newest: dict[str, str] = {}
     for alert in sorted(item.alerts, key=lambda a: a.window_start):
-        if alert.metric == metric and alert.rule.startswith("threshold "):
+        if alert.metric == metric and alert.segment == segment and alert.rule.startswith("threshold "):
             newest[alert.severity] = alert.rule
     levels: list[Level] = []
     for severity, rule in newest.items():
@@ -98,11 +99,11 @@ def alerted_levels(item: MonitorData, metric: str, unit: str | None) -> list[Lev
     return levels
 
 
-def chart_levels(item: MonitorData, metric: str, unit: str | None) -> list[Level]:
+def chart_levels(item: MonitorData, metric: str, segment: str | None, unit: str | None) -> list[Level]:
     """The monitor's own thresholds for the metric; else the levels its alerts broke; else the kind's defaults."""
     if metric in item.spec.thresholds:
         return levels_of(item.spec.thresholds[metric], unit)
-    return alerted_levels(item, metric, unit) or levels_of(item.thresholds.get(metric), unit)
+    return alerted_levels(item, metric, segment, unit) or levels_of(item.thresholds.get(metric), unit)
 
 
 def charted_metrics(item: MonitorData) -> list[str]:
@@ -124,8 +125,8 @@ def _series_figures(item: MonitorData, axis: TimeAxis) -> list[str]:
     segments: list[str | None] = [None, *item.segments]
     for metric in charted_metrics(item):
         unit = item.units.get(metric)
-        levels = chart_levels(item, metric, unit)
         for segment in segments:
+            levels = chart_levels(item, metric, segment, unit)
             columns = sorted(
                 {c for m, c, s in item.series if m == metric and s == segment}, key=lambda c: (c is not None, c or "")
             )
@@ -266,7 +267,8 @@ def _latest_table(item: MonitorData) -> str:
         label = (column or "(monitor)") + (f" · {segment}" if segment is not None else "")
         body.append(f"<tr><td>{_a(label)}</td>{''.join(cells)}</tr>")
     return (
-        f"<details><summary>Latest values, window {_when(item.latest_window)} ({len(latest)} numbers)</summary>"
+        f"<details><summary>Latest values, window {_when(item.latest_window)} ({len(latest)} "
+        f"number{'' if len(latest) == 1 else 's'})</summary>"
         f'<div class="scroll"><table><tr><th></th>{head}</tr>{"".join(body)}</table></div></details>'
     )
 

@@ -313,7 +313,7 @@ def histogram_chart(
                 f'<text class="tick" x="{_c(x)}" y="{height - bottom + 14}" text-anchor="middle">'
                 f"{escape(number(edge))}</text>"
             )
-    kind = "bins" if edges is not None else "categories"
+    kind = ("bin" if n == 1 else "bins") if edges is not None else ("category" if n == 1 else "categories")
     parts.append(
         f'<text class="axis-note" x="{left}" y="{height - 6}">{n} {kind}; bars: baseline (grey), current (blue)'
         "</text></svg>"
