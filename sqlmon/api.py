@@ -222,9 +222,11 @@ class Project:
     ) -> Path:
         """`sqlmon report`: write the self-contained HTML report of the stored results to `out` (docs/report.md)
         and return its path. Raises `sqlmon.SqlmonError` when the results schema holds no results yet."""
-        from sqlmon.errors import keep_secrets
+        from sqlmon.errors import SqlmonError, keep_secrets
         from sqlmon.report import report_project
 
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3660:
+            raise SqlmonError(f"days is a whole number of days from 1 to 3660, not {days!r}")
         keep_secrets(self._project.secrets)
         selectors = [select] if isinstance(select, str) else list(select or [])
         return report_project(self._project, Path(out), days, selectors or None).path.resolve()

@@ -329,6 +329,7 @@ class RunResult:
     replaced: set[tuple[str, datetime]] = field(default_factory=set)
     # per source whose computation failed on the warehouse, the cause; nothing of that source is stored
     failed_sources: dict[str, str] = field(default_factory=dict)
+    unstored_alerts: list[Alert] = field(default_factory=list)  # monitor errors of a run that stored nothing
     # per notification channel (`notify:`), what it did after the results were stored
     notifications: list[Delivery] = field(default_factory=list)
 
@@ -364,6 +365,8 @@ class RunResult:
         self.replaced, self.windows, self.notes = set(mark.replaced), dict(mark.windows), dict(mark.notes)
 
     def discard_results(self) -> None:
-        """A failed run stores nothing but its run row: no partial metrics."""
+        """A failed run stores nothing but its run row: no partial metrics. Its monitor errors are kept aside, not
+        stored: the channels must still hear that those monitors could not run."""
+        self.unstored_alerts += [a for a in self.alerts if a.metric == "monitor_error"]
         self.metrics, self.alerts, self.windows, self.anomalies = [], [], {}, []
         self.histograms, self.samples, self.schemas, self.replaced = [], [], [], set()

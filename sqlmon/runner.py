@@ -165,11 +165,11 @@ def _compute_all(
                 session, source_name, source_monitors, start, stored, history, result, (index, len(by_source))
             )
         except SqlmonError as exc:
+            result.failed_sources[source_name] = str(exc)  # what the channels are told, --fail-fast or not
             if fail_fast:
                 raise
             result.rollback(mark)
             history.forget(source_monitors)
-            result.failed_sources[source_name] = str(exc)
     if result.failed_sources:
         failed = result.failed_sources
         if len(failed) == 1:

@@ -192,6 +192,14 @@ class Store:
     def _sql(self, tree: exp.Expression) -> str:
         return self.compiler.to_sql(tree, pretty=False)
 
+    def query(self, tree: exp.Expression) -> list[tuple[Any, ...]]:
+        """Run a query over the results tables (built with `table`), written in the engine's dialect."""
+        return [tuple(row) for row in self.engine.query(self._sql(tree))]
+
+    def has(self, name: str) -> bool:
+        """Whether the results schema holds this table (an older layout may not, until a run migrates it)."""
+        return self.engine.describe(f"{self.schema}.{name}") is not None
+
     def ensure(self) -> None:
         """Create the schema, tables and views, and migrate a schema of an older layout in place (add its missing
         tables and columns, record the layout); refuse one of a newer layout before writing anything. One
@@ -317,7 +325,9 @@ class Store:
             .where(
                 exp.and_(
                     exp.column("table_name").eq(exp.Literal.string(table)),
-                    (exp.LTE if inclusive else exp.LT)(this=exp.column("observed_at"), expression=_timestamp(before)),
+                    (exp.LTE if inclusive else exp.LT)(
+                        this=exp.column("observed_at"), expression=timestamp_value(before)
+                    ),
                 )
             )
         )
@@ -349,7 +359,7 @@ class Store:
                 *[
                     exp.and_(
                         exp.column("table_name").eq(exp.Literal.string(table_name)),
-                        exp.column("observed_at").eq(_timestamp(observed_at)),
+                        exp.column("observed_at").eq(timestamp_value(observed_at)),
                     )
                     for table_name, observed_at in snapshots
                 ]
@@ -399,7 +409,7 @@ class Store:
                     matches("column_name", column),
                     matches("segment", segment),
                     exp.column("metric").eq(exp.Literal.string(metric)),
-                    exp.LT(this=exp.column("window_start"), expression=_timestamp(before)),
+                    exp.LT(this=exp.column("window_start"), expression=timestamp_value(before)),
                 )
             )
             .order_by(exp.Ordered(this=exp.column("window_start"), desc=True))
@@ -490,7 +500,7 @@ class Store:
             *[
                 exp.and_(
                     exp.column("monitor").eq(exp.Literal.string(monitor)),
-                    exp.column("window_start").isin(*[_timestamp(start) for start in starts]),
+                    exp.column("window_start").isin(*[timestamp_value(start) for start in starts]),
                 )
                 for monitor, starts in by_monitor.items()
             ]
@@ -584,5 +594,5 @@ def as_date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _timestamp(value: datetime) -> exp.Expression:
+def timestamp_value(value: datetime) -> exp.Expression:
     return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMPNTZ")

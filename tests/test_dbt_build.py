@@ -200,11 +200,30 @@ def test_a_build_sends_one_message_per_channel_for_all_its_runs(dbt_project):
         [request] = server.on("/hook")
         alerted = {(alert["source"], alert["metric"]) for alert in request.json()["alerts"]}
         assert alerted == {("predictions", "null_rate"), ("raw__raw_accounts", "row_count")}
-        sent = len(request.json()["alerts"])  # null_rate of the predictions, row_count of each account column
+        assert len(request.json()["alerts"]) == 4  # null_rate of the predictions' country, row_count of 3 columns
         assert payload["notifications"] == [
-            {"channel": "feed", "type": "webhook", "status": "sent", "alerts": sent, "resolved": 0, "error": None}
+            {"channel": "feed", "type": "webhook", "status": "sent", "alerts": 4, "resolved": 0, "error": None}
         ]
         # the same build again: nothing changed, nothing is sent
         code, stdout, stderr = sqlmon("dbt", "build", "--dbt-project", dbt_project, *END, "--fail-on", "never")
         assert code == 0, stderr
         assert len(server.on("/hook")) == 1
+
+
+def test_the_builds_one_report_keeps_what_each_run_could_not_compute():
+    """The merged run a build's channels hear of carries each run's failed sources and unstored monitor errors,
+    so a source that failed inside the build is reported, not resolved."""
+    from datetime import datetime
+
+    from sqlmon.dbt.build import BuildResult, Monitored, combined
+    from sqlmon.results import Alert, RunResult
+
+    at = datetime(2026, 10, 15)
+    ok = RunResult("a1", "success", at, at, at)
+    failed = RunResult("b2", "error", at, at, at, failed_sources={"orders": "DuckDB: Conversion Error"})
+    broken = Alert("m", "null_rate", None, "monitor_error", None, "error", "monitor error", "not computed", at)
+    failed.unstored_alerts = [broken]
+    merged = combined(BuildResult(True, {}, [Monitored("model.x", ok), Monitored(None, failed)]), at)
+    assert merged.failed_sources == {"orders": "DuckDB: Conversion Error"}
+    assert merged.unstored_alerts == [broken]
+    assert (merged.run_id, merged.status) == ("a1", "error")

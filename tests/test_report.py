@@ -212,6 +212,10 @@ monitors:
     segment_by: [country]
     thresholds:
       null_rate: {warn: 0.1, error: 0.2}
+  - name: country_drift
+    type: feature_drift
+    source: scores
+    columns: [country]
 """
 )
 
@@ -229,7 +233,9 @@ def test_user_text_is_escaped_everywhere_it_appears(make_project, tmp_path):
     assert page.urls == [] and page.unbalanced == []
     assert html.count("<script>") == 1, "the report's own script only"
     assert r"country=&lt;img src\=x onerror\=alert(1)&gt;&quot;&amp;" in html  # `=` escaped by the segment label
-    assert set(page.sections) == {"amount_nulls"}
+    # the same value as a category: a bar's label and tooltip in the drift monitor's SVG
+    assert "&lt;img src=x onerror=alert(1)&gt;&quot;&amp;: current" in html
+    assert set(page.sections) == {"amount_nulls", "country_drift"}
 
 
 def test_a_project_without_results_gets_a_clear_error_and_no_file(make_project, tmp_path):
@@ -249,7 +255,7 @@ def test_the_report_command_prints_where_it_wrote_and_what_it_found(make_project
     result = sqlmon("report", "-p", root, "--out", tmp_path / "r.html")
     assert result.exit_code == 0
     assert re.fullmatch(
-        rf"Report: {re.escape(str(tmp_path / 'r.html'))} \(1 monitor: 1 error; \d+ KB\)\n", result.output
+        rf"Report: {re.escape(str(tmp_path / 'r.html'))} \(2 monitors: 1 error, 1 ok; \d+ KB\)\n", result.output
     )
 
 
@@ -345,3 +351,54 @@ def test_a_level_read_back_from_alerts_belongs_to_the_segment_that_alerted():
     assert chart_levels(item, "ks_pvalue", None, None) == []
     [lag] = chart_levels(item, "lag", None, "seconds")
     assert (lag.value, lag.text) == (93600.0, "error > 1 day 2 hours")
+
+
+def _synthetic(series: dict, bins: list | None = None, kind: str = "null_rate") -> str:
+    """The page of one monitor with these stored values, drawn without a warehouse."""
+    from sqlmon.config.specs import MonitorSpec
+    from sqlmon.report.data import Bin, MonitorData, Point, ReportData
+    from sqlmon.report.page import render
+
+    spec = MonitorSpec(name="m", type=kind, source="s")
+    item = MonitorData(spec, None, ("v",), {}, {})
+    day = datetime(2026, 1, 1)
+    from datetime import timedelta
+
+    for key, values in series.items():
+        item.series[key] = [
+            Point(day + timedelta(days=i), day + timedelta(days=i + 1), v) for i, v in enumerate(values)
+        ]
+    item.latest_window = day + timedelta(days=max((len(v) for v in series.values()), default=1) - 1)
+    item.histograms = {("x", None): [Bin(*b) for b in bins]} if bins else {}
+    item.histogram_window = item.latest_window
+    until = day + timedelta(days=max((len(v) for v in series.values()), default=1))
+    data = ReportData("p", "t", "duckdb", "sqlmon", 30, day - timedelta(days=30), until, [item], [], None)
+    return render(data, until)
+
+
+@pytest.mark.parametrize(
+    ("series", "bins"),
+    [
+        ({}, None),  # a monitor with nothing stored
+        ({("v", None, None): [None, None, None]}, None),  # every value NULL (not computable)
+        ({("v", None, None): [0.5]}, None),  # one window
+        ({("v", "x", None): [-3.0, -1e-9, 2.5], ("v", "y", None): [1e17, -1e17, 0.0]}, None),  # signs and scales
+        ({("v", None, None): [1e-300, 1e308, -1e308]}, None),  # a span no double holds
+        ({("v", "x", "g=1"): [1.0, 2.0]}, None),  # metrics only in a segment
+        (
+            {("v", None, None): [1.0]},
+            [("current", 0, None, 0.5, None, 10.0, 1.0), ("current", 1, 0.5, None, None, 0, 0.0)],
+        ),
+        (
+            {("ece", "p", None): [0.1]},
+            [("predicted", 0, 0.0, 0.5, None, 0.0, None), ("observed", 0, 0.0, 0.5, None, 0.0, None)],
+        ),
+    ],
+)
+def test_odd_stored_values_still_make_a_whole_page_with_finite_coordinates(series, bins):
+    html = _synthetic(series, bins)
+    page = Page(html)
+    assert page.unbalanced == [] and page.open == []
+    assert set(page.sections) == {"m"}
+    drawn = " ".join(re.findall(r'(?:[xy][12]?|c[xy]|d|width|height)="([^"]*)"', html))
+    assert not re.search(r"nan|inf", drawn, re.I), "every coordinate is a finite number"

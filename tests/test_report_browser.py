@@ -255,6 +255,27 @@ def test_the_filters_hide_what_does_not_match_and_reset_restores_everything(page
     assert page.locator("#filter-count").inner_text().strip() == f"{total} of {total} monitors shown"
 
 
+def test_the_monitor_and_segment_filters_show_one_monitor_or_one_segments_charts(page, sources):
+    """Monitor `input_drift` leaves that monitor alone; segment `country=BR` leaves the monitors split by country
+    and, in them, only that segment's charts; "overall only" hides every segment's chart."""
+    page.select_option("#filter-monitor", "input_drift")
+    assert visible_monitors(page) == {"input_drift"}
+    page.select_option("#filter-monitor", "")
+
+    page.select_option("#filter-segment", "country=BR")
+    assert visible_monitors(page) == {"prediction_calibration"}
+    charts = page.locator("section#monitor-prediction_calibration figure.chart")
+    shown = {charts.nth(i).get_attribute("data-segment") for i in range(charts.count()) if charts.nth(i).is_visible()}
+    assert shown == {"country=BR"}
+
+    page.select_option("#filter-segment", "__overall__")
+    assert visible_monitors(page) == set(sources), "every monitor has overall charts"
+    shown = {charts.nth(i).get_attribute("data-segment") for i in range(charts.count()) if charts.nth(i).is_visible()}
+    assert shown == {""}
+    page.click("#filter-reset")
+    assert visible_monitors(page) == set(sources)
+
+
 def test_an_anchor_in_the_url_scrolls_its_monitor_into_view(context, traffic, report_url):
     """Opening report.html#monitor-input_drift (a link from an alert, say) shows that section, scrolled to."""
     page = context.new_page()

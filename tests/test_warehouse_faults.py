@@ -247,3 +247,21 @@ def test_the_monitors_of_a_failed_source_reach_the_channels_as_errors_once_and_r
         assert _run(root).exit_code == 0
         last = server.on("/hook")[-1].json()
         assert [(r["monitor"], r["metric"]) for r in last["resolved"]] == [("bad_nulls", "monitor_error")]
+
+
+def test_with_fail_fast_the_channels_still_hear_of_the_failure_and_nothing_is_falsely_resolved(make_project):
+    """--fail-fast stores nothing, so nothing changed in the warehouse: the failed source's monitors are reported,
+    and what was open stays open (no `resolved` for a monitor error that still holds)."""
+    from tests.notify_server import Recorder
+
+    with Recorder() as server:
+        project = "connection: {type: duckdb, path: warehouse.duckdb}\nmonitor_paths: [monitors]\nnotify:\n"
+        project += f"  - {{name: feed, type: webhook, url: '{server.url}/hook'}}\n"
+        root = make_project(MONITORS, setup_sql=TABLES, project_yml=project)
+        assert _run(root, "--fail-fast").exit_code == 3
+        [first] = server.on("/hook")
+        [alert] = first.json()["alerts"]
+        assert (alert["monitor"], alert["metric"]) == ("bad_nulls", "monitor_error")
+        assert "while running" not in alert["message"] and "SELECT" not in alert["message"]
+        assert _run(root, "--fail-fast").exit_code == 3
+        assert len(server.on("/hook")) == 1, "still failing: no new message, no false resolution"

@@ -158,29 +158,42 @@ def build(
     args = ["build", "--project-dir", str(options.project_dir), "--profiles-dir", str(find_profiles(options).parent)]
     if options.target:
         args += ["--target", options.target]
-    result = invoke([*args, *dbt_args], callbacks=[monitoring])
-    if result.exception is not None or result.result is None:
-        raise SqlmonError(f"`dbt build` could not run: {' '.join(str(result.exception).split())}")
-    counts: dict[str, int] = {}
-    for node_result in result.result.results:
-        status = str(getattr(node_result.status, "value", node_result.status))
-        counts[status] = counts.get(status, 0) + 1
-
-    outcome = BuildResult(bool(result.success), counts, list(monitoring.runs))
-    for relation, watching in sorted(by_relation.items()):
-        for source_name in sorted({m.source for m in watching}):
-            unbuilt = (f"dbt `{project.sources[source_name].ref}`", "not selected in this build")
-            what, status = monitoring.statuses.get(relation, unbuilt)
-            if status != "success":
-                outcome.skipped.append(Skipped(source_name, relation, f"{what}: {status}"))
-    ran = list(monitoring.ran)
-    if after:
-        outcome.runs.append(Monitored(None, run_monitors(project, after, end=end, notify=False)))
-        ran += after
-    if project.channels and ran:
-        # one message per channel for the whole build, after every run is stored, as for one `sqlmon run`
-        outcome.notifications = notify_runs(project, ran, combined(outcome, end))
+    outcome = BuildResult(False, {})
+    try:
+        result = invoke([*args, *dbt_args], callbacks=[monitoring])
+        outcome.runs = list(monitoring.runs)
+        if result.exception is not None or result.result is None:
+            raise SqlmonError(f"`dbt build` could not run: {' '.join(str(result.exception).split())}")
+        outcome.dbt_success = bool(result.success)
+        for node_result in result.result.results:
+            status = str(getattr(node_result.status, "value", node_result.status))
+            outcome.counts[status] = outcome.counts.get(status, 0) + 1
+        for relation, watching in sorted(by_relation.items()):
+            for source_name in sorted({m.source for m in watching}):
+                unbuilt = (f"dbt `{project.sources[source_name].ref}`", "not selected in this build")
+                what, status = monitoring.statuses.get(relation, unbuilt)
+                if status != "success":
+                    outcome.skipped.append(Skipped(source_name, relation, f"{what}: {status}"))
+        if after:
+            outcome.runs.append(Monitored(None, run_monitors(project, after, end=end, notify=False)))
+            monitoring.ran += after
+    finally:
+        # one message per channel for the whole build, once every run is stored, as one `sqlmon run` sends; also
+        # when the build broke off, for the runs it stored before
+        outcome.runs = outcome.runs or list(monitoring.runs)
+        if project.channels and monitoring.ran:
+            outcome.notifications = _notify(project, monitoring.ran, combined(outcome, end))
     return outcome
+
+
+def _notify(project: Project, monitors: list[MonitorSpec], run: RunResult) -> list[Delivery]:
+    """The build's message to each channel; a warehouse that cannot be reached for the notification state fails
+    the channels, never the build."""
+    try:
+        return notify_runs(project, monitors, run)
+    except SqlmonError as exc:
+        error = f"not sent: the notification state could not be read: {exc}"
+        return [Delivery(spec.name, spec.type, "failed", error=error) for spec in project.channels.values()]
 
 
 def combined(result: BuildResult, end: datetime | None) -> RunResult:
@@ -191,7 +204,7 @@ def combined(result: BuildResult, end: datetime | None) -> RunResult:
         now = utcnow()
         return RunResult("", "success", now, now, end or now)
     merged = RunResult(
-        run_id=runs[0].run_id,
+        run_id=next((r.run_id for r in runs if r.run_id), ""),  # a run sqlmon could not start has no id
         status="error" if any(r.status == "error" for r in runs) else "success",
         started_at=min(r.started_at for r in runs),
         finished_at=max(r.finished_at for r in runs),
@@ -204,6 +217,8 @@ def combined(result: BuildResult, end: datetime | None) -> RunResult:
     for run in runs:
         merged.metrics += run.metrics
         merged.alerts += run.alerts
+        merged.unstored_alerts += run.unstored_alerts
+        merged.failed_sources.update(run.failed_sources)
         merged.open_alerts += run.open_alerts
         merged.warnings += run.warnings
         for source, windows in run.windows.items():

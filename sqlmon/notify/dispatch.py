@@ -110,7 +110,7 @@ def current_items(session: Session, monitors: list[MonitorSpec], result: RunResu
             list(by_name)
         )
     ]
-    broken = [a for a in result.alerts if a.metric == "monitor_error"]
+    broken = [a for a in [*result.alerts, *result.unstored_alerts] if a.metric == "monitor_error"]
     # a source that failed on the warehouse stored nothing: its monitors are errors now, not silently unchanged
     broken += [
         Alert(
@@ -121,7 +121,7 @@ def current_items(session: Session, monitors: list[MonitorSpec], result: RunResu
             None,
             "error",
             "monitor error",
-            f"not computed: source `{m.source}` failed on the warehouse: {result.failed_sources[m.source]}",
+            f"not computed: source `{m.source}` failed on the warehouse: {_cause(result.failed_sources[m.source])}",
             result.as_of,
         )
         for m in monitors
@@ -132,6 +132,13 @@ def current_items(session: Session, monitors: list[MonitorSpec], result: RunResu
         key = (alert.monitor, alert.column, alert.segment, alert.metric)
         worst.setdefault(key, alert)
     return [_item(alert, by_name.get(alert.monitor), session) for alert in worst.values()]
+
+
+def _cause(error: str) -> str:
+    """A warehouse error as a channel is told it: its first line, without the failing statement, which can hold
+    values of the data and belongs in `sqlmon_runs.error`, not in a chat message."""
+    first = error.split("\nwhile running:", 1)[0].strip().splitlines()[0] if error.strip() else "unknown error"
+    return (first if len(first) <= 300 else first[:299] + "…") + " (the statement: sqlmon_runs.error)"
 
 
 def _ordered(alerts: Iterable[Alert]) -> list[Alert]:

@@ -6,6 +6,7 @@ Reading (sqlmon.report.data) is a few statements over the results tables; drawin
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,7 @@ def report_project(
     """Read a loaded project's results and write the report to `out`, whole or not at all (a temporary file beside
     it is renamed into place, so a failed or interrupted report never leaves half a page)."""
     from sqlmon.engines import connect
+    from sqlmon.errors import SqlmonError
     from sqlmon.plan import select_monitors
     from sqlmon.report.data import read_report
     from sqlmon.report.page import render
@@ -64,13 +66,16 @@ def report_project(
         data = read_report(session.store, monitors, days, project.spec.name, project.target, project.warehouse)
     html = render(data, utcnow()).encode("utf-8")
     target = out.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         partial.write_bytes(html)
         os.replace(partial, target)
+    except OSError as exc:
+        raise SqlmonError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # nothing was written there
+            partial.unlink(missing_ok=True)
     statuses = dict.fromkeys(("error", "warn", "ok", "no_data"), 0)
     for item in data.monitors:
         statuses[item.status] += 1

@@ -13,7 +13,7 @@ from sqlglot import exp
 from sqlmon.config.specs import MonitorSpec, ThresholdRule
 from sqlmon.errors import SqlmonError
 from sqlmon.results import SEVERITY_RANK
-from sqlmon.store import Store
+from sqlmon.store import Store, timestamp_value
 
 SeriesKey = tuple[str, str | None, str | None]  # (metric, column, segment)
 
@@ -21,6 +21,7 @@ SeriesKey = tuple[str, str | None, str | None]  # (metric, column, segment)
 @dataclass(frozen=True)
 class Point:
     start: datetime
+    end: datetime
     value: float | None
 
 
@@ -105,13 +106,15 @@ class MonitorData:
     def segments(self) -> list[str]:
         return sorted({segment for _, _, segment in self.series if segment is not None})
 
-    def worst_by_window(self) -> dict[datetime, str]:
-        """Per window with metrics, the worst severity alerted there (`ok` when none): the status strip."""
-        windows = {p.start for points in self.series.values() for p in points}
-        worst: dict[datetime, int] = dict.fromkeys(windows, 0)
+    def worst_by_window(self) -> list[tuple[datetime, datetime, str]]:
+        """Per window with metrics, its span and the worst severity alerted there (`ok` when none): the status
+        strip of the overview."""
+        spans = {p.start: p.end for points in self.series.values() for p in points}
+        worst: dict[datetime, int] = dict.fromkeys(spans, 0)
         for alert in self.alerts:
-            worst[alert.window_start] = max(worst.get(alert.window_start, 0), SEVERITY_RANK.get(alert.severity, 0))
-        return {start: {0: "ok", 1: "warn", 2: "error"}[rank] for start, rank in sorted(worst.items())}
+            if alert.window_start in worst:
+                worst[alert.window_start] = max(worst[alert.window_start], SEVERITY_RANK.get(alert.severity, 0))
+        return [(start, spans[start], {0: "ok", 1: "warn", 2: "error"}[rank]) for start, rank in sorted(worst.items())]
 
 
 @dataclass
@@ -133,91 +136,77 @@ def _literal_list(values: Sequence[str]) -> list[exp.Expression]:
 
 
 class ReportReader:
-    """The report's statements: each reads one results table once, for every selected monitor."""
+    """The report's statements: each reads one results table once, for every selected monitor, and only the rows
+    of finished runs (as the views do)."""
 
     def __init__(self, store: Store):
         self.store = store
 
-    def _finished(self) -> exp.Expression:
+    def _finished(self, table: str | None = None) -> exp.Condition:
         runs = exp.select("run_id").from_(self.store.table("sqlmon_runs"))
-        return exp.column("run_id").isin(query=runs)
+        return exp.column("run_id", table=table).isin(query=runs)
 
-    def _query(self, tree: exp.Expression) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self.store.engine.query(self.store._sql(tree))]
-
-    def newest_window(self, monitors: Sequence[str]) -> datetime | None:
+    def newest_windows(self, monitors: Sequence[str]) -> dict[str, datetime]:
+        """Each monitor's newest stored window: its report counts its days back from there."""
         query = (
-            exp.select(exp.func("MAX", exp.column("window_start")))
+            exp.select("monitor", exp.func("MAX", exp.column("window_start")))
             .from_(self.store.table("sqlmon_metrics"))
             .where(exp.and_(self._finished(), exp.column("monitor").isin(*_literal_list(monitors))))
+            .group_by("monitor")
         )
-        rows = self._query(query)
-        return rows[0][0] if rows else None
+        return {monitor: newest for monitor, newest in self.store.query(query) if newest is not None}
 
-    def _in_range(self, monitors: Sequence[str], since: datetime, column: str = "window_start") -> exp.Condition:
-        return exp.and_(
-            self._finished(),
-            exp.column("monitor").isin(*_literal_list(monitors)),
-            exp.GT(this=exp.column(column), expression=_timestamp(since)),
+    @staticmethod
+    def _in_range(since: dict[str, datetime], table: str | None = None) -> exp.Condition:
+        """Each monitor's rows after its own start: a monitor measured at the run's time (a source without a
+        timestamp) does not push the others' windows out of the report."""
+        return exp.or_(
+            *[
+                exp.and_(
+                    exp.column("monitor", table=table).eq(exp.Literal.string(monitor)),
+                    exp.GT(this=exp.column("window_start", table=table), expression=timestamp_value(start)),
+                )
+                for monitor, start in sorted(since.items())
+            ]
         )
 
-    def metrics(self, monitors: Sequence[str], since: datetime) -> list[tuple[Any, ...]]:
+    def _windowed(self, table: str, columns: Sequence[str], since: dict[str, datetime]) -> list[tuple[Any, ...]]:
+        if not self.store.has(table):  # a schema of an older layout: the table comes with the next run
+            return []
         query = (
-            exp.select("monitor", "metric", "column_name", "segment", "window_start", "window_end", "value")
-            .from_(self.store.table("sqlmon_metrics"))
-            .where(self._in_range(monitors, since))
+            exp.select(*columns)
+            .from_(self.store.table(table))
+            .where(exp.and_(self._finished(), self._in_range(since)))
             .order_by("window_start")
         )
-        return self._query(query)
+        return self.store.query(query)
 
-    def alerts(self, monitors: Sequence[str], since: datetime) -> list[tuple[Any, ...]]:
-        query = (
-            exp.select(
-                "monitor", "metric", "column_name", "segment", "window_start", "value", "severity", "rule", "message"
-            )
-            .from_(self.store.table("sqlmon_alerts"))
-            .where(self._in_range(monitors, since))
-            .order_by("window_start")
-        )
-        return self._query(query)
+    def metrics(self, since: dict[str, datetime]) -> list[tuple[Any, ...]]:
+        columns = ("monitor", "metric", "column_name", "segment", "window_start", "window_end", "value")
+        return self._windowed("sqlmon_metrics", columns, since)
 
-    def anomalies(self, monitors: Sequence[str], since: datetime) -> list[tuple[Any, ...]]:
-        query = (
-            exp.select("monitor", "metric", "column_name", "segment", "window_start", "expected", "lower", "upper")
-            .from_(self.store.table("sqlmon_anomalies"))
-            .where(self._in_range(monitors, since))
-            .order_by("window_start")
-        )
-        return self._query(query)
+    def alerts(self, since: dict[str, datetime]) -> list[tuple[Any, ...]]:
+        columns = ("monitor", "metric", "column_name", "segment", "window_start", "value", "severity", "rule")
+        return self._windowed("sqlmon_alerts", (*columns, "message"), since)
 
-    def histograms(self, monitors: Sequence[str], since: datetime) -> list[tuple[Any, ...]]:
-        """The bins of each monitor's newest window with bins, only: one statement, whatever the history."""
+    def anomalies(self, since: dict[str, datetime]) -> list[tuple[Any, ...]]:
+        columns = ("monitor", "metric", "column_name", "segment", "window_start", "expected", "lower", "upper")
+        return self._windowed("sqlmon_anomalies", columns, since)
+
+    def histograms(self, since: dict[str, datetime]) -> list[tuple[Any, ...]]:
+        """The bins of each monitor's newest window with bins, only (joined on that window)."""
+        if not self.store.has("sqlmon_histograms"):
+            return []
         table = self.store.table("sqlmon_histograms")
         newest = (
             exp.select("monitor", exp.alias_(exp.func("MAX", exp.column("window_start")), "newest"))
             .from_(table.copy())
-            .where(self._in_range(monitors, since))
+            .where(exp.and_(self._finished(), self._in_range(since)))
             .group_by("monitor")
         )
+        names = ("monitor", "column_name", "segment", "window_start", "side", "bin", "lower", "upper", "category")
         query = (
-            exp.select(
-                *[
-                    exp.column(name, table="h")
-                    for name in (
-                        "monitor",
-                        "column_name",
-                        "segment",
-                        "window_start",
-                        "side",
-                        "bin",
-                        "lower",
-                        "upper",
-                        "category",
-                        "count",
-                        "fraction",
-                    )
-                ]
-            )
+            exp.select(*[exp.column(name, table="h") for name in (*names, "count", "fraction")])
             .from_(exp.alias_(table, "h", table=True))
             .join(
                 exp.alias_(exp.Subquery(this=newest), "n", table=True),
@@ -226,42 +215,51 @@ class ReportReader:
                     exp.column("window_start", table="h").eq(exp.column("newest", table="n")),
                 ),
             )
-            .where(
-                exp.column("run_id", table="h").isin(query=exp.select("run_id").from_(self.store.table("sqlmon_runs")))
-            )
+            .where(self._finished("h"))
             .order_by(exp.column("monitor", table="h"), exp.column("bin", table="h"))
         )
-        return self._query(query)
+        return self.store.query(query)
 
     def schemas(self, sources: Sequence[str], since: datetime) -> list[tuple[Any, ...]]:
-        """The column snapshots of these sources' tables observed after `since`, and the last one before it (what
-        the first snapshot in the range is compared with)."""
-        if not sources:
+        """The column snapshots of these sources' tables observed after `since`, and for each (source, table) the
+        last finished one before it: what the first snapshot in the range is compared with."""
+        if not sources or not self.store.has("sqlmon_schemas"):
             return []
         snapshots = self.store.table("sqlmon_schemas")
         of_sources = exp.column("source").isin(*_literal_list(sources))
         before = (
-            exp.select(exp.func("MAX", exp.column("observed_at")))
+            exp.select("source", "table_name", exp.alias_(exp.func("MAX", exp.column("observed_at")), "observed_at"))
             .from_(snapshots.copy())
-            .where(exp.and_(of_sources, exp.LTE(this=exp.column("observed_at"), expression=_timestamp(since))))
-            .group_by("source", "table_name")
-        )
-        query = (
-            exp.select("source", "table_name", "observed_at", "column_name", "data_type")
-            .from_(snapshots)
             .where(
                 exp.and_(
                     self._finished(),
                     of_sources.copy(),
-                    exp.or_(
-                        exp.GT(this=exp.column("observed_at"), expression=_timestamp(since)),
-                        exp.column("observed_at").isin(query=before),
-                    ),
+                    exp.LTE(this=exp.column("observed_at"), expression=timestamp_value(since)),
                 )
             )
-            .order_by("table_name", "observed_at", "ordinal")
+            .group_by("source", "table_name")
         )
-        return self._query(query)
+        columns = ("source", "table_name", "observed_at", "column_name", "data_type")
+        in_range = (
+            exp.select(*columns)
+            .from_(snapshots.copy())
+            .where(
+                exp.and_(
+                    self._finished(),
+                    of_sources.copy(),
+                    exp.GT(this=exp.column("observed_at"), expression=timestamp_value(since)),
+                )
+            )
+        )
+        first = (
+            exp.select(*[exp.column(c, table="s") for c in columns])
+            .from_(exp.alias_(snapshots, "s", table=True))
+            .join(
+                exp.alias_(exp.Subquery(this=before), "f", table=True),
+                on=exp.and_(*[exp.column(c, table="s").eq(exp.column(c, table="f")) for c in columns[:3]]),
+            )
+        )
+        return self.store.query(exp.union(in_range, first, distinct=False))
 
     def last_run(self) -> tuple[datetime, str] | None:
         """When the newest finished run ended, and how (runs are timed by the clock, windows by the data)."""
@@ -271,12 +269,8 @@ class ReportReader:
             .order_by(exp.Ordered(this=exp.column("finished_at"), desc=True))
             .limit(1)
         )
-        rows = self._query(query)
+        rows = self.store.query(query)
         return (rows[0][0], rows[0][1]) if rows else None
-
-
-def _timestamp(value: datetime) -> exp.Expression:
-    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP"))
 
 
 def _number(value: Any) -> float | None:
@@ -287,15 +281,14 @@ def _number(value: Any) -> float | None:
 
 
 def schema_changes(rows: Sequence[tuple[Any, ...]]) -> list[SchemaChange]:
-    """The differences between consecutive snapshots of each table, in time order."""
-    snapshots: dict[str, dict[datetime, tuple[str, dict[str, str]]]] = {}
+    """The differences between consecutive snapshots of each source's table, newest first."""
+    snapshots: dict[tuple[str, str], dict[datetime, dict[str, str]]] = {}
     for source, table, observed_at, column, data_type in rows:
-        entry = snapshots.setdefault(table, {}).setdefault(observed_at, (source, {}))
-        entry[1][column] = data_type
+        snapshots.setdefault((source, table), {}).setdefault(observed_at, {})[column] = data_type
     changes: list[SchemaChange] = []
-    for table, by_time in snapshots.items():
+    for (source, table), by_time in snapshots.items():
         previous: dict[str, str] | None = None
-        for observed_at, (source, columns) in sorted(by_time.items()):
+        for observed_at, columns in sorted(by_time.items()):
             if previous is not None:
                 for column in columns.keys() - previous.keys():
                     changes.append(SchemaChange(observed_at, source, table, column, "added", columns[column]))
@@ -306,7 +299,7 @@ def schema_changes(rows: Sequence[tuple[Any, ...]]) -> list[SchemaChange]:
                         detail = f"{previous[column]} → {columns[column]}"
                         changes.append(SchemaChange(observed_at, source, table, column, "retyped", detail))
             previous = columns
-    by_name = sorted(changes, key=lambda c: (c.table, c.column))
+    by_name = sorted(changes, key=lambda c: (c.source, c.table, c.column))
     return sorted(by_name, key=lambda c: c.observed_at, reverse=True)  # newest first; stable, so by name within
 
 
@@ -318,16 +311,15 @@ def read_report(
     target: str,
     warehouse: str,
 ) -> ReportData:
-    """Everything the page shows for these monitors over the `days` before the newest stored window."""
+    """Everything the page shows for these monitors, each over the `days` before its own newest stored window."""
     from sqlmon.monitors import registry
     from sqlmon.rules.threshold import thresholds_of
 
-    if store.engine.describe(f"{store.schema}.sqlmon_metrics") is None:
+    if not store.has("sqlmon_metrics"):
         raise SqlmonError(
             f"the results schema `{store.schema}` holds no results yet; run `sqlmon run` first, then the report"
         )
     reader = ReportReader(store)
-    names = [m.name for m in monitors]
     data = {
         m.name: MonitorData(
             m,
@@ -338,33 +330,33 @@ def read_report(
         )
         for m in monitors
     }
-    newest = reader.newest_window(names) if names else None
-    if newest is None:
+    newest = reader.newest_windows([m.name for m in monitors]) if monitors else {}
+    if not newest:
         return ReportData(project, target, warehouse, store.schema, days, None, None, list(data.values()), [], None)
-    since = newest - timedelta(days=days)
-    until = newest
-    for monitor, metric, column, segment, start, end, value in reader.metrics(names, since):
+    span = timedelta(days=days)
+    since = {monitor: start - span for monitor, start in newest.items()}
+    until = max(newest.values())
+    for monitor, metric, column, segment, start, end, value in reader.metrics(since):
         item = data[monitor]
-        item.series.setdefault((metric, column, segment), []).append(Point(start, _number(value)))
+        end = end if end is not None else start
+        item.series.setdefault((metric, column, segment), []).append(Point(start, end, _number(value)))
         if item.latest_window is None or start > item.latest_window:
             item.latest_window = start
-        if end is not None and end > until:
-            until = end
-    for monitor, metric, column, segment, start, value, severity, rule, message in reader.alerts(names, since):
+        until = max(until, end)
+    for monitor, metric, column, segment, start, value, severity, rule, message in reader.alerts(since):
         mark = AlertMark(metric, column, segment, start, _number(value), severity, rule, message)
         data[monitor].alerts.append(mark)
-    for monitor, metric, column, segment, start, expected, lower, upper in reader.anomalies(names, since):
+    for monitor, metric, column, segment, start, expected, lower, upper in reader.anomalies(since):
         band = Band(start, _number(expected), _number(lower), _number(upper))
         data[monitor].bands.setdefault((metric, column, segment), []).append(band)
-    for monitor, column, segment, start, side, index, lo, hi, category, count, fraction in reader.histograms(
-        names, since
-    ):
+    for monitor, column, segment, start, side, index, lo, hi, category, count, fraction in reader.histograms(since):
         item = data[monitor]
         item.histogram_window = start
         bin_ = Bin(side, int(index), _number(lo), _number(hi), category, float(count or 0), _number(fraction))
         item.histograms.setdefault((column, segment), []).append(bin_)
-    snapshots = reader.schemas(sorted({m.source for m in monitors}), since)
-    changes = [c for c in schema_changes(snapshots) if c.observed_at > since]
+    first = min(since.values())
+    snapshots = reader.schemas(sorted({m.source for m in monitors}), first)
+    changes = [c for c in schema_changes(snapshots) if c.observed_at > first]
     return ReportData(
-        project, target, warehouse, store.schema, days, since, until, list(data.values()), changes, reader.last_run()
+        project, target, warehouse, store.schema, days, first, until, list(data.values()), changes, reader.last_run()
     )

@@ -77,17 +77,26 @@ def _level_value(text: str, unit: str | None) -> float | None:
         return None
 
 
-def alerted_levels(item: MonitorData, metric: str, segment: str | None, unit: str | None) -> list[Level]:
+def alerted_levels(
+    item: MonitorData, metric: str, segment: str | None, unit: str | None, columns: Sequence[str | None] | None = None
+) -> list[Level]:
     """The levels of the newest threshold alert of each severity on a metric, read back from its rule text: for
     rules the kind sets per value (drift levels that follow the sample size, freshness from `warn_after`), which
     are not in the configuration. Only the chart's own segment counts: a drift rule picks its test by the sample
-    size, so a segment's level says nothing of the whole window's."""
-    newest: dict[str, str] = {}
+    size, so a segment's level says nothing of the whole window's. Of the chart's `columns`, each column's newest
+    rule counts; when they differ (levels that follow each column's sample size), a severity gets no line."""
+    newest: dict[tuple[str, str | None], str] = {}
     for alert in sorted(item.alerts, key=lambda a: a.window_start):
+        if columns is not None and alert.column not in columns:
+            continue
         if alert.metric == metric and alert.segment == segment and alert.rule.startswith("threshold "):
-            newest[alert.severity] = alert.rule
+            newest[(alert.severity, alert.column)] = alert.rule
+    by_severity: dict[str, set[str]] = {}
+    for (severity, _), rule in newest.items():
+        by_severity.setdefault(severity, set()).add(rule)
+    rules = {severity: next(iter(found)) for severity, found in by_severity.items() if len(found) == 1}
     levels: list[Level] = []
-    for severity, rule in newest.items():
+    for severity, rule in sorted(rules.items()):
         match = _RULE.match(rule)
         if not match:
             continue
@@ -99,11 +108,13 @@ def alerted_levels(item: MonitorData, metric: str, segment: str | None, unit: st
     return levels
 
 
-def chart_levels(item: MonitorData, metric: str, segment: str | None, unit: str | None) -> list[Level]:
+def chart_levels(
+    item: MonitorData, metric: str, segment: str | None, unit: str | None, columns: Sequence[str | None] | None = None
+) -> list[Level]:
     """The monitor's own thresholds for the metric; else the levels its alerts broke; else the kind's defaults."""
     if metric in item.spec.thresholds:
         return levels_of(item.spec.thresholds[metric], unit)
-    return alerted_levels(item, metric, segment, unit) or levels_of(item.thresholds.get(metric), unit)
+    return alerted_levels(item, metric, segment, unit, columns) or levels_of(item.thresholds.get(metric), unit)
 
 
 def charted_metrics(item: MonitorData) -> list[str]:
@@ -126,7 +137,6 @@ def _series_figures(item: MonitorData, axis: TimeAxis) -> list[str]:
     for metric in charted_metrics(item):
         unit = item.units.get(metric)
         for segment in segments:
-            levels = chart_levels(item, metric, segment, unit)
             columns = sorted(
                 {c for m, c, s in item.series if m == metric and s == segment}, key=lambda c: (c is not None, c or "")
             )
@@ -134,6 +144,7 @@ def _series_figures(item: MonitorData, axis: TimeAxis) -> list[str]:
                 continue
             chunks = [columns[i : i + LINES_PER_CHART] for i in range(0, len(columns), LINES_PER_CHART)]
             for number_, chunk in enumerate(chunks, 1):
+                levels = chart_levels(item, metric, segment, unit, chunk)
                 figures.append(_series_figure(item, axis, metric, segment, chunk, levels, unit, number_, len(chunks)))
     return figures
 
@@ -318,7 +329,7 @@ def _overview(data: ReportData, axis: TimeAxis | None) -> str:
     owners = any(item.spec.owner for item in data.monitors)  # a column of blanks says nothing
     rows = []
     for item in data.monitors:
-        strip = status_strip(axis, list(item.worst_by_window().items())) if axis else ""
+        strip = status_strip(axis, item.worst_by_window()) if axis else ""
         rows.append(
             f'<tr class="overview-row" data-monitor="{_a(item.name)}" data-source="{_a(item.source)}"'
             f' data-status="{item.status}"><td><a href="#monitor-{_a(item.name)}">{_a(item.name)}</a></td>'
@@ -373,9 +384,10 @@ def _filters(data: ReportData) -> str:
 
 
 def render(data: ReportData, generated_at: datetime) -> str:
-    axis = TimeAxis(data.since, data.until) if data.since and data.until else None
-    counts = {status: sum(1 for m in data.monitors if m.status == status) for status in ("error", "warn", "ok")}
     starts = [p.start for m in data.monitors for points in m.series.values() for p in points]
+    # the axis spans the windows there are, not the days asked for: 14 days of data fill a 30-day report's width
+    axis = TimeAxis(min(starts), data.until) if starts and data.until else None
+    counts = {status: sum(1 for m in data.monitors if m.status == status) for status in ("error", "warn", "ok")}
     if starts and data.until:
         span = f"windows {_when(min(starts))} to {_when(data.until)} (up to {data.days} days back from the newest)"
     else:
@@ -383,7 +395,9 @@ def render(data: ReportData, generated_at: datetime) -> str:
     last = (
         f"last run finished {_when(data.last_run[0])} ({_a(data.last_run[1])})" if data.last_run else "no finished run"
     )
-    summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "no monitors"
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n) or (
+        "no data yet" if data.monitors else "no monitors"
+    )
     css = (ASSETS / "report.css").read_text(encoding="utf-8")
     script = (ASSETS / "report.js").read_text(encoding="utf-8")
     sections = "".join(_monitor_section(item, axis) for item in data.monitors)

@@ -19,7 +19,7 @@
         figure.hidden = !match;
         anyChart = anyChart || match;
       });
-      if (segment && segment !== "__overall__" && !anyChart) { visible = false; }
+      if (segment && !anyChart) { visible = false; }
       section.hidden = !visible;
       if (visible) { shown += 1; }
     });

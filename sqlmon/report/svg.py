@@ -41,8 +41,8 @@ def _c(value: float) -> str:
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     """Round tick values that cover [lo, hi]: steps of 1, 2, 2.5 or 5 times a power of ten."""
-    if hi <= lo:
-        return [lo]
+    if hi <= lo or not math.isfinite(hi - lo):  # nothing to divide, or a span no double holds
+        return [lo] if hi <= lo else [lo, hi]
     raw = (hi - lo) / max(count - 1, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
@@ -131,7 +131,7 @@ def _y_scale(values: Sequence[float], levels: Sequence[Level]) -> tuple[float, f
         pad = abs(hi) * 0.1 or 1.0
         lo, hi = (0.0, max(hi * 1.25, 1.0)) if lo >= 0 else (lo - pad, hi + pad)
     else:
-        pad = (hi - lo) * 0.06
+        pad = (hi * 0.5 - lo * 0.5) * 0.12  # halves first: a span near the largest double must not overflow
         lo, hi = lo - pad, hi + pad
         if lo < 0 <= min(values, default=0):  # a rate or count does not go below zero on its axis
             lo = 0.0
@@ -153,7 +153,7 @@ def series_chart(
     plot_h = HEIGHT - TOP - BOTTOM
 
     def y(value: float) -> float:
-        return TOP + plot_h * (1 - (value - lo) / (hi - lo))
+        return TOP + plot_h * (1 - (value * 0.5 - lo * 0.5) / (hi * 0.5 - lo * 0.5))
 
     show: Callable[[float], str] = lambda v: number(v, unit)  # noqa: E731
     parts = [_frame(title)]
@@ -196,7 +196,8 @@ def series_chart(
         value = min(max(mark.value, lo), hi)
         parts.append(
             f'<circle class="alert {mark.severity}" cx="{_c(axis.x(mark.start))}" cy="{_c(y(value))}" r="5">'
-            f"<title>{escape(f'{mark.start:%Y-%m-%d %H:%M} {mark.severity}: {mark.message}')}</title></circle>"
+            f"<title>{escape(f'{mark.start:%Y-%m-%d %H:%M} = {show(mark.value)}, {mark.severity}: {mark.message}')}"
+            "</title></circle>"
         )
     for index, level in enumerate(off):
         above = level.value > hi
@@ -361,17 +362,23 @@ def reliability_chart(bins: Sequence[tuple[float, float, float]], title: str) ->
     return "".join(parts)
 
 
-def status_strip(axis: TimeAxis, statuses: Sequence[tuple[datetime, str]], width: int = 240) -> str:
-    """One cell per window coloured by its worst alert: the overview's history at a glance."""
+def status_strip(axis: TimeAxis, statuses: Sequence[tuple[datetime, datetime, str]], width: int = 240) -> str:
+    """One cell per window, as wide as the window on the report's time axis and coloured by its worst alert: the
+    overview's history at a glance. Worse cells are drawn last, so a thin error is never covered by an ok."""
     height = 14
     span = (axis.end - axis.start).total_seconds() or 1.0
+
+    def x(when: datetime) -> float:
+        return min(max(width * (when - axis.start).total_seconds() / span, 0.0), float(width))
+
     parts = [f'<svg class="strip" viewBox="0 0 {width} {height}" width="{width}" height="{height}">']
-    cell = max(width / max(len(statuses), 1) - 1, 1.5)
-    for when, status in statuses:
-        x = width * (when - axis.start).total_seconds() / span
+    order = {"ok": 0, "warn": 1, "error": 2}
+    for start, end, status in sorted(statuses, key=lambda s: order.get(s[2], 0)):
+        left, right = x(start), x(max(end, start))
+        cell = max(right - left - 0.6, 1.2)  # a hair of gap between neighbours; never invisible
         parts.append(
-            f'<rect class="cell {status}" x="{_c(min(x, width - cell))}" y="1" width="{_c(cell)}" height="12">'
-            f"<title>{when:%Y-%m-%d %H:%M}: {status}</title></rect>"
+            f'<rect class="cell {status}" x="{_c(min(left, width - cell))}" y="1" width="{_c(cell)}" height="12">'
+            f"<title>{start:%Y-%m-%d %H:%M}: {status}</title></rect>"
         )
     parts.append("</svg>")
     return "".join(parts)
