@@ -39,7 +39,13 @@ class Statement:
     window: Window | None
     purpose: str  # e.g. "aggregates over main.predictions [window]" or "distributions"
     sql: str  # in the engine's dialect, as executed
-    tree: exp.Expression  # canonical parse, so compile can write it in any dialect
+    canonical: str  # as rendered, before it is written in a dialect
+
+    @property
+    def tree(self) -> exp.Expression:
+        """The canonical parse, so compile can write the statement in any dialect (parsed when asked: a run needs
+        only `sql`)."""
+        return SqlCompiler().parse(self.canonical)
 
 
 @dataclass
@@ -202,9 +208,9 @@ class Executor:
     def _record(
         self, source: str, window: Window | None, purpose: str, template: str, execute: bool, **context: Any
     ) -> list[tuple[Any, ...]] | None:
-        tree = self.compiler.parse(self.compiler.render(template, **context))
-        sql = self.compiler.to_sql(tree)
-        self.log.statements.append(Statement(source, window, purpose, sql, tree))
+        canonical = self.compiler.render(template, **context)
+        sql = self.compiler.statement(canonical)
+        self.log.statements.append(Statement(source, window, purpose, sql, canonical))
         if not execute or self.engine is None:
             return None
         began = time.perf_counter()

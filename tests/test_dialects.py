@@ -201,3 +201,30 @@ def test_the_utc_session_statement_parses_in_its_dialect(dialect):
     assert sqlglot.parse_one(spec.utc_session, read=spec.sqlglot_dialect).sql(dialect=spec.sqlglot_dialect) == (
         spec.utc_session
     )
+
+
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+def test_a_statement_written_by_its_shape_is_the_statement_written_whole(project, dialect):
+    """A run parses and writes each statement once per shape (its text without the window bounds) and puts each
+    window's bounds back: for every monitor kind, over several windows, that is exactly what parsing and writing the
+    whole statement gives."""
+    from sqlmon.compute import compute
+    from sqlmon.config.durations import Window
+    from sqlmon.session import Session
+
+    session = Session.open(project, read_only=True)
+    try:
+        monitors = [m for m in session.project.monitors.values() if m.source == "events"]
+        for day in (1, 2, 3):
+            window = Window(datetime(2026, 10, day), datetime(2026, 10, day + 1))
+            compute(session, "events", window, monitors, execute=False, as_of=END)
+    finally:
+        session.engine.close()
+    canonical = [s.canonical for s in session.log.statements]
+    assert len(canonical) > 30 and sum("__sqlmon_hole" in c for c in canonical) == 0
+    compiler = SqlCompiler(dialect)
+    shaped = sum(compiler.statement(text) != compiler.to_sql(compiler.parse(text)) for text in canonical)
+    assert shaped == 0
+    # the windows' statements share shapes: 3 windows, fewer than twice the shapes of one
+    shapes = {re.sub(r"'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d'", "'…'", c) for c in canonical}
+    assert len(shapes) < len(canonical) * 2 / 3

@@ -8,6 +8,7 @@ a template bug is caught as a parse error, not sent to the warehouse.
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -71,6 +72,36 @@ def _parse(sql: str) -> exp.Expression:
     return tree
 
 
+# The only literals that differ between the windows of one run: a window's bounds, as `timestamp_literal` writes
+# them. A statement is parsed and written once per shape (its text with these taken out) and dialect; each window
+# then gets the written SQL with its own bounds put back, instead of a parse and a generation of its own.
+_TIMESTAMP = re.compile(r"CAST\('(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)' AS TIMESTAMP\)")
+_HOLE = "__sqlmon_hole_{}__"
+
+
+def _shape(sql: str) -> tuple[str, list[str]]:
+    """The statement with each window bound replaced by a numbered hole, and the bounds in order."""
+    bounds: list[str] = []
+
+    def hole(match: re.Match[str]) -> str:
+        bounds.append(match.group(1))
+        return f"CAST('{_HOLE.format(len(bounds) - 1)}' AS TIMESTAMP)"
+
+    return _TIMESTAMP.sub(hole, sql), bounds
+
+
+@lru_cache(maxsize=512)
+def _written(shape: str, dialect: str) -> str | None:
+    """A shape written in a dialect, or None when a hole did not come through as it went in (a dialect that
+    rewrote the literal): then that statement is written whole, every time."""
+    compiler = SqlCompiler(dialect)
+    sql = compiler.to_sql(_parse(shape))
+    holes = shape.count("__sqlmon_hole_")
+    if all(sql.count(f"'{_HOLE.format(i)}'") == 1 for i in range(holes)) and sql.count("__sqlmon_hole_") == holes:
+        return sql
+    return None
+
+
 @lru_cache(maxsize=8)
 def _environment(folders: tuple[str, ...]) -> jinja2.Environment:
     # One environment per process: Jinja compiles a template to Python once per environment, and that compilation is
@@ -126,6 +157,17 @@ class SqlCompiler:
     def parse(self, sql: str) -> exp.Expression:
         """Parse canonical SQL. The tree is shared by every caller that renders the same text: do not mutate it."""
         return _parse(sql)
+
+    def statement(self, sql: str) -> str:
+        """Canonical SQL, parsed (a template bug fails here, not in the warehouse) and written in this dialect, as
+        `to_sql(parse(sql))` writes it; statements that differ only in their window bounds share the work."""
+        shape, bounds = _shape(sql)
+        written = _written(shape, self.dialect.name)
+        if written is None:
+            return self.to_sql(self.parse(sql))
+        for index, bound in enumerate(bounds):
+            written = written.replace(f"'{_HOLE.format(index)}'", f"'{bound}'", 1)
+        return written
 
     def to_sql(self, tree: exp.Expression, pretty: bool = True) -> str:
         if self.dialect.transforms:
