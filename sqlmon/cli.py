@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from datetime import datetime
@@ -287,6 +288,12 @@ def compile_command(
     is_flag=True,
     help="Print each SQL statement on stderr as it finishes: its time in ms, what it is for, its start on one line.",
 )
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="After the run, print on stderr where its time went: the warehouse's share, and the slowest statements"
+    " with their time and rows.",
+)
 @handle_errors
 def run_command(
     project_dir: Path | None,
@@ -301,6 +308,7 @@ def run_command(
     output_format: str,
     quiet: bool,
     verbose: bool,
+    profile: bool,
 ) -> None:
     """Compute the monitors' metrics in the warehouse, store them, and report alerts.
 
@@ -313,7 +321,7 @@ def run_command(
 
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose exclude each other; give one.")
-    progress = Terminal(sys.stderr, bar=not quiet and sys.stderr.isatty(), verbose=verbose)
+    progress = Terminal(sys.stderr, bar=not quiet and sys.stderr.isatty(), verbose=verbose, profile=profile)
     parsed_end = None
     try:
         dbt = _dbt_options(dbt_project, profiles_dir, target)
@@ -340,6 +348,10 @@ def run_command(
         raise
     finally:
         progress.clear()
+    if profile:
+        from sqlmon.terminal import profile_lines
+
+        click.echo("\n".join(profile_lines(progress.timed, time.perf_counter() - progress.began)), err=True)
     code = _run_exit_code(result, fail_on)
     clean = code == ExitCode.OK and not result.current_alerts
     # a machine asked for JSON reads it whatever happened; --quiet silences only what people read

@@ -215,7 +215,7 @@ class Executor:
             return None
         began = time.perf_counter()
         rows = self.engine.query(sql)
-        self.progress.statement_done(purpose, sql, time.perf_counter() - began)
+        self.progress.statement_done(purpose, sql, time.perf_counter() - began, len(rows))
         return rows
 
     def _aggregates(

@@ -14,8 +14,9 @@ class Progress(Protocol):
 
     def window_done(self, source: str) -> None: ...
 
-    def statement_done(self, purpose: str, sql: str, seconds: float) -> None:
-        """A statement the warehouse has answered: what it is for, its SQL as executed, and how long it took."""
+    def statement_done(self, purpose: str, sql: str, seconds: float, rows: int) -> None:
+        """A statement the warehouse has answered: what it is for, its SQL as executed, how long it took, and how
+        many rows it returned."""
 
 
 class Silent:
@@ -27,5 +28,5 @@ class Silent:
     def window_done(self, source: str) -> None:
         pass
 
-    def statement_done(self, purpose: str, sql: str, seconds: float) -> None:
+    def statement_done(self, purpose: str, sql: str, seconds: float, rows: int) -> None:
         pass

@@ -17,10 +17,13 @@ REDRAW_EVERY = 0.1  # seconds; a run makes thousands of fast statements, and the
 class Terminal:
     """A `sqlmon.progress.Progress` that draws on `stream`: the bar when `bar`, the statement lines when `verbose`."""
 
-    def __init__(self, stream: TextIO, bar: bool, verbose: bool) -> None:
+    def __init__(self, stream: TextIO, bar: bool, verbose: bool, profile: bool = False) -> None:
         self.stream = stream
         self.bar = bar
         self.verbose = verbose
+        self.profile = profile
+        self.timed: list[tuple[float, int, str]] = []  # with `profile`: (seconds, rows, purpose) of each statement
+        self.began = time.perf_counter()
         self.source, self.index, self.sources = "", 0, 0
         self.windows, self.done, self.statements = 0, 0, 0
         self.drawn = False
@@ -35,8 +38,10 @@ class Terminal:
         self.done += 1
         self._draw(force=self.done == self.windows)
 
-    def statement_done(self, purpose: str, sql: str, seconds: float) -> None:
+    def statement_done(self, purpose: str, sql: str, seconds: float, rows: int) -> None:
         self.statements += 1
+        if self.profile:
+            self.timed.append((seconds, rows, purpose))
         if self.verbose:
             self.clear()
             # the SQL is pretty-printed, so its first line is a bare `SELECT`: the statement's start on one line,
@@ -75,3 +80,26 @@ class Terminal:
             self.stream.write(ERASE)
             self.stream.flush()
             self.drawn = False
+
+
+PROFILE_SHOWN = 25  # statements --profile lists, the slowest first
+
+
+def profile_lines(timed: list[tuple[float, int, str]], elapsed: float) -> list[str]:
+    """--profile: where a run's time went. The warehouse's share against the whole run (the rest is sqlmon's own:
+    planning, writing SQL, statistics, storing), then the slowest statements with their rows."""
+    spent = sum(seconds for seconds, _, _ in timed)
+    share = spent / elapsed if elapsed > 0 else 0.0
+    lines = [
+        f"Profile: {len(timed)} statement(s), {spent:.2f} s in the warehouse of the run's {elapsed:.2f} s "
+        f"({share:.0%}); the slowest first:",
+        f"{'ms':>9}  {'share':>5}  {'rows':>8}  statement",
+    ]
+    ranked = sorted(timed, key=lambda item: -item[0])
+    for seconds, rows, purpose in ranked[:PROFILE_SHOWN]:
+        part = seconds / spent if spent else 0.0
+        lines.append(f"{seconds * 1000:9.1f}  {part:5.1%}  {rows:8d}  {purpose}")
+    rest = ranked[PROFILE_SHOWN:]
+    if rest:
+        lines.append(f"{sum(s for s, _, _ in rest) * 1000:9.1f}  {'':5}  {'':8}  … {len(rest)} more statement(s)")
+    return lines

@@ -165,3 +165,31 @@ def test_quiet_and_verbose_exclude_each_other(project):
     result = piped(project(), "--quiet", "--verbose")
     assert result.returncode == 2
     assert b"--quiet and --verbose exclude each other" in result.stderr
+
+
+def test_profile_says_where_the_time_went_slowest_statement_first(make_project):
+    """--profile: after the report, stderr has the warehouse's share of the run and each statement's time and rows,
+    the slowest first; stdout is the report as without it."""
+    import re
+
+    from click.testing import CliRunner
+
+    from sqlmon.cli import main
+    from tests.test_cli import THREE_MONITORS, TWO_DAYS, WAREHOUSE
+
+    root = make_project(THREE_MONITORS, setup_sql=WAREHOUSE)
+    result = CliRunner().invoke(main, ["run", "-p", str(root), *TWO_DAYS, "--fail-on", "never", "--profile"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    head = re.fullmatch(
+        r"Profile: (\d+) statement\(s\), [\d.]+ s in the warehouse of the run's [\d.]+ s \(\d+%\); "
+        r"the slowest first:",
+        lines[0],
+    )
+    assert head, lines[0]
+    rows = [re.fullmatch(r"\s*([\d.]+)\s+[\d.]+%\s+(\d+)  (.+)", line) for line in lines[2:]]
+    assert all(rows) and len(rows) == int(head.group(1))
+    times = [float(r.group(1)) for r in rows if r]
+    assert times == sorted(times, reverse=True)
+    assert any(r.group(3).startswith("aggregates over main.scores") and r.group(2) == "1" for r in rows if r)
+    assert "Profile:" not in result.stdout
