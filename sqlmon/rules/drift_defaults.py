@@ -93,8 +93,8 @@ def default_rule(
             factor = max(1.0, math.sqrt(REFERENCE_ROWS * inverse_n))
             warn, error = warn * factor, error * factor
         elif metric == "psi" and bins > 1:
-            from scipy import stats as scipy_stats
+            from scipy.special import gammaincinv  # chi2.ppf(q, k) = 2·gammaincinv(k/2, q), as scipy.stats has it
 
-            warn = max(warn, float(scipy_stats.chi2.ppf(0.99, bins - 1)) * inverse_n)
-            error = max(error, float(scipy_stats.chi2.ppf(0.999, bins - 1)) * inverse_n)
+            warn = max(warn, 2 * float(gammaincinv((bins - 1) / 2, 0.99)) * inverse_n)
+            error = max(error, 2 * float(gammaincinv((bins - 1) / 2, 0.999)) * inverse_n)
     return ThresholdRule(warn=warn, error=error)
